@@ -1,0 +1,101 @@
+/**
+ * Every message Horae shows a user, as small factories: each names the thing involved, the
+ * value it was given and what is allowed instead. Keeping them together keeps them consistent.
+ */
+import { HoraeError } from './errors.js';
+
+/** Renders a user-supplied value for an error message without ever throwing. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    const text = JSON.stringify(value);
+    if (text !== undefined) return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  } catch {
+    // circular or otherwise unserialisable: fall through
+  }
+  return String(value);
+}
+
+const subject = (taskId: string | undefined): string => (taskId === undefined ? '' : `Task "${taskId}": `);
+
+export const errors = {
+  taskNotFound: (taskId: string, store?: string) =>
+    new HoraeError(
+      'TASK_NOT_FOUND',
+      `No task with id "${taskId}" ${store === undefined ? 'in any store' : `in store "${store}"`}. ` +
+        'List the existing ids with scheduler.getTasks().',
+      { taskId },
+    ),
+  conflictingId: (taskId: string, store: string) =>
+    new HoraeError(
+      'CONFLICTING_ID',
+      `A task with id "${taskId}" already exists in store "${store}". ` +
+        'Pass replaceExisting: true to replace it, or choose another id.',
+      { taskId },
+    ),
+  invalidTrigger: (taskId: string | undefined, detail: string, cause?: unknown) =>
+    new HoraeError('INVALID_TRIGGER', `${subject(taskId)}${detail}`, { taskId, cause }),
+  invalidTimezone: (taskId: string | undefined, timezone: unknown) =>
+    new HoraeError(
+      'INVALID_TIMEZONE',
+      `${subject(taskId)}unknown time zone ${show(timezone)}. ` +
+        'Use an IANA name such as "UTC", "Europe/Berlin" or "America/New_York".',
+      { taskId },
+    ),
+  invalidOption: (taskId: string | undefined, option: string, value: unknown, allowed: string) =>
+    new HoraeError('INVALID_OPTION', `${subject(taskId)}invalid ${option} ${show(value)}: ${allowed}.`, { taskId }),
+  maxInstances: (taskId: string, maxInstances: number) =>
+    new HoraeError(
+      'MAX_INSTANCES',
+      `Task "${taskId}" is already running ${maxInstances} instance(s), its maxInstances. ` +
+        'Wait for a run to finish or raise maxInstances.',
+      { taskId },
+    ),
+  notRunning: (operation: string) =>
+    new HoraeError(
+      'SCHEDULER_NOT_RUNNING',
+      `Cannot ${operation}: the scheduler is not running. Call scheduler.start() first.`,
+    ),
+  alreadyRunning: (operation: string) =>
+    new HoraeError(
+      'SCHEDULER_ALREADY_RUNNING',
+      `Cannot ${operation} while the scheduler is running. Do it before start() or after shutdown().`,
+    ),
+  unknownStore: (taskId: string | undefined, alias: string, known: readonly string[]) =>
+    new HoraeError(
+      'UNKNOWN_STORE',
+      `${subject(taskId)}no store with alias ${show(alias)}. Known stores: ${known.map((k) => `"${k}"`).join(', ') || 'none'}.`,
+      { taskId },
+    ),
+  unknownExecutor: (taskId: string | undefined, alias: string, known: readonly string[]) =>
+    new HoraeError(
+      'UNKNOWN_EXECUTOR',
+      `${subject(taskId)}no executor with alias ${show(alias)}. Known executors: ${known.map((k) => `"${k}"`).join(', ') || 'none'}.`,
+      { taskId },
+    ),
+  handlerNotDefined: (taskId: string | undefined, name: string, known: readonly string[]) =>
+    new HoraeError(
+      'HANDLER_NOT_DEFINED',
+      `${subject(taskId)}no handler named ${show(name)} is defined. ` +
+        `Register it first with scheduler.define(${show(name)}, fn). Defined handlers: ${known.map((k) => `"${k}"`).join(', ') || 'none'}.`,
+      { taskId },
+    ),
+  notSerializable: (taskId: string, store: string, what: string, value: unknown) =>
+    new HoraeError(
+      'NOT_SERIALIZABLE',
+      `Task "${taskId}": store "${store}" is persistent, so the task's ${what} must be plain JSON ` +
+        `(objects, arrays, strings, finite numbers, booleans, null), but got ${show(value)}.`,
+      { taskId },
+    ),
+  aborted: (reason: string) => new HoraeError('TASK_ABORTED', `The run was aborted: ${reason}.`),
+  inlineHandlerInPersistentStore: (taskId: string, store: string) =>
+    new HoraeError(
+      'NOT_SERIALIZABLE',
+      `Task "${taskId}": store "${store}" is persistent and stores handlers by name only, never code. ` +
+        'Register the function with scheduler.define(name, fn) and pass handler: name.',
+      { taskId },
+    ),
+} as const;

@@ -1,0 +1,155 @@
+import { errors } from '../errors/index.js';
+import type { SchedulerEventMap, SchedulerEventType } from '../events/events.js';
+import type { Logger } from '../logger/logger.js';
+import type { HandlerDefinition, RunContext, TaskRecord } from '../tasks/task.js';
+
+/** What an executor may use of its scheduler. @public */
+export interface ExecutorHost {
+  readonly logger: Logger;
+  emit<TType extends SchedulerEventType>(type: TType, payload: SchedulerEventMap[TType]): void;
+}
+
+/** One submission: a task, its resolved handler and the run times it stands for. @public */
+export interface Execution {
+  readonly task: TaskRecord;
+  readonly store: string;
+  readonly handler: HandlerDefinition;
+  /** One run each, in order (a single one when coalesced). */
+  readonly runTimes: readonly number[];
+}
+
+/** Options of {@link Executor.shutdown}. @public */
+export interface ExecutorShutdownOptions {
+  /** Wait for running handlers (default `true`); `false` aborts them at once. */
+  wait: boolean;
+  /** With `wait`, how long (ms) to wait before aborting them; omitted: as long as they take. */
+  timeout?: number | undefined;
+}
+
+/**
+ * Runs handlers. The scheduler hands it executions; it enforces each task's `maxInstances`,
+ * reports outcomes as events and lets shutdown wait for what is in flight.
+ * @public
+ */
+export interface Executor {
+  start(host: ExecutorHost, alias: string): void;
+  /**
+   * Starts an execution; throws a `MAX_INSTANCES` error when the task already runs
+   * `maxInstances` instances here. May return a promise the scheduler awaits before going on
+   * (the inline executor does, so that runs happen one after another).
+   */
+  submit(execution: Execution): void | Promise<void>;
+  /** How many instances of the task are running here now. */
+  runningInstances(taskId: string): number;
+  /** Runs may be refused for a handler this executor cannot run; says why, or `undefined`. */
+  cannotRun?(handler: HandlerDefinition): string | undefined;
+  shutdown(options: ExecutorShutdownOptions): Promise<void>;
+}
+
+interface RunningInstance {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+/**
+ * The shared machinery of executors: instance counting, abort signals, events, and waiting on
+ * shutdown. A subclass says how to call a handler ({@link BaseExecutor.invoke}).
+ * @public
+ */
+export abstract class BaseExecutor implements Executor {
+  protected host: ExecutorHost | undefined;
+  private readonly instances = new Map<string, Set<RunningInstance>>();
+  private alias = 'default';
+
+  start(host: ExecutorHost, alias: string): void {
+    this.host = host;
+    this.alias = alias;
+  }
+
+  runningInstances(taskId: string): number {
+    return this.instances.get(taskId)?.size ?? 0;
+  }
+
+  cannotRun?(handler: HandlerDefinition): string | undefined;
+
+  submit(execution: Execution): void | Promise<void> {
+    const host = this.host;
+    if (host === undefined) throw new Error(`executor "${this.alias}" was not started`);
+    const { task } = execution;
+    let set = this.instances.get(task.id);
+    if ((set?.size ?? 0) >= task.maxInstances) throw errors.maxInstances(task.id, task.maxInstances);
+    if (set === undefined) this.instances.set(task.id, (set = new Set()));
+    const controller = new AbortController();
+    const instance: RunningInstance = {
+      controller,
+      done: this.runAll(host, execution, controller.signal).finally(() => {
+        set.delete(instance);
+        if (set.size === 0 && this.instances.get(task.id) === set) this.instances.delete(task.id);
+      }),
+    };
+    set.add(instance);
+    return this.waitsForRuns ? instance.done : undefined;
+  }
+
+  async shutdown({ wait, timeout }: ExecutorShutdownOptions): Promise<void> {
+    const running = [...this.instances.values()].flatMap((set) => [...set]);
+    if (running.length === 0) return;
+    const all = Promise.all(running.map((instance) => instance.done));
+    if (wait) {
+      if (timeout === undefined) {
+        await all;
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        all.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeout))),
+      ]);
+      clearTimeout(timer);
+      if (!timedOut) return;
+      this.host?.logger.warn(
+        `executor "${this.alias}": ${running.length} run(s) still going after the shutdown timeout of ${timeout} ms; aborting them.`,
+      );
+    }
+    for (const instance of running) instance.controller.abort(errors.aborted('the scheduler shut down'));
+  }
+
+  /** Whether `submit` should return the run's promise (inline) or let it go (async). */
+  protected readonly waitsForRuns: boolean = false;
+
+  /** Calls the handler; resolves with its result, rejects with its error. */
+  protected abstract invoke(handler: HandlerDefinition, args: unknown, context: RunContext): Promise<unknown>;
+
+  private async runAll(host: ExecutorHost, execution: Execution, signal: AbortSignal): Promise<void> {
+    const { task, store } = execution;
+    for (const runTime of execution.runTimes) {
+      const scheduledAt = new Date(runTime);
+      const context: RunContext = { taskId: task.id, taskName: task.name, scheduledAt, signal, logger: host.logger };
+      const started = performance.now();
+      try {
+        const result = await this.invoke(execution.handler, task.args, context);
+        host.emit('task:executed', { taskId: task.id, store, scheduledAt, result, duration: performance.now() - started });
+      } catch (error) {
+        host.logger.error(`Task "${task.id}" (${task.name}) failed for its run at ${scheduledAt.toISOString()}.`, error);
+        host.emit('task:error', { taskId: task.id, store, scheduledAt, error, duration: performance.now() - started });
+      }
+      if (signal.aborted) break;
+    }
+  }
+}
+
+/** Loads a module handler's function (cached by the module system). */
+export async function loadModuleHandler(handler: Exclude<HandlerDefinition, (...args: never[]) => unknown>) {
+  const loaded = (await import(handler.module)) as Record<string, unknown>;
+  const fn = loaded[handler.exportName];
+  if (typeof fn !== 'function') {
+    throw new TypeError(`module ${handler.module} has no function export named "${handler.exportName}"`);
+  }
+  return fn as (args: unknown, context: RunContext) => unknown;
+}
+
+/** Calls a function or module handler on this thread. */
+export async function invokeHere(handler: HandlerDefinition, args: unknown, context: RunContext): Promise<unknown> {
+  const fn = typeof handler === 'function' ? handler : await loadModuleHandler(handler);
+  return await fn(args, context);
+}

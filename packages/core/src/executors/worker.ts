@@ -1,0 +1,196 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { errors } from '../errors/index.js';
+import type { HandlerDefinition, ModuleHandler, RunContext } from '../tasks/task.js';
+import { BaseExecutor } from './executor.js';
+
+/** Options of the {@link WorkerExecutor}. @public */
+export interface WorkerExecutorOptions {
+  /** How many worker threads at most; default: one less than the CPU count, at least 1. */
+  maxWorkers?: number;
+  /** Options passed to each `Worker` (e.g. `resourceLimits`, `env`). */
+  workerOptions?: Omit<ConstructorParameters<typeof Worker>[1] & object, 'eval'>;
+}
+
+/**
+ * The code each worker thread runs. It imports the handler's module, calls the export, and
+ * sends the result back; an abort message from the parent aborts the run's signal.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const controllers = new Map();
+const serialiseError = (error) =>
+  error instanceof Error
+    ? { name: error.name, message: error.message, stack: error.stack, code: error.code }
+    : { name: 'Error', message: String(error) };
+parentPort.on('message', async (message) => {
+  if (message.abort !== undefined) {
+    controllers.get(message.abort)?.abort(new Error('The run was aborted: ' + message.reason));
+    return;
+  }
+  const { id, module, exportName, args, context } = message;
+  const controller = new AbortController();
+  controllers.set(id, controller);
+  try {
+    const loaded = await import(module);
+    const fn = loaded[exportName];
+    if (typeof fn !== 'function') throw new TypeError('module ' + module + ' has no function export named "' + exportName + '"');
+    const log = (level) => (text, ...meta) => parentPort.postMessage({ log: level, text, meta: meta.map(String) });
+    const result = await fn(args, {
+      taskId: context.taskId,
+      taskName: context.taskName,
+      scheduledAt: new Date(context.scheduledAt),
+      signal: controller.signal,
+      logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    });
+    parentPort.postMessage({ id, ok: true, result });
+  } catch (error) {
+    parentPort.postMessage({ id, ok: false, error: serialiseError(error) });
+  } finally {
+    controllers.delete(id);
+  }
+});
+`;
+
+interface Job {
+  readonly id: number;
+  readonly handler: ModuleHandler;
+  readonly args: unknown;
+  readonly context: RunContext;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+interface PooledWorker {
+  readonly worker: Worker;
+  job: Job | undefined;
+}
+
+/** Rebuilds an error sent from a worker thread as an `Error`, keeping its name, stack and code. */
+function reviveError(data: { name: string; message: string; stack?: string; code?: unknown }): Error {
+  const error = new Error(data.message);
+  error.name = data.name;
+  if (data.stack !== undefined) error.stack = data.stack;
+  if (data.code !== undefined) (error as Error & { code: unknown }).code = data.code;
+  return error;
+}
+
+/**
+ * Runs handlers on a pool of worker threads, so that CPU-bound work (image resizing, report
+ * generation, parsing) does not block the event loop — the counterpart of Asyncz's thread and
+ * process pool executors. Handlers must live in a module of their own ({@link moduleHandler});
+ * arguments and results cross threads by structured clone. `ctx.signal` works across the thread
+ * boundary; a worker whose handler ignores it is terminated when the executor shuts down.
+ *
+ * @example
+ * ```ts
+ * const scheduler = new Scheduler({ executors: { default: new AsyncExecutor(), cpu: new WorkerExecutor({ maxWorkers: 2 }) } });
+ * scheduler.define('thumbnails', moduleHandler(new URL('./thumbnails.js', import.meta.url)));
+ * await scheduler.addTask({ handler: 'thumbnails', executor: 'cpu', trigger: { type: 'interval', minutes: 5 } });
+ * ```
+ * @public
+ */
+export class WorkerExecutor extends BaseExecutor {
+  private readonly maxWorkers: number;
+  private readonly workers = new Set<PooledWorker>();
+  private readonly queue: Job[] = [];
+  private nextJobId = 0;
+
+  constructor(private readonly options: WorkerExecutorOptions = {}) {
+    super();
+    const maxWorkers = options.maxWorkers ?? Math.max(1, availableParallelism() - 1);
+    if (!Number.isInteger(maxWorkers) || maxWorkers < 1) {
+      throw errors.invalidOption(undefined, 'WorkerExecutor maxWorkers', maxWorkers, 'give a whole number >= 1');
+    }
+    this.maxWorkers = maxWorkers;
+  }
+
+  override cannotRun(handler: HandlerDefinition): string | undefined {
+    return typeof handler === 'function'
+      ? 'the worker executor runs handlers that live in a module of their own: define the handler with moduleHandler(url, exportName)'
+      : undefined;
+  }
+
+  override async shutdown(options: { wait: boolean; timeout?: number | undefined }): Promise<void> {
+    await super.shutdown(options);
+    // Handlers that ignore the abort signal would keep their thread (and the process) alive.
+    await Promise.all([...this.workers].map(({ worker }) => worker.terminate()));
+    this.workers.clear();
+  }
+
+  protected invoke(handler: HandlerDefinition, args: unknown, context: RunContext): Promise<unknown> {
+    if (typeof handler === 'function') return Promise.reject(new TypeError(this.cannotRun(handler)));
+    return new Promise((resolve, reject) => {
+      const job: Job = { id: this.nextJobId++, handler, args, context, resolve, reject };
+      context.signal.addEventListener('abort', () => this.abort(job), { once: true });
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  private abort(job: Job): void {
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      job.reject(job.context.signal.reason);
+      return;
+    }
+    for (const pooled of this.workers) {
+      if (pooled.job === job) pooled.worker.postMessage({ abort: job.id, reason: String((job.context.signal.reason as Error)?.message ?? 'aborted') });
+    }
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let idle = [...this.workers].find((pooled) => pooled.job === undefined);
+      if (idle === undefined && this.workers.size < this.maxWorkers) idle = this.spawn();
+      if (idle === undefined) return;
+      const job = this.queue.shift()!;
+      idle.job = job;
+      idle.worker.ref();
+      const { context } = job;
+      try {
+        idle.worker.postMessage({
+          id: job.id,
+          module: job.handler.module,
+          exportName: job.handler.exportName,
+          args: job.args,
+          context: { taskId: context.taskId, taskName: context.taskName, scheduledAt: context.scheduledAt.getTime() },
+        });
+      } catch (error) {
+        idle.job = undefined;
+        job.reject(error);
+      }
+    }
+  }
+
+  private spawn(): PooledWorker {
+    const worker = new Worker(WORKER_SOURCE, { ...this.options.workerOptions, eval: true });
+    worker.unref();
+    const pooled: PooledWorker = { worker, job: undefined };
+    this.workers.add(pooled);
+    worker.on('message', (message: { id?: number; ok?: boolean; result?: unknown; error?: never; log?: 'debug' | 'info' | 'warn' | 'error'; text?: string; meta?: string[] }) => {
+      if (message.log !== undefined) {
+        this.host?.logger[message.log](message.text ?? '', ...(message.meta ?? []));
+        return;
+      }
+      const job = pooled.job;
+      if (job === undefined || job.id !== message.id) return;
+      pooled.job = undefined;
+      // An idle thread must not keep the process alive; a busy one must.
+      worker.unref();
+      if (message.ok === true) job.resolve(message.result);
+      else job.reject(reviveError(message.error ?? { name: 'Error', message: 'unknown error' }));
+      this.pump();
+    });
+    const fail = (error: unknown): void => {
+      this.workers.delete(pooled);
+      pooled.job?.reject(error);
+      pooled.job = undefined;
+      this.pump();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`worker thread exited with code ${code}`)));
+    return pooled;
+  }
+}

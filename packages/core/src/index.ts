@@ -1,0 +1,30 @@
+/**
+ * `@horae/core`: a framework-free task scheduler for Node.js.
+ *
+ * @packageDocumentation
+ */
+export { Scheduler, type SchedulerOptions, type SchedulerState, type ShutdownOptions } from './scheduler/scheduler.js';
+export { Task } from './scheduler/task-handle.js';
+export type { TaskInfo, TaskInfoQuery, TaskState } from './scheduler/inspection.js';
+export {
+  moduleHandler,
+  type AddTaskOptions,
+  type HandlerDefinition,
+  type ModuleHandler,
+  type RunContext,
+  type TaskChanges,
+  type TaskDefaults,
+  type TaskHandler,
+  type TaskRecord,
+} from './tasks/task.js';
+export * from './triggers/index.js';
+export type { StoreContext, TaskRelease, TaskStore } from './stores/store.js';
+export { MemoryStore } from './stores/memory.js';
+export { BaseExecutor, type Execution, type Executor, type ExecutorHost, type ExecutorShutdownOptions } from './executors/executor.js';
+export { AsyncExecutor } from './executors/async.js';
+export { InlineExecutor } from './executors/inline.js';
+export { WorkerExecutor, type WorkerExecutorOptions } from './executors/worker.js';
+export type { SchedulerEvent, SchedulerEventMap, SchedulerEventType, SchedulerListener } from './events/events.js';
+export { HoraeError, isHoraeError, type HoraeErrorCode } from './errors/index.js';
+export { defaultLogger, type Logger } from './logger/logger.js';
+export type { DateInput } from './time/time.js';

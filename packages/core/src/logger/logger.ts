@@ -1,0 +1,36 @@
+/**
+ * The logger Horae writes to: any object with `debug`, `info`, `warn` and `error` — `console`,
+ * pino, winston, or Nest's `Logger`.
+ *
+ * @example
+ * ```ts
+ * import pino from 'pino';
+ * const scheduler = new Scheduler({ logger: pino() });
+ * ```
+ * @public
+ */
+export interface Logger {
+  debug(message: string, ...meta: unknown[]): void;
+  info(message: string, ...meta: unknown[]): void;
+  warn(message: string, ...meta: unknown[]): void;
+  error(message: string, ...meta: unknown[]): void;
+}
+
+const noop = (): void => undefined;
+
+/**
+ * The default logger: silent for debug and info, `console` for warnings and errors, each line
+ * prefixed with the package name so it can be told apart in an application's output.
+ *
+ * @example
+ * ```ts
+ * const scheduler = new Scheduler({ logger: defaultLogger });
+ * ```
+ * @public
+ */
+export const defaultLogger: Logger = {
+  debug: noop,
+  info: noop,
+  warn: (message, ...meta) => console.warn(`[horae] ${message}`, ...meta),
+  error: (message, ...meta) => console.error(`[horae] ${message}`, ...meta),
+};

@@ -1,0 +1,911 @@
+import { randomUUID } from 'node:crypto';
+import { errors, isHoraeError, show } from '../errors/index.js';
+import { EventHub, type SchedulerEvent, type SchedulerEventType, type SchedulerListener } from '../events/events.js';
+import { AsyncExecutor } from '../executors/async.js';
+import type { Executor, ExecutorHost } from '../executors/executor.js';
+import { defaultLogger, type Logger } from '../logger/logger.js';
+import { MemoryStore } from '../stores/memory.js';
+import type { TaskStore } from '../stores/store.js';
+import {
+  BUILTIN_TASK_DEFAULTS,
+  isJsonValue,
+  reviseRecord,
+  taskRecord,
+  type AddTaskOptions,
+  type HandlerDefinition,
+  type TaskChanges,
+  type TaskDefaults,
+  type TaskHandler,
+  type TaskRecord,
+} from '../tasks/task.js';
+import { isValidTimezone, systemTimezone, toEpoch } from '../time/time.js';
+import { TriggerRegistry } from '../triggers/registry.js';
+import type { Trigger, TriggerInput } from '../triggers/trigger.js';
+import { queryInfos, snapshot, type TaskInfo, type TaskInfoQuery, type TaskState } from './inspection.js';
+import { planRuns, withJitter } from './run-plan.js';
+import { Task, type TaskOperations } from './task-handle.js';
+import { WakeTimer } from './wake-timer.js';
+
+/** Options of the {@link Scheduler}. @public */
+export interface SchedulerOptions {
+  /** Stores by alias; a `default` {@link MemoryStore} is added when none is named `default`. */
+  stores?: Record<string, TaskStore>;
+  /** Executors by alias; a `default` {@link AsyncExecutor} is added when none is named `default`. */
+  executors?: Record<string, Executor>;
+  /** IANA time zone for triggers that name none; default the system's. */
+  timezone?: string;
+  /** Defaults for task options. */
+  taskDefaults?: Partial<TaskDefaults>;
+  /** Where to log; default: warnings and errors to the console. */
+  logger?: Logger;
+  /** Let the process exit while the scheduler waits for its next run (default `false`). */
+  unrefTimer?: boolean;
+  /** How many due tasks to take from a store in one call (default 100). */
+  batchSize?: number;
+  /** How long to wait before asking a failing store again, ms (default 10,000). */
+  storeRetryInterval?: number;
+}
+
+/** The scheduler's state. @public */
+export type SchedulerState = 'stopped' | 'running' | 'paused';
+
+/** Options of {@link Scheduler.shutdown}. @public */
+export interface ShutdownOptions {
+  /** Wait for running handlers (default `true`); `false` aborts them through `ctx.signal` at once. */
+  wait?: boolean;
+  /** With `wait`, abort handlers still running after this many ms; default: wait as long as they take. */
+  timeout?: number;
+}
+
+/** Where a task was found, and whether it still waits for `start()`. */
+interface Located {
+  record: TaskRecord;
+  store: string;
+  pending: boolean;
+}
+
+interface PendingTask {
+  record: TaskRecord;
+  store: string;
+  replaceExisting: boolean;
+  /** `undefined`: from the trigger at commit time. */
+  nextRunTime: number | null | undefined;
+}
+
+/** Marks a pending task's start-time next run time as unchanged by an operation. */
+const KEEP = Symbol('keep');
+
+/** Fields that define a task other than its schedule; equal ones make re-registration a no-op. */
+const DEFINITION_FIELDS = ['name', 'executor', 'coalesce', 'misfireGraceTime', 'maxInstances', 'jitter'] as const;
+
+/** When the loop made no progress yet a store reports work due, look again after this long (ms). */
+const IDLE_RECHECK = 10;
+
+function sameArgs(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
+}
+
+function sameSchedule(next: Trigger, existing: Trigger): boolean {
+  if (next.isSameSchedule !== undefined) return next.isSameSchedule(existing);
+  return next.type === existing.type && JSON.stringify(next.toJSON()) === JSON.stringify(existing.toJSON());
+}
+
+/**
+ * The scheduler: keeps tasks in stores, wakes when the earliest is due, and hands due runs to
+ * executors — with Asyncz's semantics for misfires, coalescing, max instances and jitter.
+ *
+ * It runs on one timer, whatever the number of tasks: it sleeps until the earliest next run
+ * time across its stores and wakes early when a task is added or moved earlier.
+ *
+ * @example
+ * ```ts
+ * import { Scheduler } from '@horae/core';
+ *
+ * const scheduler = new Scheduler({ timezone: 'Europe/Berlin' });
+ * scheduler.define('send-digest', async ({ list }: { list: string }, ctx) => {
+ *   ctx.logger.info(`sending the ${list} digest for ${ctx.scheduledAt.toISOString()}`);
+ * });
+ * await scheduler.addTask({
+ *   id: 'daily-digest',
+ *   handler: 'send-digest',
+ *   args: { list: 'news' },
+ *   trigger: { type: 'cron', expression: '0 8 * * *' },
+ * });
+ * await scheduler.start();
+ * process.on('SIGTERM', () => void scheduler.shutdown({ timeout: 10_000 }));
+ * ```
+ * @public
+ */
+export class Scheduler implements TaskOperations {
+  /** The trigger types this scheduler knows; register custom ones here. */
+  readonly triggers = new TriggerRegistry();
+  /** The default time zone of triggers. */
+  readonly timezone: string;
+  readonly logger: Logger;
+
+  private readonly taskDefaults: TaskDefaults;
+  private readonly batchSize: number;
+  private readonly storeRetryInterval: number;
+  private readonly stores = new Map<string, TaskStore>();
+  private readonly startedStores = new Set<string>();
+  private readonly executors = new Map<string, Executor>();
+  private readonly handlers = new Map<string, HandlerDefinition>();
+  private readonly events: EventHub;
+  private readonly timer: WakeTimer;
+  private readonly executorHost: ExecutorHost;
+  private pending: PendingTask[] = [];
+  private currentState: SchedulerState = 'stopped';
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private processing: Promise<void> | undefined;
+  private rerun = false;
+  private failingStores = new Set<string>();
+
+  constructor(options: SchedulerOptions = {}) {
+    this.logger = options.logger ?? defaultLogger;
+    this.events = new EventHub(() => this.logger);
+    const timezone = options.timezone ?? systemTimezone();
+    if (!isValidTimezone(timezone)) throw errors.invalidTimezone(undefined, timezone);
+    this.timezone = timezone;
+    this.taskDefaults = { ...BUILTIN_TASK_DEFAULTS, ...options.taskDefaults };
+    this.checkOptions(undefined, this.taskDefaults, 'taskDefaults.');
+    this.batchSize = options.batchSize ?? 100;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
+      throw errors.invalidOption(undefined, 'batchSize', options.batchSize, 'give a whole number >= 1');
+    }
+    this.storeRetryInterval = options.storeRetryInterval ?? 10_000;
+    this.timer = new WakeTimer(() => this.wakeup(), options.unrefTimer === true);
+    this.executorHost = { logger: this.logger, emit: (type, payload) => this.events.emit(type, payload) };
+    for (const [alias, store] of Object.entries(options.stores ?? {})) this.stores.set(alias, store);
+    if (!this.stores.has('default')) this.stores.set('default', new MemoryStore());
+    for (const [alias, executor] of Object.entries(options.executors ?? {})) this.registerExecutor(alias, executor);
+    if (!this.executors.has('default')) this.registerExecutor('default', new AsyncExecutor());
+  }
+
+  /** `stopped`, `running` or `paused`. */
+  get state(): SchedulerState {
+    return this.currentState;
+  }
+
+  // ---------------------------------------------------------------- handlers and events
+
+  /**
+   * Registers a handler under a name, for tasks to refer to. Persistent stores keep only this
+   * name, so every process that runs the tasks must define the same names.
+   *
+   * @example
+   * ```ts
+   * scheduler.define('cleanup', async ({ olderThanDays }: { olderThanDays: number }) => purge(olderThanDays));
+   * ```
+   */
+  define<TArgs = unknown>(name: string, handler: TaskHandler<TArgs> | HandlerDefinition): this {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw errors.invalidOption(undefined, 'handler name', name, 'give a non-empty string');
+    }
+    const isModule = typeof handler === 'object' && handler !== null && (handler as { kind?: unknown }).kind === 'module';
+    if (typeof handler !== 'function' && !isModule) {
+      throw errors.invalidOption(undefined, `handler for "${name}"`, handler, 'give a function or moduleHandler(url, exportName)');
+    }
+    this.handlers.set(name, handler as HandlerDefinition);
+    return this;
+  }
+
+  /**
+   * Listens for an event (or `'*'` for all); returns a function that stops listening. A listener
+   * that throws or rejects is logged and never disturbs the scheduler.
+   *
+   * @example
+   * ```ts
+   * const stop = scheduler.on('task:error', ({ taskId, error }) => alerts.notify(taskId, error));
+   * ```
+   */
+  on<TType extends SchedulerEventType | '*'>(
+    type: TType,
+    listener: SchedulerListener<TType extends SchedulerEventType ? TType : SchedulerEventType>,
+  ): () => void {
+    return this.events.on(type, listener);
+  }
+
+  /** Listens for the next event of a type only. */
+  once<TType extends SchedulerEventType>(type: TType, listener: SchedulerListener<TType>): () => void {
+    const stop = this.events.on(type, (event) => {
+      stop();
+      return listener(event as SchedulerEvent<TType>);
+    });
+    return stop;
+  }
+
+  off<TType extends SchedulerEventType | '*'>(
+    type: TType,
+    listener: SchedulerListener<TType extends SchedulerEventType ? TType : SchedulerEventType>,
+  ): void {
+    this.events.off(type, listener);
+  }
+
+  // ---------------------------------------------------------------- stores and executors
+
+  /** Adds a store under an alias; started at once when the scheduler runs. */
+  async addStore(alias: string, store: TaskStore): Promise<void> {
+    if (this.stores.has(alias)) throw errors.invalidOption(undefined, 'store alias', alias, 'that alias is taken; remove the store first');
+    this.stores.set(alias, store);
+    if (this.currentState !== 'stopped') await this.startStore(alias, store);
+    this.events.emit('store:added', { alias });
+  }
+
+  /** Removes a store (shutting it down); its tasks stay in it but are no longer scheduled. */
+  async removeStore(alias: string): Promise<void> {
+    const store = this.storeFor(undefined, alias);
+    this.stores.delete(alias);
+    this.pending = this.pending.filter((task) => task.store !== alias);
+    if (this.startedStores.delete(alias)) await store.shutdown();
+    this.events.emit('store:removed', { alias });
+  }
+
+  /** Adds an executor under an alias. */
+  addExecutor(alias: string, executor: Executor): void {
+    if (this.executors.has(alias)) throw errors.invalidOption(undefined, 'executor alias', alias, 'that alias is taken; remove the executor first');
+    this.registerExecutor(alias, executor);
+    this.events.emit('executor:added', { alias });
+  }
+
+  /** Removes an executor, waiting for its running handlers. */
+  async removeExecutor(alias: string): Promise<void> {
+    const executor = this.executors.get(alias);
+    if (executor === undefined) throw errors.unknownExecutor(undefined, alias, [...this.executors.keys()]);
+    this.executors.delete(alias);
+    await executor.shutdown({ wait: true });
+    this.events.emit('executor:removed', { alias });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Starts the stores and executors, adds the tasks added so far, and begins dispatching (or,
+   * with `paused`, waits for {@link Scheduler.resume}). Calling it again while running does nothing.
+   */
+  start(options: { paused?: boolean } = {}): Promise<void> {
+    if (this.starting !== undefined) return this.starting;
+    if (this.currentState !== 'stopped' && this.stopping === undefined) return Promise.resolve();
+    this.starting = this.doStart(options.paused === true).finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  /**
+   * Stops dispatching, fires the shutdown-trigger tasks, waits for running handlers (up to
+   * `timeout`, then aborts them through `ctx.signal`) and shuts the stores down. Calling it
+   * again, or on a stopped scheduler, does nothing.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    if (this.stopping !== undefined) return this.stopping;
+    if (this.currentState === 'stopped' && this.starting === undefined) return Promise.resolve();
+    this.stopping = this.doShutdown(options).finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  /** Stops dispatching until {@link Scheduler.resume}; runs in progress go on. */
+  pause(): void {
+    if (this.currentState === 'stopped') throw errors.notRunning('pause the scheduler');
+    if (this.currentState === 'paused') return;
+    this.currentState = 'paused';
+    this.timer.clear();
+    this.events.emit('scheduler:paused', {});
+  }
+
+  /** Resumes dispatching after {@link Scheduler.pause}; due tasks are dispatched at once. */
+  resume(): void {
+    if (this.currentState === 'stopped') throw errors.notRunning('resume the scheduler');
+    if (this.currentState === 'running') return;
+    this.currentState = 'running';
+    this.events.emit('scheduler:resumed', {});
+    this.wakeup();
+  }
+
+  /** Looks for due tasks now instead of at the next timer (e.g. after changing a store directly). */
+  wakeup(): void {
+    if (this.currentState !== 'running') return;
+    if (this.processing !== undefined) {
+      this.rerun = true;
+      return;
+    }
+    this.processing = this.processLoop().finally(() => {
+      this.processing = undefined;
+    });
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  /**
+   * Adds a task. Before `start()` it waits, pending, and reaches its store at start.
+   *
+   * @example
+   * ```ts
+   * await scheduler.addTask({ id: 'reindex', handler: 'reindex', trigger: { type: 'interval', hours: 1 }, replaceExisting: true });
+   * ```
+   */
+  async addTask<TArgs = unknown>(options: AddTaskOptions<TArgs>): Promise<Task> {
+    if (typeof options !== 'object' || options === null) {
+      throw errors.invalidOption(undefined, 'task options', options, 'give an object with at least a handler');
+    }
+    const id = options.id ?? randomUUID();
+    if (typeof id !== 'string' || id.length === 0) {
+      throw errors.invalidOption(undefined, 'task id', id, 'give a non-empty string, or leave it out to have one generated');
+    }
+    const store = options.store ?? 'default';
+    const record = this.buildRecord(id, store, options as AddTaskOptions);
+    const nextRunTime = this.readNextRunTime(id, options.nextRunTime);
+    const replaceExisting = options.replaceExisting === true;
+    const preview = nextRunTime !== undefined ? nextRunTime : this.firstRunTime(record, Date.now());
+    if (preview === null && nextRunTime === undefined && record.trigger.firesOnShutdown !== true) throw this.neverFires(record);
+    if (this.currentState === 'stopped' && this.starting === undefined) {
+      const clash = this.pending.findIndex((task) => task.record.id === id && task.store === store);
+      if (clash >= 0) {
+        if (!replaceExisting) throw errors.conflictingId(id, store);
+        this.pending.splice(clash, 1);
+      }
+      // The next run time shown until start; it is worked out again at start unless given.
+      const previewed = reviseRecord(record, { nextRunTime: preview });
+      this.pending.push({ record: previewed, store, replaceExisting, nextRunTime });
+      return new Task(this, previewed, store, true);
+    }
+    if (this.starting !== undefined) await this.starting;
+    const stored = await this.commit({ record, store, replaceExisting, nextRunTime });
+    return new Task(this, stored, store, false);
+  }
+
+  /**
+   * Changes a task. A new trigger recomputes the next run time (a paused task stays paused);
+   * the id cannot change.
+   *
+   * @example
+   * ```ts
+   * await scheduler.updateTask('digest', { args: { list: 'weekly' }, maxInstances: 2 });
+   * ```
+   */
+  async updateTask(id: string, changes: TaskChanges, options: { store?: string } = {}): Promise<Task> {
+    if (typeof changes !== 'object' || changes === null) {
+      throw errors.invalidOption(id, 'changes', changes, 'give an object of the fields to change');
+    }
+    const claimedId = (changes as { id?: unknown }).id;
+    if (claimedId !== undefined && claimedId !== id) {
+      throw errors.invalidOption(id, 'id change to', claimedId, 'a task id is immutable; add a new task and delete this one instead');
+    }
+    const located = await this.locate(id, options.store);
+    const { record } = located;
+    const merged: AddTaskOptions = {
+      name: record.name,
+      handler: record.handler,
+      args: record.args,
+      trigger: record.trigger,
+      executor: record.executor,
+      coalesce: record.coalesce,
+      misfireGraceTime: record.misfireGraceTime,
+      maxInstances: record.maxInstances,
+      jitter: record.jitter,
+      ...changes,
+    };
+    const rebuilt = this.buildRecord(id, located.store, merged);
+    let nextRunTime = record.nextRunTime;
+    let atStart: number | null | undefined | typeof KEEP = KEEP;
+    if ('nextRunTime' in changes) {
+      nextRunTime = this.readNextRunTime(id, changes.nextRunTime) ?? null;
+      atStart = nextRunTime;
+    } else if (changes.trigger !== undefined && record.nextRunTime !== null) {
+      nextRunTime = this.firstRunTime(rebuilt, Date.now());
+      atStart = undefined;
+    }
+    return this.replace(located, taskRecord({ ...rebuilt, nextRunTime, revision: record.revision + 1 }), atStart);
+  }
+
+  /** Gives a task a new trigger and computes its next run time from it (resuming it if paused). */
+  async rescheduleTask(id: string, trigger: TriggerInput, options: { store?: string } = {}): Promise<Task> {
+    const located = await this.locate(id, options.store);
+    const rebuilt = this.buildRecord(id, located.store, { ...located.record, trigger });
+    const nextRunTime = this.firstRunTime(rebuilt, Date.now());
+    if (nextRunTime === null && rebuilt.trigger.firesOnShutdown !== true) throw this.neverFires(rebuilt);
+    return this.replace(located, taskRecord({ ...rebuilt, nextRunTime, revision: located.record.revision + 1 }), undefined);
+  }
+
+  /** Pauses a task: it keeps its definition but has no next run time until resumed. */
+  async pauseTask(id: string, options: { store?: string } = {}): Promise<Task> {
+    const located = await this.locate(id, options.store);
+    return this.replace(located, reviseRecord(located.record, { nextRunTime: null }), null);
+  }
+
+  /** Resumes a paused task from now; removes it (resolving `null`) if its schedule has finished. */
+  async resumeTask(id: string, options: { store?: string } = {}): Promise<Task | null> {
+    const located = await this.locate(id, options.store);
+    const nextRunTime = this.firstRunTime(located.record, Date.now());
+    if (nextRunTime === null && located.record.trigger.firesOnShutdown !== true) {
+      await this.deleteTask(id, { store: located.store });
+      return null;
+    }
+    return this.replace(located, reviseRecord(located.record, { nextRunTime }), undefined);
+  }
+
+  /**
+   * Runs a task now. When run times are due they are dispatched as the scheduler would
+   * (misfires, coalescing) and the schedule moves on; when none is due, `force` (default
+   * `true`) runs it once now without changing its schedule. A schedule that has no more fires
+   * afterwards is removed (`removeFinished`, default `true`) or left paused.
+   */
+  async runTask(id: string, options: { store?: string; force?: boolean; removeFinished?: boolean } = {}): Promise<Task | null> {
+    if (this.currentState === 'stopped') throw errors.notRunning(`run task "${id}"`);
+    const located = await this.locate(id, options.store);
+    const { record, store } = located;
+    const now = Date.now();
+    const plan = record.nextRunTime !== null && record.nextRunTime <= now ? planRuns(record, now, Math.random) : undefined;
+    if (plan === undefined || plan.runTimes.length === 0) {
+      if (options.force === false) return new Task(this, record, store, false);
+      const running = this.submit(record, store, [now], true);
+      if (running instanceof Promise) await running;
+      if (plan === undefined) return new Task(this, record, store, false);
+    } else {
+      this.reportMissed(record, store, plan.missed, plan.missedCount);
+      const running = this.submit(record, store, plan.runTimes, true);
+      if (running instanceof Promise) await running;
+    }
+    if (plan.nextRunTime === null && options.removeFinished !== false) {
+      await this.deleteTask(id, { store });
+      return null;
+    }
+    return this.replace(located, reviseRecord(record, { nextRunTime: plan.nextRunTime }));
+  }
+
+  /** Deletes a task. */
+  async deleteTask(id: string, options: { store?: string } = {}): Promise<void> {
+    const located = await this.locate(id, options.store);
+    if (located.pending) {
+      this.pending = this.pending.filter((task) => !(task.record.id === id && task.store === located.store));
+    } else {
+      await this.storeFor(id, located.store).deleteTask(id);
+    }
+    this.events.emit('task:removed', { taskId: id, store: located.store });
+  }
+
+  /** Deletes every task, of one store or of all. */
+  async removeAllTasks(store?: string): Promise<void> {
+    if (store !== undefined) this.storeFor(undefined, store);
+    const aliases = store === undefined ? [...this.stores.keys()] : [store];
+    this.pending = this.pending.filter((task) => !aliases.includes(task.store));
+    for (const alias of aliases) if (this.startedStores.has(alias)) await this.stores.get(alias)!.removeAllTasks();
+    this.events.emit('tasks:removed-all', { store: store ?? null });
+  }
+
+  /** The task with this id, or `null`. */
+  async getTask(id: string, options: { store?: string } = {}): Promise<Task | null> {
+    const located = await this.find(id, options.store);
+    return located === undefined ? null : new Task(this, located.record, located.store, located.pending);
+  }
+
+  /** Every task (of one store, or of all), by next run time; paused ones last. */
+  async getTasks(store?: string): Promise<Task[]> {
+    const found = await this.collect(store);
+    return found.map(({ record, store: alias, pending }) => new Task(this, record, alias, pending));
+  }
+
+  /** An immutable snapshot of a task with its state, or `null`. */
+  async getTaskInfo(id: string, options: { store?: string } = {}): Promise<TaskInfo | null> {
+    const located = await this.find(id, options.store);
+    return located === undefined ? null : this.info(located);
+  }
+
+  /**
+   * Snapshots of the tasks that match a query, sorted.
+   *
+   * @example
+   * ```ts
+   * const failingSoon = await scheduler.getTaskInfos({ trigger: 'cron', state: 'scheduled', sortBy: 'nextRunTime' });
+   * ```
+   */
+  async getTaskInfos(query: TaskInfoQuery = {}): Promise<TaskInfo[]> {
+    const dueBefore = query.dueBefore === undefined ? undefined : toEpoch(query.dueBefore, this.timezone);
+    if (query.dueBefore !== undefined && dueBefore === undefined) {
+      throw errors.invalidOption(undefined, 'dueBefore', query.dueBefore, 'give a Date, epoch milliseconds or an ISO string');
+    }
+    const found = await this.collect(query.store);
+    const triggers = new Map(found.map((located) => [located.record.id + '\u0000' + located.store, located.record.trigger]));
+    return queryInfos(
+      found.map((located) => this.info(located)),
+      query,
+      (info) => triggers.get(info.id + '\u0000' + info.store)?.constructor.name ?? '',
+      dueBefore,
+    );
+  }
+
+  // ---------------------------------------------------------------- internals: lifecycle
+
+  private registerExecutor(alias: string, executor: Executor): void {
+    this.executors.set(alias, executor);
+    executor.start(this.executorHost, alias);
+  }
+
+  private async startStore(alias: string, store: TaskStore): Promise<void> {
+    await store.start({ alias, logger: this.logger });
+    this.startedStores.add(alias);
+  }
+
+  private async doStart(paused: boolean): Promise<void> {
+    if (this.stopping !== undefined) await this.stopping;
+    for (const [alias, executor] of this.executors) executor.start(this.executorHost, alias);
+    try {
+      for (const [alias, store] of this.stores) await this.startStore(alias, store);
+    } catch (error) {
+      await this.shutdownStores();
+      throw error;
+    }
+    this.currentState = paused ? 'paused' : 'running';
+    const pending = this.pending;
+    this.pending = [];
+    for (const task of pending) {
+      try {
+        await this.commit(task);
+      } catch (error) {
+        this.logger.error(`Task "${task.record.id}" added before start could not be added to store "${task.store}".`, error);
+      }
+    }
+    this.events.emit('scheduler:started', { paused });
+    this.wakeup();
+  }
+
+  private async doShutdown({ wait = true, timeout }: ShutdownOptions): Promise<void> {
+    if (this.starting !== undefined) await this.starting.catch(() => undefined);
+    if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 0)) {
+      throw errors.invalidOption(undefined, 'shutdown timeout', timeout, 'give milliseconds as a finite number >= 0');
+    }
+    this.currentState = 'stopped';
+    this.timer.clear();
+    if (this.processing !== undefined) await this.processing;
+    await this.fireShutdownTasks();
+    await Promise.all(
+      [...this.executors].map(async ([alias, executor]) => {
+        try {
+          await executor.shutdown({ wait, timeout });
+        } catch (error) {
+          this.logger.error(`Executor "${alias}" failed to shut down.`, error);
+        }
+      }),
+    );
+    await this.shutdownStores();
+    this.events.emit('scheduler:shutdown', {});
+  }
+
+  private async shutdownStores(): Promise<void> {
+    for (const alias of [...this.startedStores]) {
+      this.startedStores.delete(alias);
+      try {
+        await this.stores.get(alias)?.shutdown();
+      } catch (error) {
+        this.logger.error(`Store "${alias}" failed to shut down.`, error);
+      }
+    }
+  }
+
+  private async fireShutdownTasks(): Promise<void> {
+    const now = Date.now();
+    const runs: Promise<void>[] = [];
+    for (const alias of this.startedStores) {
+      let tasks: TaskRecord[];
+      try {
+        tasks = await this.stores.get(alias)!.getAllTasks();
+      } catch (error) {
+        this.logger.error(`Could not read the shutdown tasks of store "${alias}".`, error);
+        continue;
+      }
+      for (const task of tasks) {
+        if (task.trigger.firesOnShutdown !== true) continue;
+        const running = this.submit(task, alias, [now], false);
+        if (running instanceof Promise) runs.push(running);
+      }
+    }
+    await Promise.all(runs);
+  }
+
+  // ---------------------------------------------------------------- internals: dispatching
+
+  private async processLoop(): Promise<void> {
+    try {
+      let wakeAt: number | null;
+      do {
+        this.rerun = false;
+        wakeAt = await this.processDueTasks();
+      } while (this.rerun && this.currentState === 'running');
+      if (this.currentState === 'running') this.timer.set(wakeAt);
+    } catch (error) {
+      // processDueTasks guards its own steps; this is the last line of defence for the loop.
+      this.logger.error('The dispatch loop failed; retrying.', error);
+      if (this.currentState === 'running') this.timer.set(Date.now() + this.storeRetryInterval);
+    }
+  }
+
+  /** Dispatches every due task of every store; returns when to look again. */
+  private async processDueTasks(): Promise<number | null> {
+    const now = Date.now();
+    let wakeAt: number | null = null;
+    let dispatched = 0;
+    const earlier = (time: number | null): void => {
+      if (time !== null && (wakeAt === null || time < wakeAt)) wakeAt = time;
+    };
+    for (const alias of [...this.startedStores]) {
+      const store = this.stores.get(alias);
+      if (store === undefined) continue;
+      try {
+        for (;;) {
+          const claimed = await store.claimDueTasks(now, this.batchSize);
+          for (const task of claimed) await this.dispatch(task, alias, store, now);
+          dispatched += claimed.length;
+          if (claimed.length < this.batchSize || this.currentState !== 'running') break;
+        }
+        earlier(await store.getNextRunTime());
+        if (this.failingStores.delete(alias)) this.logger.info(`Store "${alias}" is reachable again.`);
+      } catch (error) {
+        // One message per outage, not one per retry.
+        if (!this.failingStores.has(alias)) {
+          this.failingStores.add(alias);
+          this.logger.error(`Store "${alias}" failed; retrying every ${this.storeRetryInterval} ms until it answers.`, error);
+        }
+        earlier(now + this.storeRetryInterval);
+      }
+    }
+    if (dispatched === 0 && wakeAt !== null && wakeAt <= now) wakeAt = now + IDLE_RECHECK;
+    return wakeAt;
+  }
+
+  private async dispatch(task: TaskRecord, alias: string, store: TaskStore, now: number): Promise<void> {
+    let plan;
+    try {
+      plan = planRuns(task, now, Math.random);
+    } catch (error) {
+      this.logger.error(`Task "${task.id}": its trigger failed to compute the next run time; pausing it.`, error);
+      await store.releaseTask({ id: task.id, claimedRevision: task.revision, nextRunTime: null, removeWhenFinished: false });
+      return;
+    }
+    this.reportMissed(task, alias, plan.missed, plan.missedCount);
+    const running = plan.runTimes.length > 0 ? this.submit(task, alias, plan.runTimes, false) : undefined;
+    await store.releaseTask({ id: task.id, claimedRevision: task.revision, nextRunTime: plan.nextRunTime, removeWhenFinished: true });
+    if (plan.nextRunTime === null) this.events.emit('task:removed', { taskId: task.id, store: alias });
+    if (running !== undefined) await running;
+  }
+
+  private reportMissed(task: TaskRecord, store: string, missed: number[], count: number): void {
+    if (count === 0) return;
+    const first = missed[0] === undefined ? '' : ` (the first due at ${new Date(missed[0]).toISOString()})`;
+    this.logger.warn(
+      `Task "${task.id}": ${count} run time(s) missed${first}, later than its misfire grace time of ${task.misfireGraceTime} ms.`,
+    );
+    this.events.emit('task:missed', { taskId: task.id, store, scheduledRunTimes: missed.map((time) => new Date(time)), count });
+  }
+
+  /**
+   * Hands runs to the task's executor and reports the outcome. Returns the executor's promise
+   * when it has one (the inline executor's). With `rethrow`, a refused run is also thrown, for
+   * `runTask` callers; the dispatch loop only reports it.
+   */
+  private submit(task: TaskRecord, store: string, runTimes: number[], rethrow: boolean): void | Promise<void> {
+    const scheduledRunTimes = (): Date[] => runTimes.map((time) => new Date(time));
+    try {
+      const executor = this.executors.get(task.executor);
+      if (executor === undefined) throw errors.unknownExecutor(task.id, task.executor, [...this.executors.keys()]);
+      const handler = typeof task.handler === 'function' ? task.handler : this.handlers.get(task.handler);
+      if (handler === undefined) throw errors.handlerNotDefined(task.id, task.handler as string, [...this.handlers.keys()]);
+      const running = executor.submit({ task, store, handler, runTimes });
+      this.events.emit('task:submitted', { taskId: task.id, store, executor: task.executor, scheduledRunTimes: scheduledRunTimes() });
+      return running;
+    } catch (error) {
+      if (isHoraeError(error, 'MAX_INSTANCES')) {
+        this.logger.warn(error.message);
+        this.events.emit('task:max-instances', { taskId: task.id, store, scheduledRunTimes: scheduledRunTimes(), maxInstances: task.maxInstances });
+      } else {
+        this.logger.error(`Task "${task.id}" could not be run.`, error);
+        for (const time of runTimes) this.events.emit('task:error', { taskId: task.id, store, scheduledAt: new Date(time), error, duration: 0 });
+      }
+      if (rethrow) throw error;
+      return undefined;
+    }
+  }
+
+  /** Wakes the loop earlier if a task now runs before the timer would have fired. */
+  private notifyRunTime(time: number | null): void {
+    if (time === null || this.currentState !== 'running') return;
+    if (this.processing !== undefined) {
+      this.rerun = true;
+      return;
+    }
+    const target = this.timer.target;
+    if (target === null || time < target) {
+      if (time <= Date.now()) this.wakeup();
+      else this.timer.set(time);
+    }
+  }
+
+  // ---------------------------------------------------------------- internals: tasks
+
+  private storeFor(taskId: string | undefined, alias: string): TaskStore {
+    const store = this.stores.get(alias);
+    if (store === undefined) throw errors.unknownStore(taskId, alias, [...this.stores.keys()]);
+    return store;
+  }
+
+  private checkOptions(taskId: string | undefined, options: Partial<TaskDefaults>, prefix = ''): void {
+    const { coalesce, misfireGraceTime, maxInstances, jitter } = options;
+    if (coalesce !== undefined && typeof coalesce !== 'boolean') {
+      throw errors.invalidOption(taskId, `${prefix}coalesce`, coalesce, 'give true or false');
+    }
+    if (misfireGraceTime !== undefined && misfireGraceTime !== null && !(typeof misfireGraceTime === 'number' && Number.isFinite(misfireGraceTime) && misfireGraceTime >= 0)) {
+      throw errors.invalidOption(taskId, `${prefix}misfireGraceTime`, misfireGraceTime, 'give milliseconds as a finite number >= 0, or null for no limit');
+    }
+    if (maxInstances !== undefined && !(Number.isInteger(maxInstances) && maxInstances >= 1)) {
+      throw errors.invalidOption(taskId, `${prefix}maxInstances`, maxInstances, 'give a whole number >= 1');
+    }
+    if (jitter !== undefined && jitter !== null && !(typeof jitter === 'number' && Number.isFinite(jitter) && jitter >= 0)) {
+      throw errors.invalidOption(taskId, `${prefix}jitter`, jitter, 'give milliseconds as a finite number >= 0, or null');
+    }
+  }
+
+  /** Validates task options into a record (next run time not yet set). Throws before any change. */
+  private buildRecord(id: string, storeAlias: string, options: AddTaskOptions): TaskRecord {
+    const store = this.storeFor(id, storeAlias);
+    const { handler } = options;
+    let definition: HandlerDefinition | undefined;
+    if (typeof handler === 'string') {
+      definition = this.handlers.get(handler);
+      if (definition === undefined) throw errors.handlerNotDefined(id, handler, [...this.handlers.keys()]);
+    } else if (typeof handler === 'function') {
+      if (store.persistent) throw errors.inlineHandlerInPersistentStore(id, storeAlias);
+      definition = handler;
+    } else {
+      throw errors.invalidOption(id, 'handler', handler, 'give the name of a handler registered with scheduler.define(name, fn), or a function (memory store only)');
+    }
+    if (options.name !== undefined && typeof options.name !== 'string') {
+      throw errors.invalidOption(id, 'name', options.name, 'give a string');
+    }
+    if (store.persistent && options.args !== undefined && !isJsonValue(options.args)) {
+      throw errors.notSerializable(id, storeAlias, 'args', options.args);
+    }
+    const trigger = this.triggers.create(options.trigger ?? 'date', { timezone: this.timezone, now: Date.now(), taskId: id });
+    if (store.persistent && !this.triggers.types().includes(trigger.type)) {
+      throw errors.invalidTrigger(id, `trigger type ${show(trigger.type)} is not registered, so store "${storeAlias}" could not read it back; register it with scheduler.triggers.register`);
+    }
+    const executorAlias = options.executor ?? this.taskDefaults.executor;
+    const executor = this.executors.get(executorAlias);
+    if (executor === undefined) throw errors.unknownExecutor(id, executorAlias, [...this.executors.keys()]);
+    const refusal = executor.cannotRun?.(definition);
+    if (refusal !== undefined) throw errors.invalidOption(id, 'executor', executorAlias, refusal);
+    this.checkOptions(id, options);
+    return taskRecord({
+      id,
+      name: options.name ?? (typeof handler === 'string' ? handler : handler.name || id),
+      handler,
+      args: options.args,
+      trigger,
+      executor: executorAlias,
+      coalesce: options.coalesce ?? this.taskDefaults.coalesce,
+      misfireGraceTime:
+        options.misfireGraceTime !== undefined
+          ? options.misfireGraceTime
+          : trigger.defaultMisfireGraceTime !== undefined
+            ? trigger.defaultMisfireGraceTime
+            : this.taskDefaults.misfireGraceTime,
+      maxInstances: options.maxInstances ?? this.taskDefaults.maxInstances,
+      jitter: options.jitter ?? this.taskDefaults.jitter,
+      nextRunTime: null,
+      revision: 1,
+    });
+  }
+
+  private readNextRunTime(id: string, value: unknown): number | null | undefined {
+    if (value === undefined || value === null) return value;
+    const epoch = toEpoch(value, this.timezone);
+    if (epoch === undefined) throw errors.invalidOption(id, 'nextRunTime', value, 'give a Date, epoch milliseconds, an ISO string, or null to add the task paused');
+    return epoch;
+  }
+
+  private firstRunTime(record: TaskRecord, now: number): number | null {
+    return withJitter(record.trigger.getNextFireTime(null, now), record.trigger, record.jitter, Math.random);
+  }
+
+  /** Puts a validated task into its store, honouring `replaceExisting`; returns what is stored. */
+  private async commit(task: PendingTask): Promise<TaskRecord> {
+    const { record, store: alias } = task;
+    const store = this.storeFor(record.id, alias);
+    const now = Date.now();
+    const first = task.nextRunTime !== undefined ? task.nextRunTime : this.firstRunTime(record, now);
+    if (first === null && task.nextRunTime === undefined && record.trigger.firesOnShutdown !== true) throw this.neverFires(record);
+    const fresh = taskRecord({ ...record, nextRunTime: first });
+    try {
+      await store.addTask(fresh);
+      this.events.emit('task:added', { taskId: record.id, store: alias });
+      this.notifyRunTime(first);
+      return fresh;
+    } catch (error) {
+      if (!task.replaceExisting || !isHoraeError(error, 'CONFLICTING_ID')) throw error;
+    }
+    const existing = await store.lookupTask(record.id);
+    if (existing === null) return this.commit({ ...task, replaceExisting: false });
+    const keepSchedule = task.nextRunTime === undefined && sameSchedule(record.trigger, existing.trigger);
+    const unchanged =
+      keepSchedule &&
+      DEFINITION_FIELDS.every((field) => existing[field] === record[field]) &&
+      existing.handler === record.handler &&
+      sameArgs(existing.args, record.args);
+    if (unchanged) return existing;
+    const replacement = keepSchedule
+      ? reviseRecord(existing, { ...record, trigger: existing.trigger, nextRunTime: existing.nextRunTime })
+      : reviseRecord(existing, { ...record, nextRunTime: first });
+    await store.updateTask(replacement);
+    this.events.emit('task:modified', { taskId: record.id, store: alias });
+    this.notifyRunTime(replacement.nextRunTime);
+    return replacement;
+  }
+
+  private neverFires(record: TaskRecord) {
+    return errors.invalidTrigger(
+      record.id,
+      `${record.trigger.describe()} has no fire time after ${new Date().toISOString()}; check its dates (startAt, endAt, year)`,
+    );
+  }
+
+  /**
+   * Writes a changed record where the task lives. For a pending task, `atStart` is the next run
+   * time it gets at start (`undefined`: from its trigger then; KEEP: as before).
+   */
+  private async replace(located: Located, record: TaskRecord, atStart: number | null | undefined | typeof KEEP = KEEP): Promise<Task> {
+    if (located.pending) {
+      const entry = this.pending.find((task) => task.record.id === record.id && task.store === located.store);
+      if (entry !== undefined) {
+        entry.record = record;
+        if (atStart !== KEEP) entry.nextRunTime = atStart;
+      }
+    } else {
+      await this.storeFor(record.id, located.store).updateTask(record);
+      this.events.emit('task:modified', { taskId: record.id, store: located.store });
+      this.notifyRunTime(record.nextRunTime);
+    }
+    return new Task(this, record, located.store, located.pending);
+  }
+
+  private async find(id: string, storeAlias: string | undefined): Promise<Located | undefined> {
+    if (storeAlias !== undefined) this.storeFor(id, storeAlias);
+    const pending = this.pending.find((task) => task.record.id === id && (storeAlias === undefined || task.store === storeAlias));
+    if (pending !== undefined) return { record: pending.record, store: pending.store, pending: true };
+    for (const alias of storeAlias === undefined ? this.startedStores : [storeAlias]) {
+      if (!this.startedStores.has(alias)) continue;
+      const record = await this.stores.get(alias)!.lookupTask(id);
+      if (record !== null) return { record, store: alias, pending: false };
+    }
+    return undefined;
+  }
+
+  private async locate(id: string, storeAlias: string | undefined): Promise<Located> {
+    const located = await this.find(id, storeAlias);
+    if (located === undefined) throw errors.taskNotFound(id, storeAlias);
+    return located;
+  }
+
+  private async collect(storeAlias: string | undefined): Promise<Located[]> {
+    if (storeAlias !== undefined) this.storeFor(undefined, storeAlias);
+    const found: Located[] = this.pending
+      .filter((task) => storeAlias === undefined || task.store === storeAlias)
+      .map((task) => ({ record: task.record, store: task.store, pending: true }));
+    for (const alias of this.startedStores) {
+      if (storeAlias !== undefined && alias !== storeAlias) continue;
+      for (const record of await this.stores.get(alias)!.getAllTasks()) found.push({ record, store: alias, pending: false });
+    }
+    return found;
+  }
+
+  private info(located: Located): TaskInfo {
+    const { record, store, pending } = located;
+    const running = this.executors.get(record.executor)?.runningInstances(record.id) ?? 0;
+    const state: TaskState = pending ? 'pending' : running > 0 ? 'running' : record.nextRunTime === null && record.trigger.firesOnShutdown !== true ? 'paused' : 'scheduled';
+    return snapshot(record, store, state, running);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Time inside Horae is epoch milliseconds (numbers): cheap to store, compare and serialise.
+ * Users hand in `Date`s, epoch numbers or ISO strings; these helpers convert and validate.
+ */
+import { DateTime } from 'luxon';
+
+/** A point in time as users may give it: a `Date`, epoch milliseconds, or an ISO 8601 string. @public */
+export type DateInput = Date | number | string;
+
+/** The largest delay `setTimeout` accepts; longer ones overflow and fire at once. */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+const validZones = new Map<string, boolean>();
+
+/** Whether `zone` is an IANA time-zone name this runtime knows. */
+export function isValidTimezone(zone: unknown): zone is string {
+  if (typeof zone !== 'string' || zone.length === 0) return false;
+  let valid = validZones.get(zone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    validZones.set(zone, valid);
+  }
+  return valid;
+}
+
+/** The system's time zone, as the runtime reports it. */
+export function systemTimezone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/**
+ * Converts a date input to epoch milliseconds. ISO strings without an offset are read as wall
+ * time in `zone`. Returns `undefined` when the input is not a valid point in time.
+ */
+export function toEpoch(input: unknown, zone: string): number | undefined {
+  if (input instanceof Date) {
+    const ms = input.getTime();
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  if (typeof input === 'number') return Number.isFinite(input) ? input : undefined;
+  if (typeof input === 'string') {
+    const parsed = DateTime.fromISO(input, { zone, setZone: true });
+    return parsed.isValid ? parsed.toMillis() : undefined;
+  }
+  return undefined;
+}
+
+/** Renders epoch milliseconds as an ISO string in the given zone, for descriptions. */
+export function formatInZone(epoch: number, zone: string): string {
+  return DateTime.fromMillis(epoch, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(epoch).toISOString();
+}

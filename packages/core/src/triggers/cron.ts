@@ -1,0 +1,229 @@
+import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import { DateTime } from 'luxon';
+import { errors } from '../errors/index.js';
+import type { DateInput } from '../time/time.js';
+import {
+  CRON_FIELD_NAMES,
+  FieldError,
+  convertFields,
+  nextInSet,
+  parseNumberSet,
+  type CronFields,
+  type NumberSet,
+} from './cron-fields.js';
+import { checkWindow, commonJSON, readDate, readJitter, readTimezone } from './options.js';
+import type { Trigger, TriggerContext, TriggerJSON, TriggerSpec } from './trigger.js';
+
+/** Options of the `cron` trigger: an `expression` or Asyncz-style fields. @public */
+export interface CronTriggerOptions extends CronFields {
+  /**
+   * A crontab expression: 5 fields (`minute hour day month dayOfWeek`), 6 (a leading `second`)
+   * or 7 (a trailing `year`), or an alias such as `@daily`. Day of week 0 or 7 = Sunday.
+   */
+  expression?: string;
+  /** IANA time zone the fields are read in; default the scheduler's. */
+  timezone?: string;
+  startAt?: DateInput;
+  endAt?: DateInput;
+  /** Random delay of up to this many milliseconds added to each fire. */
+  jitter?: number;
+}
+
+/** The filters cron-parser has no field for. */
+interface CronFilters {
+  years: NumberSet | null;
+  weeks: NumberSet | null;
+  weekdays: ReadonlySet<number> | null;
+}
+
+/** Bounds the search for a fire time that passes the filters (each step jumps ahead). */
+const MAX_FILTER_STEPS = 2_000;
+const MEMO_SIZE = 512;
+
+/**
+ * One parsed cron schedule in one zone, shared by every trigger with the same expression and
+ * zone. Parsing is the expensive part of cron-parser, so it happens once; and because tasks on
+ * one schedule tend to ask from the same instant (they fired together, or were added together),
+ * recent answers are memoised.
+ */
+class CronSchedule {
+  private readonly memo = new Map<number, number | null>();
+
+  constructor(
+    private readonly parsed: CronExpression,
+    private readonly zone: string,
+    private readonly filters: CronFilters,
+  ) {}
+
+  /** The first fire time strictly after `after`, or null when there is none. */
+  nextAfter(after: number): number | null {
+    const cached = this.memo.get(after);
+    if (cached !== undefined) return cached;
+    const next = this.compute(after);
+    if (this.memo.size >= MEMO_SIZE) this.memo.clear();
+    this.memo.set(after, next);
+    return next;
+  }
+
+  private compute(after: number): number | null {
+    let cursor = after;
+    for (let step = 0; step < MAX_FILTER_STEPS; step++) {
+      this.parsed.reset(new Date(cursor));
+      if (!this.parsed.hasNext()) return null;
+      const candidate = this.parsed.next().getTime();
+      const skipTo = this.rejectedUntil(candidate);
+      if (skipTo === undefined) return candidate;
+      if (skipTo === null) return null;
+      cursor = skipTo - 1;
+    }
+    return null;
+  }
+
+  /** `undefined` when the candidate passes the filters; else where to search next (null: never). */
+  private rejectedUntil(candidate: number): number | null | undefined {
+    const { years, weeks, weekdays } = this.filters;
+    if (years === null && weeks === null && weekdays === null) return undefined;
+    const at = DateTime.fromMillis(candidate, { zone: this.zone });
+    if (years !== null) {
+      const year = nextInSet(years, at.year);
+      if (year === null) return null;
+      if (year !== at.year) return DateTime.fromObject({ year, month: 1, day: 1 }, { zone: this.zone }).toMillis();
+    }
+    if (weeks !== null && nextInSet(weeks, at.weekNumber) !== at.weekNumber) {
+      return at.startOf('week').plus({ weeks: 1 }).toMillis();
+    }
+    if (weekdays !== null && !weekdays.has(at.weekday)) return at.startOf('day').plus({ days: 1 }).toMillis();
+    return undefined;
+  }
+}
+
+const schedules = new Map<string, CronSchedule>();
+const MAX_SHARED_SCHEDULES = 10_000;
+
+function sharedSchedule(expression: string, zone: string, filters: CronFilters): CronSchedule {
+  const key = `${expression}\u0000${zone}\u0000${filters.years?.spec ?? ''}\u0000${filters.weeks?.spec ?? ''}\u0000${[...(filters.weekdays ?? [])].join(',')}`;
+  let schedule = schedules.get(key);
+  if (schedule === undefined) {
+    const parsed = CronExpressionParser.parse(expression, { tz: zone });
+    schedule = new CronSchedule(parsed, zone, filters);
+    // Unbounded growth would leak with per-tenant expressions; losing sharing is harmless.
+    if (schedules.size >= MAX_SHARED_SCHEDULES) schedules.clear();
+    schedules.set(key, schedule);
+  }
+  return schedule;
+}
+
+/**
+ * Fires when the clock matches a cron expression in a time zone, correctly across daylight-saving
+ * changes.
+ *
+ * Across a change, a time that does not exist (02:30 when clocks jump from 02:00 to 03:00) fires
+ * once, shifted by the gap (03:30); a time that occurs twice (01:30 when clocks fall back) fires
+ * once, at its first occurrence. Expressions whose hour is `*` follow elapsed time: an hourly
+ * task fires in both copies of a repeated hour and never in a skipped one.
+ *
+ * @example
+ * ```ts
+ * await scheduler.addTask({
+ *   handler: 'nightly-report',
+ *   trigger: { type: 'cron', expression: '0 3 * * *', timezone: 'Europe/Berlin' },
+ * });
+ * // the same with Asyncz-style fields
+ * await scheduler.addTask({ handler: 'nightly-report', trigger: { type: 'cron', hour: 3 } });
+ * ```
+ * @public
+ */
+export class CronTrigger implements Trigger {
+  readonly type = 'cron';
+
+  constructor(
+    private readonly schedule: CronSchedule,
+    /** The expression or fields as given, kept for the JSON form and the description. */
+    readonly source: string | Readonly<CronFields>,
+    readonly timezone: string,
+    readonly startAt: number | null,
+    readonly endAt: number | null,
+    readonly jitter: number | null,
+  ) {}
+
+  getNextFireTime(previous: number | null, now: number): number | null {
+    let after = previous ?? now - 1;
+    if (this.startAt !== null && after < this.startAt - 1) after = this.startAt - 1;
+    const next = this.schedule.nextAfter(after);
+    return next === null || (this.endAt !== null && next > this.endAt) ? null : next;
+  }
+
+  toJSON(): TriggerJSON {
+    const json: TriggerJSON = { type: 'cron' };
+    if (typeof this.source === 'string') json.expression = this.source;
+    else for (const name of CRON_FIELD_NAMES) if (this.source[name] !== undefined) json[name] = this.source[name];
+    json.timezone = this.timezone;
+    return commonJSON(json, this);
+  }
+
+  describe(): string {
+    const source = this.source;
+    const what =
+      typeof source === 'string'
+        ? `cron '${source}'`
+        : `cron[${CRON_FIELD_NAMES.filter((name) => source[name] !== undefined)
+            .map((name) => `${name}='${source[name]}'`)
+            .join(', ')}]`;
+    return `${what} (${this.timezone})`;
+  }
+}
+
+function splitExpression(expression: string): { expression: string; years: NumberSet | null } {
+  const parts = expression.trim().split(/\s+/);
+  if (parts.length === 7) {
+    const year = parts.pop()!;
+    return { expression: parts.join(' '), years: year === '*' || year === '?' ? null : parseNumberSet('year', year, 1970, 9999) };
+  }
+  if (parts.length < 5 && !expression.trim().startsWith('@')) {
+    throw new FieldError(`it has ${parts.length} field(s)`);
+  }
+  return { expression: expression.trim(), years: null };
+}
+
+export function createCronTrigger(options: TriggerSpec, context: TriggerContext): CronTrigger {
+  const zone = readTimezone(options, context);
+  const startAt = readDate(options, 'startAt', zone, context);
+  const endAt = readDate(options, 'endAt', zone, context);
+  checkWindow('cron', startAt, endAt, context);
+  const jitter = readJitter(options, context);
+  const { expression } = options;
+  const hasFields = CRON_FIELD_NAMES.some((name) => options[name] !== undefined);
+  let source: string | CronFields;
+  let schedule: CronSchedule;
+  try {
+    if (expression !== undefined) {
+      if (typeof expression !== 'string') throw new FieldError('the expression must be a string');
+      if (hasFields) throw new FieldError('give either an expression or fields, not both');
+      source = expression;
+      const split = splitExpression(expression);
+      schedule = sharedSchedule(split.expression, zone, { years: split.years, weeks: null, weekdays: null });
+    } else {
+      const fields: CronFields = {};
+      for (const name of CRON_FIELD_NAMES) {
+        const value = options[name];
+        if (value !== undefined) fields[name] = value as number | string;
+      }
+      source = Object.freeze(fields);
+      const converted = convertFields(fields);
+      schedule = sharedSchedule(converted.expression, zone, converted);
+    }
+    // Finds out now, not at the first fire, whether the expression can ever match.
+    schedule.nextAfter(context.now);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    const shown = expression !== undefined ? `expression ${JSON.stringify(expression)}` : 'fields';
+    throw errors.invalidTrigger(
+      context.taskId,
+      `cron trigger: invalid ${shown}: ${detail}. Allowed: 5 fields (minute hour day month dayOfWeek), ` +
+        '6 with a leading second, 7 with a trailing year, an alias such as @daily, or the fields ' +
+        `${CRON_FIELD_NAMES.join(', ')}`,
+      error,
+    );
+  }
+  return new CronTrigger(schedule, source, zone, startAt, endAt, jitter);
+}

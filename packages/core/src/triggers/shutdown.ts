@@ -1,0 +1,30 @@
+import type { Trigger, TriggerJSON } from './trigger.js';
+
+/**
+ * Fires once each time the scheduler shuts down, before it waits for running handlers: for
+ * clean-up work (flush a buffer, close a connection).
+ *
+ * @example
+ * ```ts
+ * await scheduler.addTask({ handler: 'flush-metrics', trigger: 'shutdown' });
+ * ```
+ * @public
+ */
+export class ShutdownTrigger implements Trigger {
+  readonly type = 'shutdown';
+  readonly firesOnShutdown = true;
+
+  getNextFireTime(): number | null {
+    return null;
+  }
+
+  toJSON(): TriggerJSON {
+    return { type: 'shutdown' };
+  }
+
+  describe(): string {
+    return 'shutdown';
+  }
+}
+
+export const createShutdownTrigger = (): ShutdownTrigger => new ShutdownTrigger();
