@@ -114,6 +114,11 @@ export abstract class BaseExecutor implements Executor {
     for (const instance of running) instance.controller.abort(errors.aborted('the scheduler shut down'));
   }
 
+  /** Resolves when no run is in progress here (now or later, whichever comes first). */
+  protected whenIdle(): Promise<void> {
+    return Promise.all([...this.instances.values()].flatMap((set) => [...set].map((instance) => instance.done))).then(() => undefined);
+  }
+
   /** Whether `submit` should return the run's promise (inline) or let it go (async). */
   protected readonly waitsForRuns: boolean = false;
 

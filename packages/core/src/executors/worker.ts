@@ -8,6 +8,11 @@ import { BaseExecutor } from './executor.js';
 export interface WorkerExecutorOptions {
   /** How many worker threads at most; default: one less than the CPU count, at least 1. */
   maxWorkers?: number;
+  /**
+   * At shutdown, how long (ms) handlers get to settle after their signal is aborted before their
+   * threads are terminated; default 1,000.
+   */
+  abortGrace?: number;
   /** Options passed to each `Worker` (e.g. `resourceLimits`, `env`). */
   workerOptions?: Omit<ConstructorParameters<typeof Worker>[1] & object, 'eval'>;
 }
@@ -95,6 +100,7 @@ export class WorkerExecutor extends BaseExecutor {
   private readonly workers = new Set<PooledWorker>();
   private readonly queue: Job[] = [];
   private nextJobId = 0;
+  private terminating = false;
 
   constructor(private readonly options: WorkerExecutorOptions = {}) {
     super();
@@ -113,9 +119,15 @@ export class WorkerExecutor extends BaseExecutor {
 
   override async shutdown(options: { wait: boolean; timeout?: number | undefined }): Promise<void> {
     await super.shutdown(options);
-    // Handlers that ignore the abort signal would keep their thread (and the process) alive.
+    // Aborted handlers get a moment to settle; one that ignores its signal would keep its thread
+    // (and the process) alive, so it is terminated after that.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.whenIdle(), new Promise((resolve) => (timer = setTimeout(resolve, this.options.abortGrace ?? 1_000)))]);
+    clearTimeout(timer);
+    this.terminating = true;
     await Promise.all([...this.workers].map(({ worker }) => worker.terminate()));
     this.workers.clear();
+    this.terminating = false;
   }
 
   protected invoke(handler: HandlerDefinition, args: unknown, context: RunContext): Promise<unknown> {
@@ -190,7 +202,13 @@ export class WorkerExecutor extends BaseExecutor {
       this.pump();
     };
     worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`worker thread exited with code ${code}`)));
+    worker.on('exit', (code) =>
+      fail(
+        this.terminating
+          ? errors.aborted('the scheduler shut down and the handler ignored ctx.signal, so its worker thread was terminated')
+          : new Error(`worker thread exited with code ${code}`),
+      ),
+    );
     return pooled;
   }
 }

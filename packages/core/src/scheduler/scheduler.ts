@@ -13,6 +13,7 @@ import {
   taskRecord,
   type AddTaskOptions,
   type HandlerDefinition,
+  type ModuleHandler,
   type TaskChanges,
   type TaskDefaults,
   type TaskHandler,
@@ -183,7 +184,7 @@ export class Scheduler implements TaskOperations {
    * scheduler.define('cleanup', async ({ olderThanDays }: { olderThanDays: number }) => purge(olderThanDays));
    * ```
    */
-  define<TArgs = unknown>(name: string, handler: TaskHandler<TArgs> | HandlerDefinition): this {
+  define<TArgs = unknown>(name: string, handler: TaskHandler<TArgs> | ModuleHandler): this {
     if (typeof name !== 'string' || name.length === 0) {
       throw errors.invalidOption(undefined, 'handler name', name, 'give a non-empty string');
     }

@@ -28,7 +28,7 @@ class Entry implements HeapEntry {
  * @public
  */
 export class MemoryStore implements TaskStore {
-  readonly persistent = false;
+  readonly persistent: boolean = false;
   private readonly entries = new Map<string, Entry>();
   private readonly due = new RunTimeHeap<Entry>();
   private sequence = 0;

@@ -33,7 +33,7 @@ export class DateTrigger implements Trigger {
   }
 
   getNextFireTime(previous: number | null): number | null {
-    return previous === null ? this.runAt : null;
+    return previous === null || this.runAt > previous ? this.runAt : null;
   }
 
   toJSON(): TriggerJSON {

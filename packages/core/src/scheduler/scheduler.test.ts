@@ -1,0 +1,356 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isHoraeError } from '../errors/index.js';
+import type { RunContext } from '../tasks/task.js';
+import { deferred, testScheduler } from '../testing/harness.js';
+
+const start = Date.parse('2026-01-01T00:00:00Z');
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: start });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('scheduler lifecycle', () => {
+  it('starts and shuts down once however often it is asked, and never doubles a fire', async () => {
+    const { scheduler, ofType } = testScheduler();
+    const runs: number[] = [];
+    scheduler.define('tick', (_args, ctx: RunContext) => void runs.push(ctx.scheduledAt.getTime()));
+    await scheduler.addTask({ handler: 'tick', trigger: { type: 'interval', seconds: 1 } });
+    await Promise.all([scheduler.start(), scheduler.start()]);
+    await scheduler.start();
+    expect(scheduler.state).toBe('running');
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(runs).toEqual([start + 1_000, start + 2_000, start + 3_000]);
+    await Promise.all([scheduler.shutdown(), scheduler.shutdown()]);
+    await scheduler.shutdown();
+    expect(scheduler.state).toBe('stopped');
+    expect(ofType('scheduler:started')).toHaveLength(1);
+    expect(ofType('scheduler:shutdown')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(runs).toHaveLength(3);
+  });
+
+  it('keeps tasks added before start pending, and adds them to their store at start', async () => {
+    const { scheduler, ofType } = testScheduler();
+    scheduler.define('noop', () => undefined);
+    const task = await scheduler.addTask({ id: 'early', handler: 'noop', trigger: { type: 'interval', minutes: 1 } });
+    expect(task.pending).toBe(true);
+    expect((await scheduler.getTaskInfo('early'))?.state).toBe('pending');
+    expect(ofType('task:added')).toHaveLength(0);
+    await scheduler.start();
+    expect((await scheduler.getTaskInfo('early'))?.state).toBe('scheduled');
+    expect(ofType('task:added')).toEqual([expect.objectContaining({ taskId: 'early', store: 'default' })]);
+    await scheduler.shutdown();
+  });
+
+  it('starts paused when asked, and resume dispatches what became due', async () => {
+    const { scheduler, ofType } = testScheduler();
+    const runs: number[] = [];
+    scheduler.define('tick', (_args, ctx: RunContext) => void runs.push(ctx.scheduledAt.getTime()));
+    await scheduler.addTask({ handler: 'tick', trigger: { type: 'date', runAt: start + 1_000 }, misfireGraceTime: null });
+    await scheduler.start({ paused: true });
+    expect(scheduler.state).toBe('paused');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(runs).toEqual([]);
+    scheduler.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toEqual([start + 1_000]);
+    scheduler.pause();
+    expect(ofType('scheduler:paused')).toHaveLength(1);
+    expect(ofType('scheduler:resumed')).toHaveLength(1);
+    await scheduler.shutdown();
+  });
+
+  it('refuses to pause, resume or run a task while stopped', async () => {
+    const { scheduler } = testScheduler();
+    scheduler.define('noop', () => undefined);
+    await scheduler.addTask({ id: 'x', handler: 'noop', trigger: { type: 'interval', minutes: 1 } });
+    expect(() => scheduler.pause()).toThrowError(expect.objectContaining({ code: 'SCHEDULER_NOT_RUNNING' }));
+    expect(() => scheduler.resume()).toThrowError(/Call scheduler.start\(\) first/);
+    await expect(scheduler.runTask('x')).rejects.toSatisfy((error) => isHoraeError(error, 'SCHEDULER_NOT_RUNNING'));
+  });
+
+  it('on shutdown waits for running handlers', async () => {
+    const { scheduler, ofType } = testScheduler();
+    const release = deferred();
+    scheduler.define('slow', () => release.promise);
+    await scheduler.addTask({ handler: 'slow' });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(0);
+    let stopped = false;
+    const stopping = scheduler.shutdown().then(() => (stopped = true));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(stopped).toBe(false);
+    release.resolve();
+    await stopping;
+    expect(ofType('task:executed')).toHaveLength(1);
+  });
+
+  it('on shutdown aborts handlers still running after the timeout through ctx.signal, then resolves', async () => {
+    const { scheduler, ofType, logger } = testScheduler();
+    let signal: AbortSignal | undefined;
+    scheduler.define('stuck', (_args, ctx: RunContext) => {
+      signal = ctx.signal;
+      return new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+    });
+    await scheduler.addTask({ id: 'stuck', handler: 'stuck' });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(0);
+    let stopped = false;
+    const stopping = scheduler.shutdown({ timeout: 5_000 }).then(() => (stopped = true));
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(signal?.aborted).toBe(false);
+    expect(stopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
+    expect(signal?.aborted).toBe(true);
+    expect(logger.lines.some((line) => line.level === 'warn' && line.message.includes('shutdown timeout of 5000 ms'))).toBe(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ofType('task:error')[0]?.error).toSatisfy((error) => isHoraeError(error, 'TASK_ABORTED'));
+  });
+
+  it('with wait: false aborts running handlers at once', async () => {
+    const { scheduler } = testScheduler();
+    let signal: AbortSignal | undefined;
+    scheduler.define('stuck', (_args, ctx: RunContext) => {
+      signal = ctx.signal;
+      return new Promise(() => undefined);
+    });
+    await scheduler.addTask({ handler: 'stuck' });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await scheduler.shutdown({ wait: false });
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('runs shutdown-trigger tasks once on each shutdown, before waiting for handlers', async () => {
+    const { scheduler } = testScheduler();
+    const calls: string[] = [];
+    scheduler.define('flush', () => void calls.push('flush'));
+    await scheduler.addTask({ id: 'flush', handler: 'flush', trigger: 'shutdown' });
+    await scheduler.start();
+    expect((await scheduler.getTaskInfo('flush'))?.state).toBe('scheduled');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toEqual([]);
+    await scheduler.shutdown();
+    expect(calls).toEqual(['flush']);
+  });
+});
+
+describe('the one timer', () => {
+  it('uses a single timer however many tasks there are', async () => {
+    const { scheduler } = testScheduler();
+    scheduler.define('noop', () => undefined);
+    await scheduler.start();
+    for (let i = 0; i < 500; i++) await scheduler.addTask({ handler: 'noop', trigger: { type: 'interval', seconds: 10 + i } });
+    expect(vi.getTimerCount()).toBe(1);
+    await scheduler.shutdown();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('wakes early when a task is added that runs before the current wake-up', async () => {
+    const { scheduler } = testScheduler();
+    const runs: string[] = [];
+    scheduler.define('log', (args: string) => void runs.push(args));
+    await scheduler.start();
+    await scheduler.addTask({ handler: 'log', args: 'hourly', trigger: { type: 'interval', hours: 1 } });
+    await scheduler.addTask({ handler: 'log', args: 'soon', trigger: { type: 'date', runAt: start + 2_000 } });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(runs).toEqual(['soon']);
+    await scheduler.shutdown();
+  });
+
+  it('wakes early when a task is moved earlier', async () => {
+    const { scheduler } = testScheduler();
+    const runs: number[] = [];
+    scheduler.define('tick', () => void runs.push(Date.now()));
+    await scheduler.start();
+    await scheduler.addTask({ id: 'later', handler: 'tick', trigger: { type: 'date', runAt: start + 3_600_000 } });
+    await scheduler.rescheduleTask('later', { type: 'date', runAt: start + 500 });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(runs).toEqual([start + 500]);
+    await scheduler.shutdown();
+  });
+
+  it('never fires early: a timer that comes back before the target re-arms for the rest', async () => {
+    const { scheduler } = testScheduler();
+    const runs: number[] = [];
+    scheduler.define('tick', () => void runs.push(Date.now()));
+    await scheduler.start();
+    await scheduler.addTask({ handler: 'tick', trigger: { type: 'date', runAt: start + 1_000 } });
+    // The clock steps back 3 ms, as if setTimeout had fired early relative to the wall clock.
+    vi.setSystemTime(start - 3);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(Date.now()).toBe(start + 997);
+    expect(runs).toEqual([]);
+    await vi.advanceTimersByTimeAsync(3);
+    expect(runs).toEqual([start + 1_000]);
+    await scheduler.shutdown();
+  });
+
+  it('waits past setTimeout\'s 2^31-1 ms limit in chunks and fires on time', async () => {
+    const { scheduler } = testScheduler();
+    const runs: number[] = [];
+    scheduler.define('tick', () => void runs.push(Date.now()));
+    const due = start + 40 * 86_400_000;
+    await scheduler.start();
+    await scheduler.addTask({ handler: 'tick', trigger: { type: 'date', runAt: due } });
+    await vi.advanceTimersByTimeAsync(due - start - 1);
+    expect(runs).toEqual([]);
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(runs).toEqual([due]);
+    await scheduler.shutdown();
+  });
+
+  it('sleeps with no timer when nothing is scheduled', async () => {
+    const { scheduler } = testScheduler();
+    await scheduler.start();
+    expect(vi.getTimerCount()).toBe(0);
+    await scheduler.shutdown();
+  });
+});
+
+describe('misfires, coalescing and max instances in the scheduler', () => {
+  it('reports run times missed while paused, and coalesces the rest into one run', async () => {
+    const { scheduler, ofType } = testScheduler();
+    const runs: number[] = [];
+    scheduler.define('tick', (_args, ctx: RunContext) => void runs.push(ctx.scheduledAt.getTime()));
+    await scheduler.addTask({
+      id: 'tick',
+      handler: 'tick',
+      trigger: { type: 'interval', seconds: 1, startAt: start + 1_000 },
+      misfireGraceTime: 2_500,
+      coalesce: true,
+    });
+    await scheduler.start({ paused: true });
+    await vi.advanceTimersByTimeAsync(5_000);
+    scheduler.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ofType('task:missed')).toEqual([
+      expect.objectContaining({ taskId: 'tick', count: 2, scheduledRunTimes: [new Date(start + 1_000), new Date(start + 2_000)] }),
+    ]);
+    expect(runs).toEqual([start + 5_000]);
+    expect((await scheduler.getTask('tick'))?.nextRunTime).toEqual(new Date(start + 6_000));
+    await scheduler.shutdown();
+  });
+
+  it('without coalescing runs each due run time in order', async () => {
+    const { scheduler } = testScheduler();
+    const runs: number[] = [];
+    scheduler.define('tick', (_args, ctx: RunContext) => void runs.push(ctx.scheduledAt.getTime()));
+    await scheduler.addTask({ handler: 'tick', trigger: { type: 'interval', seconds: 1, startAt: start + 1_000 }, misfireGraceTime: null, coalesce: false });
+    await scheduler.start({ paused: true });
+    await vi.advanceTimersByTimeAsync(3_000);
+    scheduler.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toEqual([start + 1_000, start + 2_000, start + 3_000]);
+    await scheduler.shutdown({ wait: false });
+  });
+
+  it('skips a fire while maxInstances runs are in progress and says so', async () => {
+    const { scheduler, ofType } = testScheduler();
+    const release = deferred();
+    let started = 0;
+    scheduler.define('slow', () => {
+      started++;
+      return release.promise;
+    });
+    await scheduler.addTask({ id: 'slow', handler: 'slow', trigger: { type: 'interval', seconds: 1 }, maxInstances: 1 });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(started).toBe(1);
+    expect(ofType('task:max-instances')).toEqual([
+      expect.objectContaining({ taskId: 'slow', maxInstances: 1, scheduledRunTimes: [new Date(start + 2_000)] }),
+    ]);
+    expect((await scheduler.getTaskInfo('slow'))?.state).toBe('running');
+    release.resolve();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(started).toBe(2);
+    await scheduler.shutdown();
+  });
+
+  it('applies jitter to each next run time within the bound', async () => {
+    const { scheduler } = testScheduler();
+    const runs: number[] = [];
+    scheduler.define('tick', (_args, ctx: RunContext) => void runs.push(ctx.scheduledAt.getTime()));
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    await scheduler.addTask({ handler: 'tick', trigger: { type: 'interval', seconds: 10, startAt: start }, jitter: 2_000 });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(25_000);
+    random.mockRestore();
+    expect(runs).toEqual([start + 1_000, start + 11_000, start + 21_000]);
+    await scheduler.shutdown();
+  });
+});
+
+describe('handler failures and listeners', () => {
+  it('turns a throwing or rejecting handler into task:error, and goes on', async () => {
+    const { scheduler, ofType, logger } = testScheduler();
+    scheduler.define('throws', () => {
+      throw new Error('sync boom');
+    });
+    scheduler.define('rejects', () => Promise.reject(new Error('async boom')));
+    await scheduler.addTask({ id: 'a', handler: 'throws', trigger: { type: 'interval', seconds: 1 } });
+    await scheduler.addTask({ id: 'b', handler: 'rejects', trigger: { type: 'interval', seconds: 1 } });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(2_000);
+    const failures = ofType('task:error').map((event) => [event.taskId, (event.error as Error).message]);
+    expect(failures).toEqual([
+      ['a', 'sync boom'],
+      ['b', 'async boom'],
+      ['a', 'sync boom'],
+      ['b', 'async boom'],
+    ]);
+    expect(logger.lines.filter((line) => line.level === 'error' && line.message.startsWith('Task "a"'))).toHaveLength(2);
+    await scheduler.shutdown();
+  });
+
+  it('reports results and durations in task:executed', async () => {
+    const { scheduler, ofType } = testScheduler();
+    scheduler.define('answer', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      return 42;
+    });
+    await scheduler.addTask({ id: 'q', handler: 'answer' });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(ofType('task:submitted')).toEqual([expect.objectContaining({ taskId: 'q', executor: 'default', scheduledRunTimes: [new Date(start)] })]);
+    expect(ofType('task:executed')).toEqual([expect.objectContaining({ taskId: 'q', result: 42, scheduledAt: new Date(start) })]);
+    expect(ofType('task:executed')[0]!.duration).toBeGreaterThanOrEqual(250);
+    await scheduler.shutdown();
+  });
+
+  it('logs a listener that throws or rejects and still calls the others', async () => {
+    const { scheduler, logger } = testScheduler();
+    const seen: string[] = [];
+    scheduler.on('task:added', () => {
+      throw new Error('bad listener');
+    });
+    scheduler.on('task:added', () => Promise.reject(new Error('bad async listener')));
+    scheduler.on('task:added', (event) => void seen.push(event.taskId));
+    scheduler.define('noop', () => undefined);
+    await scheduler.start();
+    await scheduler.addTask({ id: 'one', handler: 'noop', trigger: 'shutdown' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual(['one']);
+    expect(logger.lines.filter((line) => line.message.includes('A listener for "task:added" failed'))).toHaveLength(2);
+    await scheduler.shutdown();
+  });
+
+  it('stops calling a listener once it is removed, and once() fires once', async () => {
+    const { scheduler } = testScheduler();
+    const seen: string[] = [];
+    const stop = scheduler.on('task:added', (event) => void seen.push(`on:${event.taskId}`));
+    scheduler.once('task:added', (event) => void seen.push(`once:${event.taskId}`));
+    scheduler.define('noop', () => undefined);
+    await scheduler.start();
+    await scheduler.addTask({ id: 'a', handler: 'noop', trigger: 'shutdown' });
+    stop();
+    await scheduler.addTask({ id: 'b', handler: 'noop', trigger: 'shutdown' });
+    expect(seen).toEqual(['on:a', 'once:a']);
+    await scheduler.shutdown();
+  });
+});

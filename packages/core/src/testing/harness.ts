@@ -1,0 +1,38 @@
+/** Test helpers shared by the core package's tests (not part of the public API). */
+import { Scheduler, type SchedulerOptions } from '../scheduler/scheduler.js';
+import type { SchedulerEvent, SchedulerEventType } from '../events/events.js';
+import type { Logger } from '../logger/logger.js';
+import { MemoryStore } from '../stores/memory.js';
+
+/** A logger that keeps what it is told, so tests can assert on warnings and errors. */
+export function recordingLogger(): Logger & { lines: { level: string; message: string; meta: unknown[] }[] } {
+  const lines: { level: string; message: string; meta: unknown[] }[] = [];
+  const at =
+    (level: string) =>
+    (message: string, ...meta: unknown[]) =>
+      void lines.push({ level, message, meta });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A memory store that says it is persistent, to exercise the rules persistent stores impose. */
+export class PersistentMemoryStore extends MemoryStore {
+  override readonly persistent = true;
+}
+
+/** A scheduler in UTC with a recording logger and a log of every event it emits. */
+export function testScheduler(options: SchedulerOptions = {}) {
+  const logger = recordingLogger();
+  const scheduler = new Scheduler({ timezone: 'UTC', logger, ...options });
+  const events: SchedulerEvent[] = [];
+  scheduler.on('*', (event) => void events.push(event));
+  const ofType = <TType extends SchedulerEventType>(type: TType): SchedulerEvent<TType>[] =>
+    events.filter((event) => event.type === type) as SchedulerEvent<TType>[];
+  return { scheduler, logger, events, ofType };
+}
+
+/** A promise with its resolve function, for handlers that should block until told. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => (resolve = done));
+  return { promise, resolve };
+}

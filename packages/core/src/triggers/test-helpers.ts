@@ -1,0 +1,20 @@
+import { TriggerRegistry } from './registry.js';
+import type { Trigger, TriggerInput } from './trigger.js';
+
+/** Builds triggers as a scheduler in `timezone` would, at time `now`. */
+export function makeTrigger(input: TriggerInput, now = Date.parse('2026-01-01T00:00:00Z'), timezone = 'UTC'): Trigger {
+  return new TriggerRegistry().create(input, { timezone, now, taskId: 'test-task' });
+}
+
+/** The first `count` fire times from `now`, as ISO strings. */
+export function fireTimes(trigger: Trigger, now: number, count: number): string[] {
+  const times: string[] = [];
+  let previous: number | null = null;
+  for (let i = 0; i < count; i++) {
+    const next = trigger.getNextFireTime(previous, now);
+    if (next === null) break;
+    times.push(new Date(next).toISOString());
+    previous = next;
+  }
+  return times;
+}
