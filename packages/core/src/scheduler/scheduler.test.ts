@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
 import type { RunContext } from '../tasks/task.js';
+import { InlineExecutor } from '../executors/inline.js';
 import { deferred, testScheduler } from '../testing/harness.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');
@@ -136,6 +137,43 @@ describe('scheduler lifecycle', () => {
     expect(calls).toEqual([]);
     await scheduler.shutdown();
     expect(calls).toEqual(['flush']);
+  });
+});
+
+describe('stopping mid-round', () => {
+  it('pausing during a dispatch round hands the remaining due tasks back for after resume', async () => {
+    const { scheduler } = testScheduler({ executors: { default: new InlineExecutor() } });
+    const runs: string[] = [];
+    scheduler.define('first', () => {
+      runs.push('first');
+      scheduler.pause();
+    });
+    scheduler.define('second', () => void runs.push('second'));
+    await scheduler.addTask({ handler: 'first', trigger: { type: 'date', runAt: start + 100 } });
+    await scheduler.addTask({ id: 'second', handler: 'second', trigger: { type: 'date', runAt: start + 100 } });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(runs).toEqual(['first']);
+    expect((await scheduler.getTask('second'))?.nextRunTime).toEqual(new Date(start + 100));
+    scheduler.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toEqual(['first', 'second']);
+    await scheduler.shutdown();
+  });
+
+  it('bounds an inline run in progress by the shutdown timeout too', async () => {
+    const { scheduler } = testScheduler({ executors: { default: new InlineExecutor() } });
+    scheduler.define('stuck', (_args, ctx: RunContext) => new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)));
+    await scheduler.addTask({ handler: 'stuck' });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(0);
+    let stopped = false;
+    const stopping = scheduler.shutdown({ timeout: 1_000 }).then(() => (stopped = true));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(stopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
+    expect(stopped).toBe(true);
   });
 });
 

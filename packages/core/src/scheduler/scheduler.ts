@@ -564,8 +564,8 @@ export class Scheduler implements TaskOperations {
     }
     this.currentState = 'stopped';
     this.timer.clear();
-    if (this.processing !== undefined) await this.processing;
     await this.fireShutdownTasks();
+    // Executors first: their timeout must also bound runs the dispatch round is waiting on.
     await Promise.all(
       [...this.executors].map(async ([alias, executor]) => {
         try {
@@ -575,6 +575,7 @@ export class Scheduler implements TaskOperations {
         }
       }),
     );
+    if (this.processing !== undefined) await this.processing;
     await this.shutdownStores();
     this.events.emit('scheduler:shutdown', {});
   }
@@ -641,7 +642,11 @@ export class Scheduler implements TaskOperations {
       try {
         for (;;) {
           const claimed = await store.claimDueTasks(now, this.batchSize);
-          for (const task of claimed) await this.dispatch(task, alias, store, now);
+          for (const task of claimed) {
+            if (this.currentState === 'running') await this.dispatch(task, alias, store, now);
+            // Paused or shut down mid-round: hand the task back untouched for later.
+            else await store.releaseTask({ id: task.id, claimedRevision: task.revision, nextRunTime: task.nextRunTime, removeWhenFinished: false });
+          }
           dispatched += claimed.length;
           if (claimed.length < this.batchSize || this.currentState !== 'running') break;
         }
