@@ -82,6 +82,8 @@ const DEFINITION_FIELDS = ['name', 'executor', 'coalesce', 'misfireGraceTime', '
 /** When the loop made no progress yet a store reports work due, look again after this long (ms). */
 const IDLE_RECHECK = 10;
 
+const pendingKey = (store: string, id: string): string => `${store}\u0000${id}`;
+
 function sameArgs(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   try {
@@ -139,7 +141,8 @@ export class Scheduler implements TaskOperations {
   private readonly events: EventHub;
   private readonly timer: WakeTimer;
   private readonly executorHost: ExecutorHost;
-  private pending: PendingTask[] = [];
+  /** Tasks added before start, by store and id, in the order they were added. */
+  private pending = new Map<string, PendingTask>();
   private currentState: SchedulerState = 'stopped';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -242,7 +245,7 @@ export class Scheduler implements TaskOperations {
   async removeStore(alias: string): Promise<void> {
     const store = this.storeFor(undefined, alias);
     this.stores.delete(alias);
-    this.pending = this.pending.filter((task) => task.store !== alias);
+    for (const [key, task] of this.pending) if (task.store === alias) this.pending.delete(key);
     if (this.startedStores.delete(alias)) await store.shutdown();
     this.events.emit('store:removed', { alias });
   }
@@ -347,14 +350,12 @@ export class Scheduler implements TaskOperations {
     const preview = nextRunTime !== undefined ? nextRunTime : this.firstRunTime(record, Date.now());
     if (preview === null && nextRunTime === undefined && record.trigger.firesOnShutdown !== true) throw this.neverFires(record);
     if (this.currentState === 'stopped' && this.starting === undefined) {
-      const clash = this.pending.findIndex((task) => task.record.id === id && task.store === store);
-      if (clash >= 0) {
-        if (!replaceExisting) throw errors.conflictingId(id, store);
-        this.pending.splice(clash, 1);
-      }
+      const key = pendingKey(store, id);
+      if (this.pending.has(key) && !replaceExisting) throw errors.conflictingId(id, store);
       // The next run time shown until start; it is worked out again at start unless given.
       const previewed = reviseRecord(record, { nextRunTime: preview });
-      this.pending.push({ record: previewed, store, replaceExisting, nextRunTime });
+      this.pending.delete(key);
+      this.pending.set(key, { record: previewed, store, replaceExisting, nextRunTime });
       return new Task(this, previewed, store, true);
     }
     if (this.starting !== undefined) await this.starting;
@@ -465,7 +466,7 @@ export class Scheduler implements TaskOperations {
   async deleteTask(id: string, options: { store?: string } = {}): Promise<void> {
     const located = await this.locate(id, options.store);
     if (located.pending) {
-      this.pending = this.pending.filter((task) => !(task.record.id === id && task.store === located.store));
+      this.pending.delete(pendingKey(located.store, id));
     } else {
       await this.storeFor(id, located.store).deleteTask(id);
     }
@@ -476,7 +477,7 @@ export class Scheduler implements TaskOperations {
   async removeAllTasks(store?: string): Promise<void> {
     if (store !== undefined) this.storeFor(undefined, store);
     const aliases = store === undefined ? [...this.stores.keys()] : [store];
-    this.pending = this.pending.filter((task) => !aliases.includes(task.store));
+    for (const [key, task] of this.pending) if (aliases.includes(task.store)) this.pending.delete(key);
     for (const alias of aliases) if (this.startedStores.has(alias)) await this.stores.get(alias)!.removeAllTasks();
     this.events.emit('tasks:removed-all', { store: store ?? null });
   }
@@ -544,8 +545,8 @@ export class Scheduler implements TaskOperations {
       throw error;
     }
     this.currentState = paused ? 'paused' : 'running';
-    const pending = this.pending;
-    this.pending = [];
+    const pending = [...this.pending.values()];
+    this.pending.clear();
     for (const task of pending) {
       try {
         await this.commit(task);
@@ -865,7 +866,7 @@ export class Scheduler implements TaskOperations {
    */
   private async replace(located: Located, record: TaskRecord, atStart: number | null | undefined | typeof KEEP = KEEP): Promise<Task> {
     if (located.pending) {
-      const entry = this.pending.find((task) => task.record.id === record.id && task.store === located.store);
+      const entry = this.pending.get(pendingKey(located.store, record.id));
       if (entry !== undefined) {
         entry.record = record;
         if (atStart !== KEEP) entry.nextRunTime = atStart;
@@ -880,8 +881,10 @@ export class Scheduler implements TaskOperations {
 
   private async find(id: string, storeAlias: string | undefined): Promise<Located | undefined> {
     if (storeAlias !== undefined) this.storeFor(id, storeAlias);
-    const pending = this.pending.find((task) => task.record.id === id && (storeAlias === undefined || task.store === storeAlias));
-    if (pending !== undefined) return { record: pending.record, store: pending.store, pending: true };
+    for (const alias of storeAlias === undefined ? this.stores.keys() : [storeAlias]) {
+      const pending = this.pending.get(pendingKey(alias, id));
+      if (pending !== undefined) return { record: pending.record, store: alias, pending: true };
+    }
     for (const alias of storeAlias === undefined ? this.startedStores : [storeAlias]) {
       if (!this.startedStores.has(alias)) continue;
       const record = await this.stores.get(alias)!.lookupTask(id);
@@ -898,14 +901,15 @@ export class Scheduler implements TaskOperations {
 
   private async collect(storeAlias: string | undefined): Promise<Located[]> {
     if (storeAlias !== undefined) this.storeFor(undefined, storeAlias);
-    const found: Located[] = this.pending
+    const found: Located[] = [...this.pending.values()]
       .filter((task) => storeAlias === undefined || task.store === storeAlias)
       .map((task) => ({ record: task.record, store: task.store, pending: true }));
     for (const alias of this.startedStores) {
       if (storeAlias !== undefined && alias !== storeAlias) continue;
       for (const record of await this.stores.get(alias)!.getAllTasks()) found.push({ record, store: alias, pending: false });
     }
-    return found;
+    const order = (located: Located): number => located.record.nextRunTime ?? Infinity;
+    return found.sort((a, b) => (order(a) === order(b) ? 0 : order(a) < order(b) ? -1 : 1));
   }
 
   private info(located: Located): TaskInfo {
