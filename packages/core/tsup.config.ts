@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // Class names are part of the API (getTaskInfos({ trigger: 'CronTrigger' }), error names).
+  keepNames: true,
 });

@@ -59,11 +59,6 @@ export const errors = {
       'SCHEDULER_NOT_RUNNING',
       `Cannot ${operation}: the scheduler is not running. Call scheduler.start() first.`,
     ),
-  alreadyRunning: (operation: string) =>
-    new HoraeError(
-      'SCHEDULER_ALREADY_RUNNING',
-      `Cannot ${operation} while the scheduler is running. Do it before start() or after shutdown().`,
-    ),
   unknownStore: (taskId: string | undefined, alias: string, known: readonly string[]) =>
     new HoraeError(
       'UNKNOWN_STORE',

@@ -126,6 +126,9 @@ export abstract class BaseExecutor implements Executor {
   protected abstract invoke(handler: HandlerDefinition, args: unknown, context: RunContext): Promise<unknown>;
 
   private async runAll(host: ExecutorHost, execution: Execution, signal: AbortSignal): Promise<void> {
+    // Start handlers on the next microtask, so that `task:submitted` (emitted when submit
+    // returns) comes before anything a handler does.
+    await Promise.resolve();
     const { task, store } = execution;
     for (const runTime of execution.runTimes) {
       const scheduledAt = new Date(runTime);

@@ -106,7 +106,9 @@ describe('worker executor', () => {
     await submitted;
     await scheduler.shutdown({ timeout: 200 });
     await vi.waitFor(() => expect(ofType('task:error')).toHaveLength(1));
-    expect((ofType('task:error')[0]!.error as Error).message).toMatch(/aborted/);
+    const error = ofType('task:error')[0]!.error;
+    expect(isHoraeError(error, 'TASK_ABORTED')).toBe(true);
+    expect((error as Error).message).toBe('The run was aborted: the scheduler shut down.');
   });
 
   it('terminates a thread whose handler ignores the abort, so shutdown completes', async () => {
@@ -120,6 +122,12 @@ describe('worker executor', () => {
     expect(scheduler.state).toBe('stopped');
     await vi.waitFor(() => expect(ofType('task:error')).toHaveLength(1));
     expect(ofType('task:error')[0]!.error).toSatisfy((error) => isHoraeError(error, 'TASK_ABORTED') && /ignored ctx.signal/.test((error as Error).message));
+  });
+
+  it('takes module handlers as file URLs or absolute paths only', () => {
+    expect(moduleHandler('/srv/app/jobs/report #1.js').module).toBe('file:///srv/app/jobs/report%20%231.js');
+    expect(moduleHandler(fixtures, 'fails')).toEqual({ kind: 'module', module: fixtures.href, exportName: 'fails' });
+    expect(() => moduleHandler('./jobs/report.js')).toThrowError(/module handler path "\.\/jobs\/report\.js": give a file URL/);
   });
 
   it('refuses inline functions, which cannot cross threads', async () => {

@@ -30,7 +30,9 @@ const serialiseError = (error) =>
     : { name: 'Error', message: String(error) };
 parentPort.on('message', async (message) => {
   if (message.abort !== undefined) {
-    controllers.get(message.abort)?.abort(new Error('The run was aborted: ' + message.reason));
+    // Shaped like the main thread's HoraeError so that isHoraeError(reason, 'TASK_ABORTED') holds.
+    const reason = Object.assign(new Error(message.reason), { name: 'HoraeError', code: 'TASK_ABORTED' });
+    controllers.get(message.abort)?.abort(reason);
     return;
   }
   const { id, module, exportName, args, context } = message;
@@ -148,7 +150,10 @@ export class WorkerExecutor extends BaseExecutor {
       return;
     }
     for (const pooled of this.workers) {
-      if (pooled.job === job) pooled.worker.postMessage({ abort: job.id, reason: String((job.context.signal.reason as Error)?.message ?? 'aborted') });
+      if (pooled.job === job) {
+        const reason: unknown = job.context.signal.reason;
+        pooled.worker.postMessage({ abort: job.id, reason: reason instanceof Error ? reason.message : 'The run was aborted.' });
+      }
     }
   }
 

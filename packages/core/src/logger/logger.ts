@@ -1,11 +1,20 @@
 /**
- * The logger Horae writes to: any object with `debug`, `info`, `warn` and `error` — `console`,
- * pino, winston, or Nest's `Logger`.
+ * The logger Horae writes to: any object with `debug`, `info`, `warn` and `error` taking a
+ * message and then details (usually the error) — `console`, winston, or Nest's `Logger`. Loggers
+ * that put details first, such as pino, take a one-line adapter.
  *
  * @example
  * ```ts
  * import pino from 'pino';
- * const scheduler = new Scheduler({ logger: pino() });
+ * const log = pino();
+ * const scheduler = new Scheduler({
+ *   logger: {
+ *     debug: (message, ...details) => log.debug({ details }, message),
+ *     info: (message, ...details) => log.info({ details }, message),
+ *     warn: (message, ...details) => log.warn({ details }, message),
+ *     error: (message, error) => log.error({ err: error }, message),
+ *   },
+ * });
  * ```
  * @public
  */

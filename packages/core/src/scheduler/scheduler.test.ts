@@ -64,6 +64,20 @@ describe('scheduler lifecycle', () => {
     await scheduler.shutdown();
   });
 
+  it('emits scheduler:started before anything its tasks do, and task:submitted before the handler runs', async () => {
+    const { scheduler, events } = testScheduler();
+    scheduler.define('mark', () => void events.push({ type: 'handler-ran' } as never));
+    await scheduler.addTask({ handler: 'mark' });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const order = events.map((event) => event.type as string);
+    expect(order[0]).toBe('scheduler:started');
+    expect(order.indexOf('task:submitted')).toBeLessThan(order.indexOf('handler-ran'));
+    expect(order.indexOf('handler-ran')).toBeLessThan(order.indexOf('task:executed'));
+    expect(order).toContain('task:removed');
+    await scheduler.shutdown();
+  });
+
   it('refuses to pause, resume or run a task while stopped', async () => {
     const { scheduler } = testScheduler();
     scheduler.define('noop', () => undefined);

@@ -23,7 +23,7 @@ import { isValidTimezone, systemTimezone, toEpoch } from '../time/time.js';
 import { TriggerRegistry } from '../triggers/registry.js';
 import type { Trigger, TriggerInput } from '../triggers/trigger.js';
 import { queryInfos, snapshot, type TaskInfo, type TaskInfoQuery, type TaskState } from './inspection.js';
-import { planRuns, withJitter } from './run-plan.js';
+import { planRuns, withJitter, type RunPlan } from './run-plan.js';
 import { Task, type TaskOperations } from './task-handle.js';
 import { WakeTimer } from './wake-timer.js';
 
@@ -163,6 +163,9 @@ export class Scheduler implements TaskOperations {
       throw errors.invalidOption(undefined, 'batchSize', options.batchSize, 'give a whole number >= 1');
     }
     this.storeRetryInterval = options.storeRetryInterval ?? 10_000;
+    if (!Number.isFinite(this.storeRetryInterval) || this.storeRetryInterval <= 0) {
+      throw errors.invalidOption(undefined, 'storeRetryInterval', options.storeRetryInterval, 'give milliseconds as a finite number > 0');
+    }
     this.timer = new WakeTimer(() => this.wakeup(), options.unrefTimer === true);
     this.executorHost = { logger: this.logger, emit: (type, payload) => this.events.emit(type, payload) };
     for (const [alias, store] of Object.entries(options.stores ?? {})) this.stores.set(alias, store);
@@ -441,25 +444,39 @@ export class Scheduler implements TaskOperations {
    */
   async runTask(id: string, options: { store?: string; force?: boolean; removeFinished?: boolean } = {}): Promise<Task | null> {
     if (this.currentState === 'stopped') throw errors.notRunning(`run task "${id}"`);
-    const located = await this.locate(id, options.store);
-    const { record, store } = located;
+    const { record, store: alias } = await this.locate(id, options.store);
+    const force = options.force !== false;
     const now = Date.now();
-    const plan = record.nextRunTime !== null && record.nextRunTime <= now ? planRuns(record, now, Math.random) : undefined;
-    if (plan === undefined || plan.runTimes.length === 0) {
-      if (options.force === false) return new Task(this, record, store, false);
-      const running = this.submit(record, store, [now], true);
-      if (running instanceof Promise) await running;
-      if (plan === undefined) return new Task(this, record, store, false);
-    } else {
-      this.reportMissed(record, store, plan.missed, plan.missedCount);
-      const running = this.submit(record, store, plan.runTimes, true);
-      if (running instanceof Promise) await running;
+    if (record.nextRunTime === null || record.nextRunTime > now) {
+      // Nothing due: an extra run, leaving the schedule as it is.
+      if (force) await this.submit(record, alias, [now], true);
+      return new Task(this, record, alias, false);
     }
-    if (plan.nextRunTime === null && options.removeFinished !== false) {
-      await this.deleteTask(id, { store });
-      return null;
+    // Due: take the task out of the dispatch loop's reach, so each due run time runs once.
+    const store = this.storeFor(id, alias);
+    const claimed = await store.claimTask(id);
+    if (claimed === null) return this.getTask(id, { store: alias }); // the loop is dispatching it now
+    const keep = { id, claimedRevision: claimed.revision, nextRunTime: claimed.nextRunTime, removeWhenFinished: false };
+    let plan: RunPlan;
+    let running: void | Promise<void> = undefined;
+    try {
+      plan = planRuns(claimed, now, Math.random);
+      this.reportMissed(claimed, alias, plan.missed, plan.missedCount);
+      const runTimes = plan.runTimes.length > 0 ? plan.runTimes : force ? [now] : [];
+      if (runTimes.length > 0) running = this.submit(claimed, alias, runTimes, true);
+    } catch (error) {
+      await store.releaseTask(keep);
+      throw error;
     }
-    return this.replace(located, reviseRecord(record, { nextRunTime: plan.nextRunTime }));
+    const removeWhenFinished = options.removeFinished !== false;
+    const applied = await store.releaseTask({ ...keep, nextRunTime: plan.nextRunTime, removeWhenFinished });
+    if (applied) {
+      const removed = plan.nextRunTime === null && removeWhenFinished;
+      this.events.emit(removed ? 'task:removed' : 'task:modified', { taskId: id, store: alias });
+      this.notifyRunTime(plan.nextRunTime);
+    }
+    await running;
+    return this.getTask(id, { store: alias });
   }
 
   /** Deletes a task. */
@@ -545,6 +562,7 @@ export class Scheduler implements TaskOperations {
       throw error;
     }
     this.currentState = paused ? 'paused' : 'running';
+    this.events.emit('scheduler:started', { paused });
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const task of pending) {
@@ -554,7 +572,6 @@ export class Scheduler implements TaskOperations {
         this.logger.error(`Task "${task.record.id}" added before start could not be added to store "${task.store}".`, error);
       }
     }
-    this.events.emit('scheduler:started', { paused });
     this.wakeup();
   }
 
@@ -677,8 +694,8 @@ export class Scheduler implements TaskOperations {
     }
     this.reportMissed(task, alias, plan.missed, plan.missedCount);
     const running = plan.runTimes.length > 0 ? this.submit(task, alias, plan.runTimes, false) : undefined;
-    await store.releaseTask({ id: task.id, claimedRevision: task.revision, nextRunTime: plan.nextRunTime, removeWhenFinished: true });
-    if (plan.nextRunTime === null) this.events.emit('task:removed', { taskId: task.id, store: alias });
+    const applied = await store.releaseTask({ id: task.id, claimedRevision: task.revision, nextRunTime: plan.nextRunTime, removeWhenFinished: true });
+    if (applied && plan.nextRunTime === null) this.events.emit('task:removed', { taskId: task.id, store: alias });
     if (running !== undefined) await running;
   }
 

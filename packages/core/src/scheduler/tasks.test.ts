@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
+import { InlineExecutor } from '../executors/inline.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { RunContext } from '../tasks/task.js';
-import { PersistentMemoryStore, testScheduler } from '../testing/harness.js';
+import { deferred, PersistentMemoryStore, testScheduler } from '../testing/harness.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');
 
@@ -190,6 +191,50 @@ describe('changing tasks', () => {
       ['d1', start + 100],
       ['d2', start + 100],
     ]);
+    await scheduler.shutdown();
+  });
+
+  it('runs a due task once even when the dispatch loop gets there too', async () => {
+    const { scheduler, runs } = await running();
+    await scheduler.addTask({ id: 'due', handler: 'record', trigger: { type: 'date', runAt: start + 100 } });
+    vi.setSystemTime(start + 100); // due, but the timer has not fired yet
+    expect(await scheduler.runTask('due')).toBeNull();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(runs.map((run) => run.taskId)).toEqual(['due']);
+    await scheduler.shutdown();
+  });
+
+  it('leaves a task the loop is dispatching to the loop', async () => {
+    const { scheduler } = testScheduler({ executors: { default: new InlineExecutor() } });
+    const gate = deferred();
+    const calls: string[] = [];
+    scheduler.define('first', () => {
+      calls.push('first');
+      return gate.promise;
+    });
+    scheduler.define('second', () => void calls.push('second'));
+    await scheduler.addTask({ id: 'first', handler: 'first', trigger: { type: 'date', runAt: start + 100 } });
+    await scheduler.addTask({ id: 'second', handler: 'second', trigger: { type: 'date', runAt: start + 100 } });
+    await scheduler.start();
+    // The loop claimed both and waits on the first (inline) run: the second is claimed, not yet run.
+    await vi.advanceTimersByTimeAsync(100);
+    expect(calls).toEqual(['first']);
+    expect((await scheduler.runTask('second'))?.id).toBe('second');
+    gate.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toEqual(['first', 'second']);
+    await scheduler.shutdown();
+  });
+
+  it('reports due run times past their grace and moves the schedule on, even without force', async () => {
+    const { scheduler, runs, ofType } = await running();
+    scheduler.pause();
+    await scheduler.addTask({ id: 'late', handler: 'record', trigger: { type: 'interval', seconds: 1, startAt: start + 1_000 }, misfireGraceTime: 100 });
+    await vi.advanceTimersByTimeAsync(3_500);
+    const task = await scheduler.runTask('late', { force: false });
+    expect(runs).toEqual([]);
+    expect(ofType('task:missed')).toEqual([expect.objectContaining({ taskId: 'late', count: 3 })]);
+    expect(task?.nextRunTime).toEqual(new Date(start + 4_000));
     await scheduler.shutdown();
   });
 

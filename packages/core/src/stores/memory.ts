@@ -97,19 +97,26 @@ export class MemoryStore implements TaskStore {
     return Promise.resolve(claimed);
   }
 
-  releaseTask(release: TaskRelease): Promise<void> {
+  claimTask(id: string): Promise<TaskRecord | null> {
+    const entry = this.entries.get(id);
+    if (entry === undefined || entry.claimed) return Promise.resolve(null);
+    this.due.remove(entry);
+    entry.claimed = true;
+    return Promise.resolve(entry.record);
+  }
+
+  releaseTask(release: TaskRelease): Promise<boolean> {
     const entry = this.entries.get(release.id);
-    if (entry === undefined || !entry.claimed) return Promise.resolve();
+    if (entry === undefined || !entry.claimed) return Promise.resolve(false);
     entry.claimed = false;
     if (entry.record.revision !== release.claimedRevision) {
       // Changed while claimed: the change stands; only put it back where it belongs.
       this.replace(entry, entry.record);
-    } else if (release.nextRunTime === null && release.removeWhenFinished) {
-      this.entries.delete(release.id);
-    } else {
-      this.replace(entry, reviseRecord(entry.record, { nextRunTime: release.nextRunTime }));
+      return Promise.resolve(false);
     }
-    return Promise.resolve();
+    if (release.nextRunTime === null && release.removeWhenFinished) this.entries.delete(release.id);
+    else this.replace(entry, reviseRecord(entry.record, { nextRunTime: release.nextRunTime }));
+    return Promise.resolve(true);
   }
 
   private replace(entry: Entry, record: TaskRecord): void {

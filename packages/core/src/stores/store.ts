@@ -59,8 +59,14 @@ export interface TaskStore {
    */
   claimDueTasks(now: number, limit: number): Promise<TaskRecord[]>;
   /**
-   * Ends a claim with the task's new schedule. When the task was changed since it was claimed
-   * (its revision moved on), the change wins and only the claim is dropped.
+   * Claims one task whatever its next run time (for "run now"); `null` when it does not exist or
+   * is claimed already.
    */
-  releaseTask(release: TaskRelease): Promise<void>;
+  claimTask(id: string): Promise<TaskRecord | null>;
+  /**
+   * Ends a claim with the task's new schedule. When the task was changed since it was claimed
+   * (its revision moved on), the change wins and only the claim is dropped. Resolves to whether
+   * the new schedule was applied.
+   */
+  releaseTask(release: TaskRelease): Promise<boolean>;
 }

@@ -1,3 +1,6 @@
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { errors } from '../errors/index.js';
 import type { Logger } from '../logger/logger.js';
 import type { DateInput } from '../time/time.js';
 import type { Trigger, TriggerInput } from '../triggers/trigger.js';
@@ -63,7 +66,13 @@ export interface ModuleHandler {
  * @public
  */
 export function moduleHandler(module: string | URL, exportName = 'default'): ModuleHandler {
-  const href = module instanceof URL ? module.href : module.startsWith('file:') ? module : new URL(`file://${module}`).href;
+  let href: string;
+  if (module instanceof URL) href = module.href;
+  else if (module.startsWith('file:')) href = module;
+  else if (isAbsolute(module)) href = pathToFileURL(module).href;
+  else {
+    throw errors.invalidOption(undefined, 'module handler path', module, 'give a file URL (new URL("./task.js", import.meta.url)) or an absolute path');
+  }
   return Object.freeze({ kind: 'module', module: href, exportName });
 }
 

@@ -18,10 +18,10 @@ const MAX_AGREEMENT_ROUNDS = 10_000;
  *
  * @example
  * ```ts
- * // 09:00 on weekdays, but only every other week (counting from startAt)
+ * // 09:00 on every other day: where a daily cron and a two-day grid agree
  * trigger: { type: 'and', triggers: [
- *   { type: 'cron', expression: '0 9 * * mon-fri' },
- *   { type: 'interval', weeks: 2, startAt: '2026-01-05T00:00:00' },
+ *   { type: 'cron', expression: '0 9 * * *' },
+ *   { type: 'interval', days: 2, startAt: '2026-01-05T09:00:00' },
  * ] }
  * ```
  * @public

@@ -194,6 +194,40 @@ describe('cron trigger across daylight-saving changes', () => {
     });
   });
 
+  describe('several times in a skipped hour', () => {
+    it('each fires once, shifted by the gap, in order (Berlin, 2026-03-29)', () => {
+      expect(local('Europe/Berlin', '0,30 2 * * *', '2026-03-28T12:00:00Z', 4)).toEqual([
+        '2026-03-29T01:00:00.000Z', // 02:00 -> 03:00 CEST
+        '2026-03-29T01:30:00.000Z', // 02:30 -> 03:30 CEST
+        '2026-03-30T00:00:00.000Z', // 02:00 CEST
+        '2026-03-30T00:30:00.000Z',
+      ]);
+      expect(local('Europe/Berlin', '15,45 2 * * *', '2026-03-28T12:00:00Z', 3)).toEqual([
+        '2026-03-29T01:15:00.000Z',
+        '2026-03-29T01:45:00.000Z',
+        '2026-03-30T00:15:00.000Z',
+      ]);
+    });
+
+    it('each fires once, shifted by the gap (New York, 2026-03-08)', () => {
+      expect(local('America/New_York', '*/20 2 * * *', '2026-03-07T12:00:00Z', 4)).toEqual([
+        '2026-03-08T07:00:00.000Z', // 03:00 EDT
+        '2026-03-08T07:20:00.000Z',
+        '2026-03-08T07:40:00.000Z',
+        '2026-03-09T06:00:00.000Z', // 02:00 EDT
+      ]);
+    });
+
+    it('leaves wildcard-hour schedules alone: shifted times coincide with real ones', () => {
+      expect(local('America/New_York', '0,45 * * * *', '2026-03-08T06:30:00Z', 4)).toEqual([
+        '2026-03-08T06:45:00.000Z', // 01:45 EST
+        '2026-03-08T07:00:00.000Z', // 03:00 EDT
+        '2026-03-08T07:45:00.000Z', // 03:45 EDT
+        '2026-03-08T08:00:00.000Z',
+      ]);
+    });
+  });
+
   describe('Europe/Berlin', () => {
     it('spring forward (2026-03-29, 02:00 -> 03:00): 02:30 fires once, at 03:30 CEST', () => {
       expect(local('Europe/Berlin', '30 2 * * *', '2026-03-28T12:00:00Z', 3)).toEqual([

@@ -1,5 +1,5 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { errors } from '../errors/index.js';
 import type { DateInput } from '../time/time.js';
 import {
@@ -39,6 +39,8 @@ interface CronFilters {
 /** Bounds the search for a fire time that passes the filters (each step jumps ahead). */
 const MAX_FILTER_STEPS = 2_000;
 const MEMO_SIZE = 512;
+/** No daylight-saving jump anywhere is longer than this. */
+const MAX_GAP = 3 * 3_600_000;
 
 /**
  * One parsed cron schedule in one zone, shared by every trigger with the same expression and
@@ -48,12 +50,20 @@ const MEMO_SIZE = 512;
  */
 class CronSchedule {
   private readonly memo = new Map<number, number | null>();
+  /** The zone's offset rules; null for zones that never change offset (UTC and the like). */
+  private readonly offsets: IANAZone | null;
+  /** The same expression read on a clock without daylight saving, to find wall times in gaps. */
+  private wallClock: CronExpression | undefined;
 
   constructor(
+    private readonly expression: string,
     private readonly parsed: CronExpression,
     private readonly zone: string,
     private readonly filters: CronFilters,
-  ) {}
+  ) {
+    const offsets = IANAZone.create(zone);
+    this.offsets = offsets.isValid && !offsets.isUniversal ? offsets : null;
+  }
 
   /** The first fire time strictly after `after`, or null when there is none. */
   nextAfter(after: number): number | null {
@@ -66,6 +76,12 @@ class CronSchedule {
   }
 
   private compute(after: number): number | null {
+    const candidate = this.nextFromParser(after);
+    const shifted = candidate === null ? null : this.nextInGap(after, candidate);
+    return shifted !== null && shifted < candidate! ? shifted : candidate;
+  }
+
+  private nextFromParser(after: number): number | null {
     let cursor = after;
     for (let step = 0; step < MAX_FILTER_STEPS; step++) {
       this.parsed.reset(new Date(cursor));
@@ -75,6 +91,43 @@ class CronSchedule {
       if (skipTo === undefined) return candidate;
       if (skipTo === null) return null;
       cursor = skipTo - 1;
+    }
+    return null;
+  }
+
+  /**
+   * cron-parser moves the first fire whose wall time falls in a spring-forward gap to just after
+   * the gap, but loses the others (with `0,30 2 * * *`, 02:30 on that day). This finds the earliest
+   * fire after `after` whose wall time lies in a gap at or before `candidate`, shifted forward by
+   * the gap's length (02:30 -> 03:30), so every such time fires once.
+   */
+  private nextInGap(after: number, candidate: number): number | null {
+    const offsets = this.offsets;
+    if (offsets === null) return null;
+    const from = after - MAX_GAP;
+    const before = offsets.offset(from);
+    const later = offsets.offset(candidate);
+    if (later <= before) return null;
+    // Binary search for the first instant on the new offset: the moment clocks jumped.
+    let low = from;
+    let high = candidate;
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (offsets.offset(middle) <= before) low = middle;
+      else high = middle;
+    }
+    const gapStart = high + before * 60_000; // as a wall time, read as if it were UTC
+    const gapEnd = gapStart + (offsets.offset(high) - before) * 60_000;
+    this.wallClock ??= CronExpressionParser.parse(this.expression, { tz: 'UTC' });
+    let cursor = gapStart - 1;
+    for (let step = 0; step < MAX_FILTER_STEPS; step++) {
+      this.wallClock.reset(new Date(cursor));
+      if (!this.wallClock.hasNext()) return null;
+      const wall = this.wallClock.next().getTime();
+      if (wall >= gapEnd) return null;
+      const instant = wall - before * 60_000;
+      if (instant > after && this.rejectedUntil(instant) === undefined) return instant;
+      cursor = wall;
     }
     return null;
   }
@@ -105,7 +158,7 @@ function sharedSchedule(expression: string, zone: string, filters: CronFilters):
   let schedule = schedules.get(key);
   if (schedule === undefined) {
     const parsed = CronExpressionParser.parse(expression, { tz: zone });
-    schedule = new CronSchedule(parsed, zone, filters);
+    schedule = new CronSchedule(expression, parsed, zone, filters);
     // Unbounded growth would leak with per-tenant expressions; losing sharing is harmless.
     if (schedules.size >= MAX_SHARED_SCHEDULES) schedules.clear();
     schedules.set(key, schedule);
@@ -136,6 +189,7 @@ function sharedSchedule(expression: string, zone: string, filters: CronFilters):
 export class CronTrigger implements Trigger {
   readonly type = 'cron';
 
+  /** @internal Build cron triggers from specs (`{ type: 'cron', ... }`) or `scheduler.triggers.create`. */
   constructor(
     private readonly schedule: CronSchedule,
     /** The expression or fields as given, kept for the JSON form and the description. */
