@@ -171,8 +171,8 @@ function sharedSchedule(expression: string, zone: string, filters: CronFilters):
  * changes.
  *
  * Across a change, a time that does not exist (02:30 when clocks jump from 02:00 to 03:00) fires
- * once, shifted by the gap (03:30); a time that occurs twice (01:30 when clocks fall back) fires
- * once, at its first occurrence. Expressions whose hour is `*` follow elapsed time: an hourly
+ * once, shifted by the gap (03:30), and several such times each fire once, in order; a time that
+ * occurs twice (01:30 when clocks fall back) fires once, at its first occurrence. Expressions whose hour is `*` follow elapsed time: an hourly
  * task fires in both copies of a repeated hour and never in a skipped one.
  *
  * @example
