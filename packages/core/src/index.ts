@@ -18,7 +18,17 @@ export {
   type TaskRecord,
 } from './tasks/task.js';
 export * from './triggers/index.js';
-export type { StoreContext, TaskRelease, TaskStore } from './stores/store.js';
+export type {
+  ClaimOptions,
+  Lease,
+  QuarantinedTask,
+  RunLease,
+  StoreContext,
+  StoredTask,
+  TaskRelease,
+  TaskStore,
+} from './stores/store.js';
+export { ENCRYPTION_KEY_VARIABLE, RECORD_SCHEMA_VERSION, resolveEncryptionKey } from './stores/codec.js';
 export { MemoryStore } from './stores/memory.js';
 export { BaseExecutor, type Execution, type Executor, type ExecutorHost, type ExecutorShutdownOptions } from './executors/executor.js';
 export { AsyncExecutor } from './executors/async.js';

@@ -34,7 +34,9 @@ export interface SchedulerEventMap {
   /** Run times skipped because the task already ran `maxInstances` instances. */
   'task:max-instances': TaskEventBase & { readonly scheduledRunTimes: readonly Date[]; readonly maxInstances: number };
   /** A run that was started but whose outcome will never be known (its instance died). */
-  'task:interrupted': TaskEventBase & { readonly scheduledAt: Date };
+  'task:interrupted': TaskEventBase & { readonly scheduledAt: Date; readonly owner: string };
+  /** A record that could not be read (or run here) was moved to the store's quarantine. */
+  'task:quarantined': TaskEventBase & { readonly reason: string; readonly error: unknown };
   'tasks:removed-all': { readonly store: string | null };
 }
 

@@ -16,6 +16,8 @@ export interface Execution {
   readonly handler: HandlerDefinition;
   /** One run each, in order (a single one when coalesced). */
   readonly runTimes: readonly number[];
+  /** Called once when the execution is over (all its runs finished or failed). */
+  readonly onSettled?: () => void;
 }
 
 /** Options of {@link Executor.shutdown}. @public */
@@ -85,6 +87,7 @@ export abstract class BaseExecutor implements Executor {
       done: this.runAll(host, execution, controller.signal).finally(() => {
         set.delete(instance);
         if (set.size === 0 && this.instances.get(task.id) === set) this.instances.delete(task.id);
+        execution.onSettled?.();
       }),
     };
     set.add(instance);

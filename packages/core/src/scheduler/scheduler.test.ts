@@ -197,6 +197,7 @@ describe('the one timer', () => {
     scheduler.define('noop', () => undefined);
     await scheduler.start();
     for (let i = 0; i < 500; i++) await scheduler.addTask({ handler: 'noop', trigger: { type: 'interval', seconds: 10 + i } });
+    await vi.advanceTimersByTimeAsync(0);
     expect(vi.getTimerCount()).toBe(1);
     await scheduler.shutdown();
     expect(vi.getTimerCount()).toBe(0);

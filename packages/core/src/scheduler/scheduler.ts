@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { errors, isHoraeError, show } from '../errors/index.js';
 import { EventHub, type SchedulerEvent, type SchedulerEventType, type SchedulerListener } from '../events/events.js';
 import { AsyncExecutor } from '../executors/async.js';
 import type { Executor, ExecutorHost } from '../executors/executor.js';
 import { defaultLogger, type Logger } from '../logger/logger.js';
 import { MemoryStore } from '../stores/memory.js';
-import type { TaskStore } from '../stores/store.js';
+import type { QuarantinedTask, TaskStore } from '../stores/store.js';
 import {
   BUILTIN_TASK_DEFAULTS,
   isJsonValue,
@@ -24,6 +25,8 @@ import { TriggerRegistry } from '../triggers/registry.js';
 import type { Trigger, TriggerInput } from '../triggers/trigger.js';
 import { queryInfos, snapshot, type TaskInfo, type TaskInfoQuery, type TaskState } from './inspection.js';
 import { planRuns, withJitter, type RunPlan } from './run-plan.js';
+import { RunLeases } from './run-leases.js';
+import { StoreHandle } from './store-handle.js';
 import { Task, type TaskOperations } from './task-handle.js';
 import { WakeTimer } from './wake-timer.js';
 
@@ -45,6 +48,14 @@ export interface SchedulerOptions {
   batchSize?: number;
   /** How long to wait before asking a failing store again, ms (default 10,000). */
   storeRetryInterval?: number;
+  /**
+   * How long a claim on a due task and a run lease hold without renewal, ms (default 30,000).
+   * When an instance dies, its claimed fires run elsewhere at most this much later, and its runs
+   * are reported as interrupted after this long. Keep it above the longest event-loop stall.
+   */
+  leaseDuration?: number;
+  /** This instance's id in leases; default host name, process id and a random suffix. */
+  instanceId?: string;
 }
 
 /** The scheduler's state. @public */
@@ -134,7 +145,11 @@ export class Scheduler implements TaskOperations {
   private readonly taskDefaults: TaskDefaults;
   private readonly batchSize: number;
   private readonly storeRetryInterval: number;
-  private readonly stores = new Map<string, TaskStore>();
+  /** This instance's id, the owner of its claims and run leases. */
+  readonly instanceId: string;
+  private readonly leaseDuration: number;
+  private readonly stores = new Map<string, StoreHandle>();
+  private readonly runLeases: RunLeases;
   private readonly startedStores = new Set<string>();
   private readonly executors = new Map<string, Executor>();
   private readonly handlers = new Map<string, HandlerDefinition>();
@@ -146,7 +161,10 @@ export class Scheduler implements TaskOperations {
   private currentState: SchedulerState = 'stopped';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  private processing: Promise<void> | undefined;
+  /** Whether a dispatch round is under way; set and cleared synchronously, so no wake-up is lost. */
+  private processing = false;
+  /** The latest dispatch round, for shutdown to wait on. */
+  private round: Promise<void> = Promise.resolve();
   private rerun = false;
   private failingStores = new Set<string>();
 
@@ -166,10 +184,16 @@ export class Scheduler implements TaskOperations {
     if (!Number.isFinite(this.storeRetryInterval) || this.storeRetryInterval <= 0) {
       throw errors.invalidOption(undefined, 'storeRetryInterval', options.storeRetryInterval, 'give milliseconds as a finite number > 0');
     }
+    this.leaseDuration = options.leaseDuration ?? 30_000;
+    if (!Number.isFinite(this.leaseDuration) || this.leaseDuration < 30) {
+      throw errors.invalidOption(undefined, 'leaseDuration', options.leaseDuration, 'give milliseconds as a finite number >= 30');
+    }
+    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.timer = new WakeTimer(() => this.wakeup(), options.unrefTimer === true);
     this.executorHost = { logger: this.logger, emit: (type, payload) => this.events.emit(type, payload) };
-    for (const [alias, store] of Object.entries(options.stores ?? {})) this.stores.set(alias, store);
-    if (!this.stores.has('default')) this.stores.set('default', new MemoryStore());
+    this.runLeases = new RunLeases(this.instanceId, this.leaseDuration, this.executorHost);
+    for (const [alias, store] of Object.entries(options.stores ?? {})) this.stores.set(alias, this.handleFor(alias, store));
+    if (!this.stores.has('default')) this.stores.set('default', this.handleFor('default', new MemoryStore()));
     for (const [alias, executor] of Object.entries(options.executors ?? {})) this.registerExecutor(alias, executor);
     if (!this.executors.has('default')) this.registerExecutor('default', new AsyncExecutor());
   }
@@ -239,17 +263,18 @@ export class Scheduler implements TaskOperations {
   /** Adds a store under an alias; started at once when the scheduler runs. */
   async addStore(alias: string, store: TaskStore): Promise<void> {
     if (this.stores.has(alias)) throw errors.invalidOption(undefined, 'store alias', alias, 'that alias is taken; remove the store first');
-    this.stores.set(alias, store);
-    if (this.currentState !== 'stopped') await this.startStore(alias, store);
+    const handle = this.handleFor(alias, store);
+    this.stores.set(alias, handle);
+    if (this.currentState !== 'stopped') await this.startStore(handle);
     this.events.emit('store:added', { alias });
   }
 
   /** Removes a store (shutting it down); its tasks stay in it but are no longer scheduled. */
   async removeStore(alias: string): Promise<void> {
-    const store = this.storeFor(undefined, alias);
+    const handle = this.storeFor(undefined, alias);
     this.stores.delete(alias);
     for (const [key, task] of this.pending) if (task.store === alias) this.pending.delete(key);
-    if (this.startedStores.delete(alias)) await store.shutdown();
+    if (this.startedStores.delete(alias)) await handle.store.shutdown();
     this.events.emit('store:removed', { alias });
   }
 
@@ -319,13 +344,12 @@ export class Scheduler implements TaskOperations {
   /** Looks for due tasks now instead of at the next timer (e.g. after changing a store directly). */
   wakeup(): void {
     if (this.currentState !== 'running') return;
-    if (this.processing !== undefined) {
+    if (this.processing) {
       this.rerun = true;
       return;
     }
-    this.processing = this.processLoop().finally(() => {
-      this.processing = undefined;
-    });
+    this.processing = true;
+    this.round = this.processLoop();
   }
 
   // ---------------------------------------------------------------- tasks
@@ -449,34 +473,36 @@ export class Scheduler implements TaskOperations {
     const now = Date.now();
     if (record.nextRunTime === null || record.nextRunTime > now) {
       // Nothing due: an extra run, leaving the schedule as it is.
-      if (force) await this.submit(record, alias, [now], true);
+      if (force) await (await this.submit(record, this.storeFor(id, alias), [now], true)).done;
       return new Task(this, record, alias, false);
     }
     // Due: take the task out of the dispatch loop's reach, so each due run time runs once.
-    const store = this.storeFor(id, alias);
-    const claimed = await store.claimTask(id);
+    const handle = this.storeFor(id, alias);
+    const claimed = await handle.claim(id, this.instanceId, this.leaseDuration);
     if (claimed === null) return this.getTask(id, { store: alias }); // the loop is dispatching it now
-    const keep = { id, claimedRevision: claimed.revision, nextRunTime: claimed.nextRunTime, removeWhenFinished: false };
+    const removeWhenFinished = options.removeFinished !== false;
     let plan: RunPlan;
-    let running: void | Promise<void> = undefined;
     try {
-      plan = planRuns(claimed, now, Math.random);
-      this.reportMissed(claimed, alias, plan.missed, plan.missedCount);
-      const runTimes = plan.runTimes.length > 0 ? plan.runTimes : force ? [now] : [];
-      if (runTimes.length > 0) running = this.submit(claimed, alias, runTimes, true);
+      plan = planRuns(claimed, Math.max(now, claimed.nextRunTime ?? now), Math.random);
     } catch (error) {
-      await store.releaseTask(keep);
+      await this.releaseUnchanged(handle, claimed);
       throw error;
     }
-    const removeWhenFinished = options.removeFinished !== false;
-    const applied = await store.releaseTask({ ...keep, nextRunTime: plan.nextRunTime, removeWhenFinished });
-    if (applied) {
-      const removed = plan.nextRunTime === null && removeWhenFinished;
-      this.events.emit(removed ? 'task:removed' : 'task:modified', { taskId: id, store: alias });
-      this.notifyRunTime(plan.nextRunTime);
-    }
-    await running;
-    return this.getTask(id, { store: alias });
+    const applied = await handle.store.releaseTask({
+      id,
+      owner: this.instanceId,
+      claimedRevision: claimed.revision,
+      nextRunTime: plan.nextRunTime,
+      removeWhenFinished,
+    });
+    if (!applied) return this.getTask(id, { store: alias }); // changed meanwhile: the change stands
+    const removed = plan.nextRunTime === null && removeWhenFinished;
+    this.events.emit(removed ? 'task:removed' : 'task:modified', { taskId: id, store: alias });
+    this.notifyRunTime(plan.nextRunTime);
+    this.reportMissed(claimed, alias, plan.missed, plan.missedCount);
+    const runTimes = plan.runTimes.length > 0 ? plan.runTimes : force ? [now] : [];
+    if (runTimes.length > 0) await (await this.submit(claimed, handle, runTimes, true)).done;
+    return removed ? null : this.getTask(id, { store: alias });
   }
 
   /** Deletes a task. */
@@ -485,7 +511,7 @@ export class Scheduler implements TaskOperations {
     if (located.pending) {
       this.pending.delete(pendingKey(located.store, id));
     } else {
-      await this.storeFor(id, located.store).deleteTask(id);
+      await this.storeFor(id, located.store).store.deleteTask(id);
     }
     this.events.emit('task:removed', { taskId: id, store: located.store });
   }
@@ -495,7 +521,7 @@ export class Scheduler implements TaskOperations {
     if (store !== undefined) this.storeFor(undefined, store);
     const aliases = store === undefined ? [...this.stores.keys()] : [store];
     for (const [key, task] of this.pending) if (aliases.includes(task.store)) this.pending.delete(key);
-    for (const alias of aliases) if (this.startedStores.has(alias)) await this.stores.get(alias)!.removeAllTasks();
+    for (const alias of aliases) if (this.startedStores.has(alias)) await this.stores.get(alias)!.store.removeAllTasks();
     this.events.emit('tasks:removed-all', { store: store ?? null });
   }
 
@@ -540,6 +566,60 @@ export class Scheduler implements TaskOperations {
     );
   }
 
+  // ---------------------------------------------------------------- quarantine
+
+  /**
+   * The records that could not be read or run (corrupt, undecryptable, of an unknown handler),
+   * kept aside with the reason, of one store or of all.
+   *
+   * @example
+   * ```ts
+   * for (const held of await scheduler.getQuarantinedTasks()) console.warn(held.id, held.reason);
+   * ```
+   */
+  async getQuarantinedTasks(store?: string): Promise<(QuarantinedTask & { store: string })[]> {
+    if (store !== undefined) this.storeFor(undefined, store);
+    const held: (QuarantinedTask & { store: string })[] = [];
+    for (const handle of this.startedHandles()) {
+      if (store !== undefined && handle.alias !== store) continue;
+      for (const task of await handle.getQuarantined()) held.push({ ...task, store: handle.alias });
+    }
+    return held;
+  }
+
+  /**
+   * Puts a quarantined record back to be scheduled (after the cause was fixed: the handler
+   * defined, the key set). It is read again at once; if it still cannot be read, it goes back to
+   * the quarantine and this resolves to `null`.
+   */
+  async restoreQuarantinedTask(id: string, options: { store?: string } = {}): Promise<Task | null> {
+    const handle = await this.quarantineHolding(id, options.store);
+    await handle.store.restoreQuarantinedTask(id);
+    const record = await handle.lookup(id);
+    if (record === null) return null;
+    const refusal = this.cannotRunHere(record);
+    if (refusal !== undefined) {
+      await handle.quarantine(id, refusal);
+      return null;
+    }
+    this.events.emit('task:added', { taskId: id, store: handle.alias });
+    this.notifyRunTime(record.nextRunTime);
+    return new Task(this, record, handle.alias, false);
+  }
+
+  /** Deletes a quarantined record for good. */
+  async purgeQuarantinedTask(id: string, options: { store?: string } = {}): Promise<void> {
+    const handle = await this.quarantineHolding(id, options.store);
+    await handle.store.purgeQuarantinedTask(id);
+  }
+
+  private async quarantineHolding(id: string, store: string | undefined): Promise<StoreHandle> {
+    const held = await this.getQuarantinedTasks(store);
+    const match = held.find((task) => task.id === id);
+    if (match === undefined) throw errors.taskNotFound(id, `${store ?? 'any store'}'s quarantine`);
+    return this.storeFor(id, match.store);
+  }
+
   // ---------------------------------------------------------------- internals: lifecycle
 
   private registerExecutor(alias: string, executor: Executor): void {
@@ -547,21 +627,35 @@ export class Scheduler implements TaskOperations {
     executor.start(this.executorHost, alias);
   }
 
-  private async startStore(alias: string, store: TaskStore): Promise<void> {
-    await store.start({ alias, logger: this.logger });
-    this.startedStores.add(alias);
+  private handleFor(alias: string, store: TaskStore): StoreHandle {
+    return new StoreHandle(alias, store, this.triggers, this.timezone, {
+      quarantined: (taskId, storeAlias, reason, error) => {
+        this.logger.error(`Task "${taskId}" in store "${storeAlias}" was moved to the quarantine: ${reason}.`);
+        this.events.emit('task:quarantined', { taskId, store: storeAlias, reason, error });
+      },
+    });
+  }
+
+  private async startStore(handle: StoreHandle): Promise<void> {
+    await handle.store.start({ alias: handle.alias, logger: this.logger, instanceId: this.instanceId, wake: () => this.wakeup() });
+    this.startedStores.add(handle.alias);
+  }
+
+  private startedHandles(): StoreHandle[] {
+    return [...this.startedStores].flatMap((alias) => this.stores.get(alias) ?? []);
   }
 
   private async doStart(paused: boolean): Promise<void> {
     if (this.stopping !== undefined) await this.stopping;
     for (const [alias, executor] of this.executors) executor.start(this.executorHost, alias);
     try {
-      for (const [alias, store] of this.stores) await this.startStore(alias, store);
+      for (const handle of this.stores.values()) await this.startStore(handle);
     } catch (error) {
       await this.shutdownStores();
       throw error;
     }
     this.currentState = paused ? 'paused' : 'running';
+    this.runLeases.start(() => this.startedHandles());
     this.events.emit('scheduler:started', { paused });
     const pending = [...this.pending.values()];
     this.pending.clear();
@@ -593,18 +687,19 @@ export class Scheduler implements TaskOperations {
         }
       }),
     );
-    if (this.processing !== undefined) await this.processing;
+    await this.round;
+    this.runLeases.stop();
     await this.shutdownStores();
     this.events.emit('scheduler:shutdown', {});
   }
 
   private async shutdownStores(): Promise<void> {
-    for (const alias of [...this.startedStores]) {
-      this.startedStores.delete(alias);
+    for (const handle of this.startedHandles()) {
+      this.startedStores.delete(handle.alias);
       try {
-        await this.stores.get(alias)?.shutdown();
+        await handle.store.shutdown();
       } catch (error) {
-        this.logger.error(`Store "${alias}" failed to shut down.`, error);
+        this.logger.error(`Store "${handle.alias}" failed to shut down.`, error);
       }
     }
   }
@@ -612,18 +707,18 @@ export class Scheduler implements TaskOperations {
   private async fireShutdownTasks(): Promise<void> {
     const now = Date.now();
     const runs: Promise<void>[] = [];
-    for (const alias of this.startedStores) {
+    for (const handle of this.startedHandles()) {
       let tasks: TaskRecord[];
       try {
-        tasks = await this.stores.get(alias)!.getAllTasks();
+        tasks = await handle.all();
       } catch (error) {
-        this.logger.error(`Could not read the shutdown tasks of store "${alias}".`, error);
+        this.logger.error(`Could not read the shutdown tasks of store "${handle.alias}".`, error);
         continue;
       }
       for (const task of tasks) {
         if (task.trigger.firesOnShutdown !== true) continue;
-        const running = this.submit(task, alias, [now], false);
-        if (running instanceof Promise) runs.push(running);
+        const { done } = await this.submit(task, handle, [now], false);
+        if (done !== undefined) runs.push(done);
       }
     }
     await Promise.all(runs);
@@ -643,6 +738,9 @@ export class Scheduler implements TaskOperations {
       // processDueTasks guards its own steps; this is the last line of defence for the loop.
       this.logger.error('The dispatch loop failed; retrying.', error);
       if (this.currentState === 'running') this.timer.set(Date.now() + this.storeRetryInterval);
+    } finally {
+      // In the same job as the last rerun check: a wake-up cannot fall between the two.
+      this.processing = false;
     }
   }
 
@@ -654,27 +752,25 @@ export class Scheduler implements TaskOperations {
     const earlier = (time: number | null): void => {
       if (time !== null && (wakeAt === null || time < wakeAt)) wakeAt = time;
     };
-    for (const alias of [...this.startedStores]) {
-      const store = this.stores.get(alias);
-      if (store === undefined) continue;
+    for (const handle of this.startedHandles()) {
       try {
         for (;;) {
-          const claimed = await store.claimDueTasks(now, this.batchSize);
+          const claimed = await handle.claimDue(now, this.batchSize, this.instanceId, this.leaseDuration);
           for (const task of claimed) {
-            if (this.currentState === 'running') await this.dispatch(task, alias, store, now);
+            if (this.currentState === 'running') await this.dispatch(task, handle, now);
             // Paused or shut down mid-round: hand the task back untouched for later.
-            else await store.releaseTask({ id: task.id, claimedRevision: task.revision, nextRunTime: task.nextRunTime, removeWhenFinished: false });
+            else await this.releaseUnchanged(handle, task);
           }
           dispatched += claimed.length;
           if (claimed.length < this.batchSize || this.currentState !== 'running') break;
         }
-        earlier(await store.getNextRunTime());
-        if (this.failingStores.delete(alias)) this.logger.info(`Store "${alias}" is reachable again.`);
+        earlier(await handle.store.getNextRunTime());
+        if (this.failingStores.delete(handle.alias)) this.logger.info(`Store "${handle.alias}" is reachable again.`);
       } catch (error) {
         // One message per outage, not one per retry.
-        if (!this.failingStores.has(alias)) {
-          this.failingStores.add(alias);
-          this.logger.error(`Store "${alias}" failed; retrying every ${this.storeRetryInterval} ms until it answers.`, error);
+        if (!this.failingStores.has(handle.alias)) {
+          this.failingStores.add(handle.alias);
+          this.logger.error(`Store "${handle.alias}" failed; retrying every ${this.storeRetryInterval} ms until it answers.`, error);
         }
         earlier(now + this.storeRetryInterval);
       }
@@ -683,20 +779,59 @@ export class Scheduler implements TaskOperations {
     return wakeAt;
   }
 
-  private async dispatch(task: TaskRecord, alias: string, store: TaskStore, now: number): Promise<void> {
-    let plan;
-    try {
-      plan = planRuns(task, now, Math.random);
-    } catch (error) {
-      this.logger.error(`Task "${task.id}": its trigger failed to compute the next run time; pausing it.`, error);
-      await store.releaseTask({ id: task.id, claimedRevision: task.revision, nextRunTime: null, removeWhenFinished: false });
+  private releaseUnchanged(handle: StoreHandle, task: TaskRecord): Promise<boolean> {
+    return handle.store.releaseTask({
+      id: task.id,
+      owner: this.instanceId,
+      claimedRevision: task.revision,
+      nextRunTime: task.nextRunTime,
+      removeWhenFinished: false,
+    });
+  }
+
+  /** Why this instance cannot run a task (its handler or executor is unknown here), if it cannot. */
+  private cannotRunHere(task: TaskRecord): string | undefined {
+    if (typeof task.handler === 'string' && !this.handlers.has(task.handler)) {
+      return `its handler "${task.handler}" is not defined in this process (scheduler.define)`;
+    }
+    if (!this.executors.has(task.executor)) return `its executor "${task.executor}" is not configured in this process`;
+    return undefined;
+  }
+
+  /**
+   * Dispatches one claimed task. The new schedule is committed before anything runs, so a fire
+   * is never run twice: if this instance dies after the commit, that fire is over; if it dies
+   * before, the claim expires and another instance dispatches it.
+   */
+  private async dispatch(task: TaskRecord, handle: StoreHandle, now: number): Promise<void> {
+    const refusal = this.cannotRunHere(task);
+    if (refusal !== undefined) {
+      await handle.quarantine(task.id, refusal);
       return;
     }
-    this.reportMissed(task, alias, plan.missed, plan.missedCount);
-    const running = plan.runTimes.length > 0 ? this.submit(task, alias, plan.runTimes, false) : undefined;
-    const applied = await store.releaseTask({ id: task.id, claimedRevision: task.revision, nextRunTime: plan.nextRunTime, removeWhenFinished: true });
-    if (applied && plan.nextRunTime === null) this.events.emit('task:removed', { taskId: task.id, store: alias });
-    if (running !== undefined) await running;
+    let plan: RunPlan;
+    try {
+      // The store said it is due: by its clock, which may be ahead of this one.
+      plan = planRuns(task, Math.max(now, task.nextRunTime ?? now), Math.random);
+    } catch (error) {
+      this.logger.error(`Task "${task.id}": its trigger failed to compute the next run time; pausing it.`, error);
+      await handle.store.releaseTask({ id: task.id, owner: this.instanceId, claimedRevision: task.revision, nextRunTime: null, removeWhenFinished: false });
+      return;
+    }
+    const applied = await handle.store.releaseTask({
+      id: task.id,
+      owner: this.instanceId,
+      claimedRevision: task.revision,
+      nextRunTime: plan.nextRunTime,
+      removeWhenFinished: true,
+    });
+    // Changed since the claim, or the claim was lost: not this instance's fire to run.
+    if (!applied) return;
+    if (plan.nextRunTime === null) this.events.emit('task:removed', { taskId: task.id, store: handle.alias });
+    this.reportMissed(task, handle.alias, plan.missed, plan.missedCount);
+    if (plan.runTimes.length === 0) return;
+    const { done } = await this.submit(task, handle, plan.runTimes, false);
+    if (done !== undefined) await done;
   }
 
   private reportMissed(task: TaskRecord, store: string, missed: number[], count: number): void {
@@ -709,20 +844,32 @@ export class Scheduler implements TaskOperations {
   }
 
   /**
-   * Hands runs to the task's executor and reports the outcome. Returns the executor's promise
-   * when it has one (the inline executor's). With `rethrow`, a refused run is also thrown, for
-   * `runTask` callers; the dispatch loop only reports it.
+   * Hands runs to the task's executor under a run lease (so `maxInstances` holds across every
+   * instance on the store) and reports the outcome. Resolves to the executor's promise when it
+   * has one (the inline executor's). With `rethrow`, a refused run is also thrown, for `runTask`
+   * callers; the dispatch loop only reports it.
    */
-  private submit(task: TaskRecord, store: string, runTimes: number[], rethrow: boolean): void | Promise<void> {
+  private async submit(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean): Promise<{ done?: Promise<void> }> {
+    const store = handle.alias;
     const scheduledRunTimes = (): Date[] => runTimes.map((time) => new Date(time));
     try {
       const executor = this.executors.get(task.executor);
       if (executor === undefined) throw errors.unknownExecutor(task.id, task.executor, [...this.executors.keys()]);
       const handler = typeof task.handler === 'function' ? task.handler : this.handlers.get(task.handler);
       if (handler === undefined) throw errors.handlerNotDefined(task.id, task.handler as string, [...this.handlers.keys()]);
-      const running = executor.submit({ task, store, handler, runTimes });
+      // The local count answers without a round trip when this instance alone is at the limit.
+      if (executor.runningInstances(task.id) >= task.maxInstances) throw errors.maxInstances(task.id, task.maxInstances);
+      const runId = await this.runLeases.acquire(handle, task.id, task.maxInstances, runTimes[0]!);
+      if (runId === null) throw errors.maxInstances(task.id, task.maxInstances);
+      let running: void | Promise<void>;
+      try {
+        running = executor.submit({ task, store, handler, runTimes, onSettled: () => void this.runLeases.release(runId) });
+      } catch (error) {
+        await this.runLeases.release(runId);
+        throw error;
+      }
       this.events.emit('task:submitted', { taskId: task.id, store, executor: task.executor, scheduledRunTimes: scheduledRunTimes() });
-      return running;
+      return running instanceof Promise ? { done: running } : {};
     } catch (error) {
       if (isHoraeError(error, 'MAX_INSTANCES')) {
         this.logger.warn(error.message);
@@ -732,14 +879,14 @@ export class Scheduler implements TaskOperations {
         for (const time of runTimes) this.events.emit('task:error', { taskId: task.id, store, scheduledAt: new Date(time), error, duration: 0 });
       }
       if (rethrow) throw error;
-      return undefined;
+      return {};
     }
   }
 
   /** Wakes the loop earlier if a task now runs before the timer would have fired. */
   private notifyRunTime(time: number | null): void {
     if (time === null || this.currentState !== 'running') return;
-    if (this.processing !== undefined) {
+    if (this.processing) {
       this.rerun = true;
       return;
     }
@@ -752,10 +899,10 @@ export class Scheduler implements TaskOperations {
 
   // ---------------------------------------------------------------- internals: tasks
 
-  private storeFor(taskId: string | undefined, alias: string): TaskStore {
-    const store = this.stores.get(alias);
-    if (store === undefined) throw errors.unknownStore(taskId, alias, [...this.stores.keys()]);
-    return store;
+  private storeFor(taskId: string | undefined, alias: string): StoreHandle {
+    const handle = this.stores.get(alias);
+    if (handle === undefined) throw errors.unknownStore(taskId, alias, [...this.stores.keys()]);
+    return handle;
   }
 
   private checkOptions(taskId: string | undefined, options: Partial<TaskDefaults>, prefix = ''): void {
@@ -845,14 +992,15 @@ export class Scheduler implements TaskOperations {
     if (first === null && task.nextRunTime === undefined && record.trigger.firesOnShutdown !== true) throw this.neverFires(record);
     const fresh = taskRecord({ ...record, nextRunTime: first });
     try {
-      await store.addTask(fresh);
+      await store.add(fresh);
       this.events.emit('task:added', { taskId: record.id, store: alias });
       this.notifyRunTime(first);
       return fresh;
     } catch (error) {
       if (!task.replaceExisting || !isHoraeError(error, 'CONFLICTING_ID')) throw error;
     }
-    const existing = await store.lookupTask(record.id);
+    // An unreadable existing record is quarantined by the lookup, so it is kept, not overwritten.
+    const existing = await store.lookup(record.id);
     if (existing === null) return this.commit({ ...task, replaceExisting: false });
     const keepSchedule = task.nextRunTime === undefined && sameSchedule(record.trigger, existing.trigger);
     const unchanged =
@@ -864,7 +1012,7 @@ export class Scheduler implements TaskOperations {
     const replacement = keepSchedule
       ? reviseRecord(existing, { ...record, trigger: existing.trigger, nextRunTime: existing.nextRunTime })
       : reviseRecord(existing, { ...record, nextRunTime: first });
-    await store.updateTask(replacement);
+    await store.update(replacement);
     this.events.emit('task:modified', { taskId: record.id, store: alias });
     this.notifyRunTime(replacement.nextRunTime);
     return replacement;
@@ -889,7 +1037,7 @@ export class Scheduler implements TaskOperations {
         if (atStart !== KEEP) entry.nextRunTime = atStart;
       }
     } else {
-      await this.storeFor(record.id, located.store).updateTask(record);
+      await this.storeFor(record.id, located.store).update(record);
       this.events.emit('task:modified', { taskId: record.id, store: located.store });
       this.notifyRunTime(record.nextRunTime);
     }
@@ -904,7 +1052,7 @@ export class Scheduler implements TaskOperations {
     }
     for (const alias of storeAlias === undefined ? this.startedStores : [storeAlias]) {
       if (!this.startedStores.has(alias)) continue;
-      const record = await this.stores.get(alias)!.lookupTask(id);
+      const record = await this.stores.get(alias)!.lookup(id);
       if (record !== null) return { record, store: alias, pending: false };
     }
     return undefined;
@@ -923,7 +1071,7 @@ export class Scheduler implements TaskOperations {
       .map((task) => ({ record: task.record, store: task.store, pending: true }));
     for (const alias of this.startedStores) {
       if (storeAlias !== undefined && alias !== storeAlias) continue;
-      for (const record of await this.stores.get(alias)!.getAllTasks()) found.push({ record, store: alias, pending: false });
+      for (const record of await this.stores.get(alias)!.all()) found.push({ record, store: alias, pending: false });
     }
     const order = (located: Located): number => located.record.nextRunTime ?? Infinity;
     return found.sort((a, b) => (order(a) === order(b) ? 0 : order(a) < order(b) ? -1 : 1));

@@ -1,25 +1,30 @@
 import { errors } from '../errors/index.js';
-import { reviseRecord, type TaskRecord } from '../tasks/task.js';
 import { RunTimeHeap, type HeapEntry } from './run-time-heap.js';
-import type { TaskRelease, TaskStore } from './store.js';
+import type { ClaimOptions, Lease, QuarantinedTask, RunLease, StoredTask, StoreContext, TaskRelease, TaskStore } from './store.js';
+
+interface Claim {
+  readonly owner: string;
+  readonly expiresAt: number;
+}
 
 class Entry implements HeapEntry {
   heapIndex = -1;
-  runTime: number;
-  claimed = false;
+  /** When this task next needs attention: its next run time, or later while under a live claim. */
+  runTime = Infinity;
+  claim: Claim | null = null;
 
   constructor(
-    public record: TaskRecord,
+    public task: StoredTask,
     public sequence: number,
-  ) {
-    this.runTime = record.nextRunTime ?? Infinity;
-  }
+  ) {}
 }
 
 /**
  * Keeps tasks in the process's memory: the default store. Tasks are lost when the process
  * exits; inline functions and any arguments are allowed. Adding, updating and deleting are
  * O(log n), finding the next due task O(1), so 100,000 tasks cost no more per operation than 10.
+ * Several schedulers in one process may share one instance: claims and run leases work as in
+ * the persistent stores.
  *
  * @example
  * ```ts
@@ -31,30 +36,40 @@ export class MemoryStore implements TaskStore {
   readonly persistent: boolean = false;
   private readonly entries = new Map<string, Entry>();
   private readonly due = new RunTimeHeap<Entry>();
+  private readonly runLeases = new Map<string, RunLease & { expiresAt: number }>();
+  private readonly quarantine = new Map<string, QuarantinedTask>();
   private sequence = 0;
   private alias = 'default';
+  /** The schedulers using this store; when several share it, each learns of the others' changes. */
+  private readonly users = new Set<Pick<StoreContext, 'wake'>>();
 
-  start(context: { alias: string }): Promise<void> {
+  start(context: Pick<StoreContext, 'alias'> & Partial<Pick<StoreContext, 'wake'>>): Promise<void> {
     this.alias = context.alias;
+    if (context.wake !== undefined) this.users.add(context as Pick<StoreContext, 'wake'>);
     return Promise.resolve();
   }
 
   shutdown(): Promise<void> {
+    this.users.clear();
     return Promise.resolve();
   }
 
-  addTask(task: TaskRecord): Promise<void> {
+  addTask(task: StoredTask): Promise<void> {
     if (this.entries.has(task.id)) return Promise.reject(errors.conflictingId(task.id, this.alias));
     const entry = new Entry(task, this.sequence++);
     this.entries.set(task.id, entry);
-    if (task.nextRunTime !== null) this.due.push(entry);
+    this.place(entry);
+    this.changed();
     return Promise.resolve();
   }
 
-  updateTask(task: TaskRecord): Promise<void> {
+  updateTask(task: StoredTask): Promise<void> {
     const entry = this.entries.get(task.id);
     if (entry === undefined) return Promise.reject(errors.taskNotFound(task.id, this.alias));
-    this.replace(entry, task);
+    entry.task = task;
+    entry.claim = null;
+    this.place(entry);
+    this.changed();
     return Promise.resolve();
   }
 
@@ -66,15 +81,16 @@ export class MemoryStore implements TaskStore {
     return Promise.resolve();
   }
 
-  lookupTask(id: string): Promise<TaskRecord | null> {
-    return Promise.resolve(this.entries.get(id)?.record ?? null);
+  lookupTask(id: string): Promise<StoredTask | null> {
+    return Promise.resolve(this.entries.get(id)?.task ?? null);
   }
 
-  getAllTasks(): Promise<TaskRecord[]> {
-    const records = [...this.entries.values()]
-      .sort((a, b) => a.runTime - b.runTime || a.sequence - b.sequence)
-      .map((entry) => entry.record);
-    return Promise.resolve(records);
+  getAllTasks(): Promise<StoredTask[]> {
+    const order = (entry: Entry): number => entry.task.nextRunTime ?? Infinity;
+    const tasks = [...this.entries.values()]
+      .sort((a, b) => order(a) - order(b) || a.sequence - b.sequence)
+      .map((entry) => entry.task);
+    return Promise.resolve(tasks);
   }
 
   getNextRunTime(): Promise<number | null> {
@@ -87,42 +103,115 @@ export class MemoryStore implements TaskStore {
     return Promise.resolve();
   }
 
-  claimDueTasks(now: number, limit: number): Promise<TaskRecord[]> {
-    const claimed: TaskRecord[] = [];
+  claimDueTasks({ now, limit, owner, duration }: ClaimOptions): Promise<StoredTask[]> {
+    const claimed: StoredTask[] = [];
+    // An entry's heap key is at or before now exactly when it is due and not under a live claim.
     for (let next = this.due.peek(); next !== undefined && next.runTime <= now && claimed.length < limit; next = this.due.peek()) {
-      this.due.remove(next);
-      next.claimed = true;
-      claimed.push(next.record);
+      next.claim = { owner, expiresAt: now + duration };
+      this.place(next);
+      claimed.push(next.task);
     }
     return Promise.resolve(claimed);
   }
 
-  claimTask(id: string): Promise<TaskRecord | null> {
+  claimTask(id: string, { owner, duration }: Lease): Promise<StoredTask | null> {
     const entry = this.entries.get(id);
-    if (entry === undefined || entry.claimed) return Promise.resolve(null);
-    this.due.remove(entry);
-    entry.claimed = true;
-    return Promise.resolve(entry.record);
+    const now = Date.now();
+    if (entry === undefined || (entry.claim !== null && entry.claim.expiresAt > now)) return Promise.resolve(null);
+    entry.claim = { owner, expiresAt: now + duration };
+    this.place(entry);
+    return Promise.resolve(entry.task);
   }
 
   releaseTask(release: TaskRelease): Promise<boolean> {
     const entry = this.entries.get(release.id);
-    if (entry === undefined || !entry.claimed) return Promise.resolve(false);
-    entry.claimed = false;
-    if (entry.record.revision !== release.claimedRevision) {
-      // Changed while claimed: the change stands; only put it back where it belongs.
-      this.replace(entry, entry.record);
+    if (entry === undefined || entry.claim?.owner !== release.owner || entry.task.revision !== release.claimedRevision) {
       return Promise.resolve(false);
     }
-    if (release.nextRunTime === null && release.removeWhenFinished) this.entries.delete(release.id);
-    else this.replace(entry, reviseRecord(entry.record, { nextRunTime: release.nextRunTime }));
+    entry.claim = null;
+    if (release.nextRunTime === null && release.removeWhenFinished) {
+      this.due.remove(entry);
+      this.entries.delete(release.id);
+    } else {
+      entry.task = { ...entry.task, nextRunTime: release.nextRunTime, revision: entry.task.revision + 1 };
+      this.place(entry);
+      this.changed();
+    }
     return Promise.resolve(true);
   }
 
-  private replace(entry: Entry, record: TaskRecord): void {
+  acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
+    const now = Date.now();
+    let live = 0;
+    for (const held of this.runLeases.values()) if (held.taskId === lease.taskId && held.expiresAt > now) live++;
+    if (live >= maxInstances) return Promise.resolve(false);
+    this.runLeases.set(lease.runId, { ...lease, expiresAt: now + duration });
+    return Promise.resolve(true);
+  }
+
+  renewRunLeases(owner: string, runIds: readonly string[], duration: number): Promise<void> {
+    const expiresAt = Date.now() + duration;
+    for (const runId of runIds) {
+      const held = this.runLeases.get(runId);
+      if (held?.owner === owner) this.runLeases.set(runId, { ...held, expiresAt });
+    }
+    return Promise.resolve();
+  }
+
+  releaseRunLease(_taskId: string, runId: string): Promise<void> {
+    this.runLeases.delete(runId);
+    return Promise.resolve();
+  }
+
+  takeExpiredRunLeases(): Promise<RunLease[]> {
+    const now = Date.now();
+    const expired: RunLease[] = [];
+    for (const [runId, { expiresAt: _expiresAt, ...lease }] of this.runLeases) {
+      if (_expiresAt > now) continue;
+      this.runLeases.delete(runId);
+      expired.push(lease);
+    }
+    return Promise.resolve(expired);
+  }
+
+  quarantineTask(id: string, reason: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return Promise.reject(errors.taskNotFound(id, this.alias));
     this.due.remove(entry);
-    entry.record = record;
-    entry.runTime = record.nextRunTime ?? Infinity;
-    if (record.nextRunTime !== null && !entry.claimed) this.due.push(entry);
+    this.entries.delete(id);
+    this.quarantine.set(id, { ...entry.task, reason, quarantinedAt: Date.now() });
+    return Promise.resolve();
+  }
+
+  getQuarantinedTasks(): Promise<QuarantinedTask[]> {
+    return Promise.resolve([...this.quarantine.values()]);
+  }
+
+  restoreQuarantinedTask(id: string): Promise<void> {
+    const held = this.quarantine.get(id);
+    if (held === undefined) return Promise.reject(errors.taskNotFound(id, `${this.alias} (quarantine)`));
+    if (this.entries.has(id)) return Promise.reject(errors.conflictingId(id, this.alias));
+    this.quarantine.delete(id);
+    const { reason: _reason, quarantinedAt: _at, ...task } = held;
+    return this.addTask(task);
+  }
+
+  purgeQuarantinedTask(id: string): Promise<void> {
+    if (!this.quarantine.delete(id)) return Promise.reject(errors.taskNotFound(id, `${this.alias} (quarantine)`));
+    return Promise.resolve();
+  }
+
+  /** Tells the schedulers sharing this store; a store used by one scheduler stays quiet. */
+  private changed(): void {
+    if (this.users.size > 1) for (const user of this.users) user.wake();
+  }
+
+  /** Puts an entry where it belongs in the heap, after its task or claim changed. */
+  private place(entry: Entry): void {
+    const { nextRunTime } = entry.task;
+    this.due.remove(entry);
+    if (nextRunTime === null) return;
+    entry.runTime = entry.claim === null ? nextRunTime : Math.max(nextRunTime, entry.claim.expiresAt);
+    this.due.push(entry);
   }
 }

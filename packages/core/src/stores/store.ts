@@ -1,72 +1,164 @@
 import type { Logger } from '../logger/logger.js';
-import type { TaskRecord } from '../tasks/task.js';
+
+/**
+ * A task as a store keeps it: the fields a store needs to index and coordinate, plus the task
+ * itself as an opaque payload that the scheduler encodes and decodes.
+ *
+ * For a persistent store the payload is a string (JSON, or an encrypted envelope when the store
+ * has an encryption key) and must be kept verbatim. The memory store keeps live objects.
+ * @public
+ */
+export interface StoredTask {
+  readonly id: string;
+  /** Epoch ms of the next run; `null` while paused. */
+  readonly nextRunTime: number | null;
+  /** Raised by every change of the task; a release for an older revision is refused. */
+  readonly revision: number;
+  readonly payload: unknown;
+}
+
+/** A record that could not be read, kept aside with the reason. @public */
+export interface QuarantinedTask {
+  readonly id: string;
+  /** The payload exactly as it was found. */
+  readonly payload: unknown;
+  readonly nextRunTime: number | null;
+  readonly revision: number;
+  readonly reason: string;
+  /** Epoch ms. */
+  readonly quarantinedAt: number;
+}
 
 /** What a store is told when the scheduler starts it. @public */
 export interface StoreContext {
   /** The alias the store is registered under. */
-  alias: string;
-  logger: Logger;
+  readonly alias: string;
+  readonly logger: Logger;
+  /** This scheduler instance's id, the owner of its leases. */
+  readonly instanceId: string;
+  /**
+   * Call when something changed that this instance did not do (another process added or moved
+   * a task): the scheduler looks for due work at once. Cheap; calling it too often is harmless.
+   */
+  wake(): void;
+}
+
+/** The lease a claim takes. @public */
+export interface Lease {
+  /** The claiming instance's id. */
+  readonly owner: string;
+  /** How long the claim holds, ms. Stores with a clock of their own measure it on that clock. */
+  readonly duration: number;
+}
+
+/** Options of {@link TaskStore.claimDueTasks}. @public */
+export interface ClaimOptions extends Lease {
+  /** The caller's current time; a store with a clock of its own may use that instead. */
+  readonly now: number;
+  /** The most tasks to claim. */
+  readonly limit: number;
 }
 
 /** How a claimed task is handed back. @public */
 export interface TaskRelease {
-  /** The id of the claimed task. */
-  id: string;
-  /** The revision the task had when it was claimed. */
-  claimedRevision: number;
+  readonly id: string;
+  /** The instance that claimed it; the release is refused if the lease is no longer its own. */
+  readonly owner: string;
+  /** The revision the task had when it was claimed; refused if the task changed since. */
+  readonly claimedRevision: number;
   /** The next run time after this dispatch; `null` when the schedule has no more fires. */
-  nextRunTime: number | null;
+  readonly nextRunTime: number | null;
   /** With `nextRunTime: null`: delete the task (`true`) or keep it paused (`false`). */
-  removeWhenFinished: boolean;
+  readonly removeWhenFinished: boolean;
+}
+
+/** One run of a task in progress somewhere, counted against its `maxInstances`. @public */
+export interface RunLease {
+  readonly taskId: string;
+  /** Unique per run. */
+  readonly runId: string;
+  readonly owner: string;
+  /** The fire time the run stands for, epoch ms. */
+  readonly scheduledAt: number;
 }
 
 /**
  * The contract between the scheduler and a place that keeps tasks. All methods are async; the
- * scheduler calls nothing else, so a store of your own plugs in by implementing this.
+ * scheduler calls nothing else, so a store of your own plugs in by implementing this (see the
+ * custom store guide in the docs).
  *
- * Dispatching goes through {@link TaskStore.claimDueTasks} and {@link TaskStore.releaseTask}:
- * a claimed task is held out of further claims until it is released with its new next run time.
+ * Dispatching: {@link TaskStore.claimDueTasks} takes due tasks under a lease, so that of several
+ * scheduler instances sharing the store exactly one dispatches each fire;
+ * {@link TaskStore.releaseTask} commits the next run time and ends the claim. A claim whose lease
+ * expired (its instance died) may be taken by another instance.
+ *
+ * Running: {@link TaskStore.acquireRunLease} counts the runs of a task in progress across every
+ * instance, for a cluster-wide `maxInstances`; the owner renews its leases while the runs go on,
+ * and the leases of a dead instance expire and are reported once as interrupted.
  *
  * @example
  * ```ts
- * const scheduler = new Scheduler({ stores: { default: new MemoryStore(), audit: myStore } });
+ * const scheduler = new Scheduler({ stores: { default: new FileStore({ directory: './tasks' }) } });
  * ```
  * @public
  */
 export interface TaskStore {
   /**
    * Whether tasks outlive the process. Tasks in a persistent store must name their handler
-   * (never an inline function) and have JSON arguments.
+   * (never an inline function) and have JSON arguments; their payloads are strings.
    */
   readonly persistent: boolean;
+  /** The key persistent payloads are encrypted with, if any (see {@link resolveEncryptionKey}). */
+  readonly encryptionKey?: string | undefined;
+
   start(context: StoreContext): Promise<void>;
   shutdown(): Promise<void>;
+
   /** Adds a task; rejects with a `CONFLICTING_ID` error when the id exists. */
-  addTask(task: TaskRecord): Promise<void>;
-  /** Replaces a task by id; rejects with a `TASK_NOT_FOUND` error when it does not exist. */
-  updateTask(task: TaskRecord): Promise<void>;
+  addTask(task: StoredTask): Promise<void>;
+  /**
+   * Replaces a task by id, whatever claim it is under (the claim's release will then be
+   * refused); rejects with a `TASK_NOT_FOUND` error when it does not exist.
+   */
+  updateTask(task: StoredTask): Promise<void>;
   /** Deletes a task; rejects with a `TASK_NOT_FOUND` error when it does not exist. */
   deleteTask(id: string): Promise<void>;
-  lookupTask(id: string): Promise<TaskRecord | null>;
-  /** Every task, by next run time ascending, paused ones (no next run time) last. */
-  getAllTasks(): Promise<TaskRecord[]>;
-  /** The earliest next run time of an unclaimed task, or `null` when there is none. */
+  lookupTask(id: string): Promise<StoredTask | null>;
+  /** Every task, by next run time ascending, paused ones last. */
+  getAllTasks(): Promise<StoredTask[]>;
+  /**
+   * When this store next has work: the earliest next run time of a task not under a live claim,
+   * or for a task under a live claim, the later of its next run time and the claim's expiry.
+   */
   getNextRunTime(): Promise<number | null>;
   removeAllTasks(): Promise<void>;
+
   /**
-   * Takes up to `limit` unclaimed tasks whose next run time is at or before `now`, earliest
-   * first, and holds them out of further claims until released.
+   * Claims up to `limit` tasks whose next run time is at or before now and that are not under a
+   * live claim, earliest first, under a lease for `owner`.
    */
-  claimDueTasks(now: number, limit: number): Promise<TaskRecord[]>;
-  /**
-   * Claims one task whatever its next run time (for "run now"); `null` when it does not exist or
-   * is claimed already.
-   */
-  claimTask(id: string): Promise<TaskRecord | null>;
-  /**
-   * Ends a claim with the task's new schedule. When the task was changed since it was claimed
-   * (its revision moved on), the change wins and only the claim is dropped. Resolves to whether
-   * the new schedule was applied.
-   */
+  claimDueTasks(options: ClaimOptions): Promise<StoredTask[]>;
+  /** Claims one task whatever its next run time (for "run now"); `null` if missing or claimed. */
+  claimTask(id: string, lease: Lease): Promise<StoredTask | null>;
+  /** Commits a claimed task's new schedule and ends the claim; resolves to whether it applied. */
   releaseTask(release: TaskRelease): Promise<boolean>;
+
+  /**
+   * Records a run in progress if fewer than `maxInstances` runs of the task hold live leases;
+   * resolves to whether it did.
+   */
+  acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean>;
+  /** Extends the given run leases of `owner` by `duration` from now (a heartbeat). */
+  renewRunLeases(owner: string, runIds: readonly string[], duration: number): Promise<void>;
+  releaseRunLease(taskId: string, runId: string): Promise<void>;
+  /** Removes and returns the run leases that expired; each is returned to one caller only. */
+  takeExpiredRunLeases(): Promise<RunLease[]>;
+
+  /** Moves a task out of scheduling into the quarantine, payload untouched, with the reason. */
+  quarantineTask(id: string, reason: string): Promise<void>;
+  getQuarantinedTasks(): Promise<QuarantinedTask[]>;
+  /** Moves a quarantined task back (it is read again, and quarantined again if still unreadable). */
+  restoreQuarantinedTask(id: string): Promise<void>;
+  /** Deletes a quarantined task for good. */
+  purgeQuarantinedTask(id: string): Promise<void>;
 }

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { SchedulerEventMap, SchedulerEventType } from '../events/events.js';
+import type { Logger } from '../logger/logger.js';
+import type { StoreHandle } from './store-handle.js';
+
+interface ActiveRun {
+  readonly handle: StoreHandle;
+  readonly taskId: string;
+}
+
+interface Host {
+  readonly logger: Logger;
+  emit<TType extends SchedulerEventType>(type: TType, payload: SchedulerEventMap[TType]): void;
+}
+
+/**
+ * The run leases of one scheduler instance: taken before each run so that `maxInstances` holds
+ * across every instance on a store, renewed by a heartbeat while the run goes on, given back
+ * when it ends. The same heartbeat collects the expired leases of dead instances and reports
+ * their runs as interrupted.
+ */
+export class RunLeases {
+  private readonly active = new Map<string, ActiveRun>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private handles: () => StoreHandle[] = () => [];
+
+  constructor(
+    private readonly owner: string,
+    private readonly duration: number,
+    private readonly host: Host,
+  ) {}
+
+  /** Takes a lease for one run; resolves to its id, or `null` when `maxInstances` runs hold one. */
+  async acquire(handle: StoreHandle, taskId: string, maxInstances: number, scheduledAt: number): Promise<string | null> {
+    const runId = randomUUID();
+    const acquired = await handle.store.acquireRunLease({ taskId, runId, owner: this.owner, scheduledAt }, maxInstances, this.duration);
+    if (!acquired) return null;
+    this.active.set(runId, { handle, taskId });
+    this.arm();
+    return runId;
+  }
+
+  async release(runId: string): Promise<void> {
+    const run = this.active.get(runId);
+    if (run === undefined) return;
+    this.active.delete(runId);
+    this.arm();
+    try {
+      await run.handle.store.releaseRunLease(run.taskId, runId);
+    } catch (error) {
+      // It expires by itself; the only cost is a late "interrupted" report.
+      this.host.logger.warn(`Could not release the run lease of task "${run.taskId}" in store "${run.handle.alias}".`, error);
+    }
+  }
+
+  /** Starts beating for these stores, whenever there is something to beat for. */
+  start(handles: () => StoreHandle[]): void {
+    this.handles = handles;
+    this.arm();
+  }
+
+  stop(): void {
+    this.handles = () => [];
+    this.arm();
+  }
+
+  /**
+   * The heartbeat runs while this instance has runs to renew, or shares a persistent store whose
+   * dead instances' runs need reporting; a scheduler on memory stores alone keeps one timer. It
+   * never keeps the process alive by itself.
+   */
+  private arm(): void {
+    const handles = this.handles();
+    const needed = this.active.size > 0 || handles.some((handle) => handle.persistent);
+    if (needed && this.heartbeat === undefined) {
+      this.heartbeat = setInterval(() => void this.beat(this.handles()), Math.max(10, Math.floor(this.duration / 3)));
+      this.heartbeat.unref();
+    } else if (!needed && this.heartbeat !== undefined) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+    }
+  }
+
+  /** Renews this instance's leases and reports runs whose instance stopped renewing theirs. */
+  async beat(handles: Iterable<StoreHandle>): Promise<void> {
+    for (const handle of handles) {
+      try {
+        const mine = [...this.active].filter(([, run]) => run.handle === handle).map(([runId]) => runId);
+        if (mine.length > 0) await handle.store.renewRunLeases(this.owner, mine, this.duration);
+        for (const lease of await handle.store.takeExpiredRunLeases()) {
+          const scheduledAt = new Date(lease.scheduledAt);
+          this.host.logger.warn(
+            `Task "${lease.taskId}": its run for ${scheduledAt.toISOString()} on instance ${lease.owner} stopped reporting and is taken as interrupted.`,
+          );
+          this.host.emit('task:interrupted', { taskId: lease.taskId, store: handle.alias, scheduledAt, owner: lease.owner });
+        }
+      } catch (error) {
+        this.host.logger.warn(`The run-lease heartbeat for store "${handle.alias}" failed; it tries again.`, error);
+      }
+    }
+  }
+}

@@ -1,0 +1,192 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { HoraeError } from '../errors/index.js';
+import { taskRecord, type TaskRecord } from '../tasks/task.js';
+import type { TriggerRegistry } from '../triggers/registry.js';
+import type { JsonValue, TriggerJSON } from '../triggers/trigger.js';
+import type { StoredTask } from './store.js';
+
+/** The version of the JSON record layout; bumped on incompatible changes. */
+export const RECORD_SCHEMA_VERSION = 1;
+
+/** The environment variable a persistent store reads its encryption key from by default. */
+export const ENCRYPTION_KEY_VARIABLE = 'HORAE_STORE_ENCRYPTION_KEY';
+
+/** Marks an encrypted payload; what follows is base64 of iv (12) + tag (16) + ciphertext. */
+const ENCRYPTED_PREFIX = 'horae:aes-256-gcm:1:';
+
+/** A task record as JSON: what persistent stores keep (next run time and revision sit beside it). */
+export interface TaskDocument {
+  v: number;
+  id: string;
+  name: string;
+  handler: string;
+  args?: JsonValue;
+  trigger: TriggerJSON;
+  executor: string;
+  coalesce: boolean;
+  misfireGraceTime: number | null;
+  maxInstances: number;
+  jitter: number | null;
+}
+
+/**
+ * The encryption key a persistent store uses: the option when given (`null` turns encryption
+ * off), else the `HORAE_STORE_ENCRYPTION_KEY` environment variable, else none.
+ *
+ * @example
+ * ```ts
+ * class MyStore implements TaskStore {
+ *   readonly persistent = true;
+ *   readonly encryptionKey: string | undefined;
+ *   constructor(options: { encryptionKey?: string | null } = {}) {
+ *     this.encryptionKey = resolveEncryptionKey(options.encryptionKey);
+ *   }
+ * }
+ * ```
+ * @public
+ */
+export function resolveEncryptionKey(option: string | null | undefined): string | undefined {
+  if (option === null) return undefined;
+  const key = option ?? process.env[ENCRYPTION_KEY_VARIABLE];
+  return key === undefined || key === '' ? undefined : key;
+}
+
+/** Why a stored record could not be turned back into a task. */
+export class UnreadableRecordError extends Error {}
+
+/**
+ * Turns task records into store payloads and back: JSON with a schema version, sealed with
+ * AES-256-GCM when the store has a key (the task id is authenticated with it, so a record
+ * cannot be moved to another id). Memory stores keep live records and skip all of this.
+ */
+export class TaskCodec {
+  private readonly key: Buffer | undefined;
+
+  constructor(
+    private readonly persistent: boolean,
+    encryptionKey: string | undefined,
+    private readonly triggers: TriggerRegistry,
+    private readonly timezone: string,
+  ) {
+    // Any length of key material, stretched to the 32 bytes AES-256 needs.
+    this.key =
+      persistent && encryptionKey !== undefined
+        ? Buffer.from(hkdfSync('sha256', encryptionKey, 'horae-store', 'aes-256-gcm task records', 32))
+        : undefined;
+  }
+
+  encode(record: TaskRecord): StoredTask {
+    if (!this.persistent) return { id: record.id, nextRunTime: record.nextRunTime, revision: record.revision, payload: record };
+    const document: TaskDocument = {
+      v: RECORD_SCHEMA_VERSION,
+      id: record.id,
+      name: record.name,
+      handler: record.handler as string,
+      ...(record.args === undefined ? {} : { args: record.args as JsonValue }),
+      trigger: record.trigger.toJSON(),
+      executor: record.executor,
+      coalesce: record.coalesce,
+      misfireGraceTime: record.misfireGraceTime,
+      maxInstances: record.maxInstances,
+      jitter: record.jitter,
+    };
+    const json = JSON.stringify(document);
+    return { id: record.id, nextRunTime: record.nextRunTime, revision: record.revision, payload: this.seal(record.id, json) };
+  }
+
+  /** Reads a stored task back; throws {@link UnreadableRecordError} saying why it cannot. */
+  decode(stored: StoredTask): TaskRecord {
+    if (!this.persistent) {
+      // Live records; the store moves next run time and revision on without touching them.
+      const record = stored.payload as TaskRecord;
+      return record.nextRunTime === stored.nextRunTime && record.revision === stored.revision
+        ? record
+        : taskRecord({ ...record, nextRunTime: stored.nextRunTime, revision: stored.revision });
+    }
+    if (typeof stored.payload !== 'string') throw new UnreadableRecordError(`its payload is a ${typeof stored.payload}, not a string`);
+    const json = this.open(stored.id, stored.payload);
+    let document: TaskDocument;
+    try {
+      document = JSON.parse(json) as TaskDocument;
+    } catch (error) {
+      throw new UnreadableRecordError(`its payload is not valid JSON (${(error as Error).message})`);
+    }
+    return this.validate(stored, document);
+  }
+
+  private validate(stored: StoredTask, document: TaskDocument): TaskRecord {
+    if (typeof document !== 'object' || document === null) throw new UnreadableRecordError('its payload is not a JSON object');
+    if (document.v !== RECORD_SCHEMA_VERSION) {
+      throw new UnreadableRecordError(`its schema version ${JSON.stringify(document.v)} is not ${RECORD_SCHEMA_VERSION}, the one this version of Horae reads`);
+    }
+    if (document.id !== stored.id) throw new UnreadableRecordError(`it is stored under id "${stored.id}" but names id ${JSON.stringify(document.id)}`);
+    const checks: [keyof TaskDocument, boolean][] = [
+      ['name', typeof document.name === 'string'],
+      ['handler', typeof document.handler === 'string' && document.handler.length > 0],
+      ['executor', typeof document.executor === 'string'],
+      ['coalesce', typeof document.coalesce === 'boolean'],
+      ['misfireGraceTime', document.misfireGraceTime === null || (typeof document.misfireGraceTime === 'number' && document.misfireGraceTime >= 0)],
+      ['maxInstances', Number.isInteger(document.maxInstances) && document.maxInstances >= 1],
+      ['jitter', document.jitter === null || (typeof document.jitter === 'number' && document.jitter >= 0)],
+      ['trigger', typeof document.trigger === 'object' && document.trigger !== null && typeof document.trigger.type === 'string'],
+    ];
+    for (const [field, ok] of checks) if (!ok) throw new UnreadableRecordError(`its ${field} ${JSON.stringify(document[field])} is not valid`);
+    let trigger;
+    try {
+      trigger = this.triggers.create(document.trigger, { timezone: this.timezone, now: Date.now(), taskId: stored.id });
+    } catch (error) {
+      throw new UnreadableRecordError(`its trigger cannot be read: ${(error as Error).message}`);
+    }
+    return {
+      id: document.id,
+      name: document.name,
+      handler: document.handler,
+      args: document.args,
+      trigger,
+      executor: document.executor,
+      coalesce: document.coalesce,
+      misfireGraceTime: document.misfireGraceTime,
+      maxInstances: document.maxInstances,
+      jitter: document.jitter,
+      nextRunTime: stored.nextRunTime,
+      revision: stored.revision,
+    };
+  }
+
+  private seal(id: string, json: string): string {
+    if (this.key === undefined) return json;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(Buffer.from(id, 'utf8'));
+    const body = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
+    return ENCRYPTED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+  }
+
+  private open(id: string, payload: string): string {
+    const encrypted = payload.startsWith(ENCRYPTED_PREFIX);
+    if (this.key === undefined) {
+      if (encrypted) {
+        throw decryptionFailed(id, `it is encrypted, but this store has no key: set ${ENCRYPTION_KEY_VARIABLE} or the store's encryptionKey option`);
+      }
+      return payload;
+    }
+    if (!encrypted) {
+      throw decryptionFailed(id, 'it is not encrypted, but this store has a key: it was written without one (or by someone else); re-add the task, or read the store without a key');
+    }
+    const raw = Buffer.from(payload.slice(ENCRYPTED_PREFIX.length), 'base64');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+      decipher.setAAD(Buffer.from(id, 'utf8'));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      throw decryptionFailed(id, 'it does not authenticate: it was encrypted with another key, or altered');
+    }
+  }
+}
+
+/** A decryption failure: an unreadable record whose cause is a `DECRYPTION_FAILED` error. */
+function decryptionFailed(id: string, detail: string): UnreadableRecordError {
+  const cause = new HoraeError('DECRYPTION_FAILED', `Task "${id}" cannot be decrypted: ${detail}.`, { taskId: id });
+  return new UnreadableRecordError(cause.message, { cause });
+}

@@ -1,0 +1,21 @@
+/**
+ * The conformance suite every Horae store passes. A store package runs it with a few lines:
+ *
+ * ```ts
+ * import { storeConformance } from '@horae/testkit';
+ * storeConformance({ name: 'MyStore', persistent: true, backend: async () => ({ open: () => new MyStore(url), cleanup: async () => {} }) });
+ * ```
+ */
+import type { StoreFixture } from './fixture.js';
+import { multiProcessSuite } from './multi-process.js';
+import { schedulerContractSuite } from './scheduler-contract.js';
+import { storeContractSuite } from './store-contract.js';
+
+export type { StoreBackend, StoreFixture } from './fixture.js';
+
+/** Runs the whole conformance suite against a store. */
+export function storeConformance(fixture: StoreFixture): void {
+  storeContractSuite(fixture);
+  schedulerContractSuite(fixture);
+  if (fixture.processes !== undefined) multiProcessSuite(fixture);
+}

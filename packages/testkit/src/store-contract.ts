@@ -1,0 +1,220 @@
+import { isHoraeError, type StoredTask, type StoreContext, type TaskStore } from '@horae/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StoreBackend, StoreFixture } from './fixture.js';
+
+const SECOND = 1_000;
+
+/** A stored row with a payload of the right kind for the store. */
+export function row(fixture: StoreFixture, id: string, nextRunTime: number | null, revision = 1): StoredTask {
+  return { id, nextRunTime, revision, payload: fixture.persistent ? JSON.stringify({ id, note: 'opaque' }) : { id } };
+}
+
+export function context(alias = 'default', instanceId = 'test-instance', wake: () => void = () => undefined): StoreContext {
+  const quiet = () => undefined;
+  return { alias, instanceId, wake, logger: { debug: quiet, info: quiet, warn: quiet, error: quiet } };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The store contract, call by call: what every store must do, alone and with several instances
+ * sharing one backend. Each test gets a fresh backend.
+ */
+export function storeContractSuite(fixture: StoreFixture): void {
+  describe(`${fixture.name}: the store contract`, () => {
+    let backend: StoreBackend;
+    const opened: TaskStore[] = [];
+    const open = async (instanceId = `instance-${opened.length}`, wake?: () => void): Promise<TaskStore> => {
+      const store = backend.open();
+      await store.start(context('default', instanceId, wake));
+      opened.push(store);
+      return store;
+    };
+
+    beforeEach(async () => {
+      backend = await fixture.backend();
+    });
+    afterEach(async () => {
+      for (const store of opened.splice(0)) await store.shutdown();
+      await backend.cleanup();
+    });
+
+    it('adds, looks up, updates and deletes, with typed errors for conflicts and unknown ids', async () => {
+      const store = await open();
+      await store.addTask(row(fixture, 'a', 10));
+      await expect(store.addTask(row(fixture, 'a', 20))).rejects.toSatisfy((error) => isHoraeError(error, 'CONFLICTING_ID'));
+      expect(await store.lookupTask('a')).toEqual(row(fixture, 'a', 10));
+      await store.updateTask(row(fixture, 'a', 30, 2));
+      expect(await store.lookupTask('a')).toMatchObject({ nextRunTime: 30, revision: 2 });
+      await expect(store.updateTask(row(fixture, 'missing', 1))).rejects.toSatisfy((error) => isHoraeError(error, 'TASK_NOT_FOUND'));
+      await store.deleteTask('a');
+      expect(await store.lookupTask('a')).toBeNull();
+      await expect(store.deleteTask('a')).rejects.toSatisfy((error) => isHoraeError(error, 'TASK_NOT_FOUND'));
+      // the id is free again
+      await store.addTask(row(fixture, 'a', 5));
+      expect((await store.lookupTask('a'))?.nextRunTime).toBe(5);
+    });
+
+    it('keeps payloads verbatim', async () => {
+      const store = await open();
+      const task = row(fixture, 'verbatim', 1);
+      await store.addTask(task);
+      expect((await store.lookupTask('verbatim'))?.payload).toEqual(task.payload);
+    });
+
+    it('lists by next run time with paused tasks last, and reports the earliest', async () => {
+      const store = await open();
+      for (const [id, time] of [['c', 30], ['p', null], ['a', 10], ['b', 20]] as const) await store.addTask(row(fixture, id, time));
+      expect((await store.getAllTasks()).map((task) => task.id)).toEqual(['a', 'b', 'c', 'p']);
+      expect(await store.getNextRunTime()).toBe(10);
+      await store.updateTask(row(fixture, 'c', 5, 2));
+      expect(await store.getNextRunTime()).toBe(5);
+      await store.removeAllTasks();
+      expect(await store.getAllTasks()).toEqual([]);
+      expect(await store.getNextRunTime()).toBeNull();
+    });
+
+    it('claims due tasks earliest first up to the limit, and not again while the claim lives', async () => {
+      const store = await open();
+      const now = Date.now();
+      for (const [id, offset] of [['late', 60 * SECOND], ['b', -20], ['a', -30], ['c', -10], ['paused', null]] as const) {
+        await store.addTask(row(fixture, id, offset === null ? null : now + offset));
+      }
+      const lease = { owner: 'me', duration: 60 * SECOND };
+      expect((await store.claimDueTasks({ ...lease, now, limit: 2 })).map((task) => task.id)).toEqual(['a', 'b']);
+      expect((await store.claimDueTasks({ ...lease, now, limit: 10 })).map((task) => task.id)).toEqual(['c']);
+      expect(await store.claimDueTasks({ ...lease, now, limit: 10 })).toEqual([]);
+      expect(await store.lookupTask('a')).not.toBeNull();
+      // under a live claim, a task's next chance is when its claim runs out
+      expect(await store.getNextRunTime()).toBeGreaterThanOrEqual(now + 59 * SECOND);
+    });
+
+    it('releases a claim with the new schedule, and refuses a release by another owner or after a change', async () => {
+      const store = await open();
+      const now = Date.now();
+      for (const id of ['a', 'b', 'c', 'd']) await store.addTask(row(fixture, id, now - 10));
+      await store.claimDueTasks({ now, limit: 10, owner: 'me', duration: 60 * SECOND });
+      const release = { owner: 'me', claimedRevision: 1, removeWhenFinished: true };
+      expect(await store.releaseTask({ ...release, id: 'a', owner: 'someone-else', nextRunTime: now + 5 })).toBe(false);
+      expect(await store.releaseTask({ ...release, id: 'a', nextRunTime: now + 5 * SECOND })).toBe(true);
+      expect(await store.lookupTask('a')).toMatchObject({ nextRunTime: now + 5 * SECOND, revision: 2 });
+      expect(await store.getNextRunTime()).toBe(now + 5 * SECOND);
+      expect(await store.releaseTask({ ...release, id: 'b', nextRunTime: null })).toBe(true);
+      expect(await store.lookupTask('b')).toBeNull();
+      expect(await store.releaseTask({ ...release, id: 'c', nextRunTime: null, removeWhenFinished: false })).toBe(true);
+      expect(await store.lookupTask('c')).toMatchObject({ nextRunTime: null });
+      // a user's change while claimed wins over the stale release
+      await store.updateTask(row(fixture, 'd', now + 500 * SECOND, 2));
+      expect(await store.releaseTask({ ...release, id: 'd', nextRunTime: now + 1 })).toBe(false);
+      expect(await store.lookupTask('d')).toMatchObject({ nextRunTime: now + 500 * SECOND, revision: 2 });
+      // a release of something never claimed does nothing
+      expect(await store.releaseTask({ ...release, id: 'a', nextRunTime: now })).toBe(false);
+    });
+
+    it('lets another instance take over a claim whose lease expired, and refuses the late release', async () => {
+      const first = await open('first');
+      const second = await open('second');
+      await first.addTask(row(fixture, 'job', Date.now() - 10));
+      expect(await first.claimDueTasks({ now: Date.now(), limit: 10, owner: 'first', duration: 300 })).toHaveLength(1);
+      expect(await second.claimDueTasks({ now: Date.now(), limit: 10, owner: 'second', duration: 60 * SECOND })).toEqual([]);
+      await sleep(450);
+      const taken = await second.claimDueTasks({ now: Date.now(), limit: 10, owner: 'second', duration: 60 * SECOND });
+      expect(taken.map((task) => task.id)).toEqual(['job']);
+      const stale = { id: 'job', owner: 'first', claimedRevision: 1, nextRunTime: Date.now() + 5, removeWhenFinished: true };
+      expect(await first.releaseTask(stale)).toBe(false);
+      expect(await second.releaseTask({ ...stale, owner: 'second' })).toBe(true);
+    });
+
+    it('claims one task on demand whatever its next run time, unless claimed already', async () => {
+      const first = await open('first');
+      const second = await open('second');
+      await first.addTask(row(fixture, 'later', Date.now() + 3_600 * SECOND));
+      expect((await first.claimTask('later', { owner: 'first', duration: 60 * SECOND }))?.id).toBe('later');
+      expect(await second.claimTask('later', { owner: 'second', duration: 60 * SECOND })).toBeNull();
+      expect(await second.claimTask('missing', { owner: 'second', duration: 60 * SECOND })).toBeNull();
+    });
+
+    it('gives each due task to exactly one of several instances claiming at once', async () => {
+      const instances = await Promise.all([open('a'), open('b'), open('c')]);
+      const now = Date.now();
+      for (let i = 0; i < 60; i++) await instances[0].addTask(row(fixture, `t${i}`, now - 1_000 + i));
+      const claims = await Promise.all(
+        instances.flatMap((store, index) =>
+          [0, 1, 2].map(() => store.claimDueTasks({ now, limit: 25, owner: `owner-${index}`, duration: 60 * SECOND })),
+        ),
+      );
+      const ids = claims.flat().map((task) => task.id);
+      expect(ids).toHaveLength(60);
+      expect(new Set(ids).size).toBe(60);
+    });
+
+    it('counts runs in progress across instances against maxInstances', async () => {
+      const first = await open('first');
+      const second = await open('second');
+      const lease = (owner: string, runId: string) => ({ taskId: 'job', runId, owner, scheduledAt: 1 });
+      const results = await Promise.all([
+        first.acquireRunLease(lease('first', 'r1'), 2, 60 * SECOND),
+        second.acquireRunLease(lease('second', 'r2'), 2, 60 * SECOND),
+        first.acquireRunLease(lease('first', 'r3'), 2, 60 * SECOND),
+        second.acquireRunLease(lease('second', 'r4'), 2, 60 * SECOND),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(2);
+      const holder = results[0] ? 'r1' : results[1] ? 'r2' : 'r3';
+      await (results[0] || results[2] ? first : second).releaseRunLease('job', holder);
+      expect(await second.acquireRunLease(lease('second', 'r5'), 2, 60 * SECOND)).toBe(true);
+      expect(await second.acquireRunLease(lease('second', 'r6'), 2, 60 * SECOND)).toBe(false);
+      // other tasks are counted apart
+      expect(await first.acquireRunLease({ ...lease('first', 'r7'), taskId: 'other' }, 1, 60 * SECOND)).toBe(true);
+    });
+
+    it('keeps renewed run leases alive and hands each expired one to one instance only', async () => {
+      const first = await open('first');
+      const second = await open('second');
+      expect(await first.acquireRunLease({ taskId: 'kept', runId: 'k1', owner: 'first', scheduledAt: 111 }, 1, 300)).toBe(true);
+      expect(await first.acquireRunLease({ taskId: 'dead', runId: 'd1', owner: 'first', scheduledAt: 222 }, 1, 300)).toBe(true);
+      await sleep(150);
+      await first.renewRunLeases('first', ['k1'], 60 * SECOND);
+      await sleep(300);
+      const taken = await Promise.all([first.takeExpiredRunLeases(), second.takeExpiredRunLeases(), second.takeExpiredRunLeases()]);
+      expect(taken.flat()).toEqual([{ taskId: 'dead', runId: 'd1', owner: 'first', scheduledAt: 222 }]);
+      expect(await second.takeExpiredRunLeases()).toEqual([]);
+      // the renewed lease still counts; the expired one no longer does
+      expect(await second.acquireRunLease({ taskId: 'kept', runId: 'k2', owner: 'second', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(false);
+      expect(await second.acquireRunLease({ taskId: 'dead', runId: 'd2', owner: 'second', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(true);
+    });
+
+    it('quarantines a task: out of scheduling, listed with its reason, restorable and purgeable', async () => {
+      const store = await open();
+      const task = row(fixture, 'odd', Date.now() - 10);
+      await store.addTask(task);
+      await store.quarantineTask('odd', 'its handler is not defined');
+      expect(await store.lookupTask('odd')).toBeNull();
+      expect(await store.claimDueTasks({ now: Date.now(), limit: 10, owner: 'me', duration: SECOND })).toEqual([]);
+      const [held] = await store.getQuarantinedTasks();
+      expect(held).toMatchObject({ id: 'odd', payload: task.payload, reason: 'its handler is not defined' });
+      expect(held!.quarantinedAt).toBeGreaterThan(Date.now() - 60 * SECOND);
+      await store.restoreQuarantinedTask('odd');
+      expect(await store.lookupTask('odd')).toMatchObject({ id: 'odd', payload: task.payload });
+      expect(await store.getQuarantinedTasks()).toEqual([]);
+      await store.quarantineTask('odd', 'again');
+      await store.purgeQuarantinedTask('odd');
+      expect(await store.getQuarantinedTasks()).toEqual([]);
+      expect(await store.lookupTask('odd')).toBeNull();
+      await expect(store.purgeQuarantinedTask('odd')).rejects.toSatisfy((error) => isHoraeError(error, 'TASK_NOT_FOUND'));
+    });
+
+    if (fixture.persistent) {
+      it('tells other instances when a task is added or moved', async () => {
+        const wake = vi.fn();
+        await open('watcher', wake);
+        const writer = await open('writer');
+        wake.mockClear();
+        await writer.addTask(row(fixture, 'news', Date.now() + 60 * SECOND));
+        await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5_000, interval: 20 });
+        wake.mockClear();
+        await writer.updateTask(row(fixture, 'news', Date.now() + 1 * SECOND, 2));
+        await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5_000, interval: 20 });
+      });
+    }
+  });
+}
