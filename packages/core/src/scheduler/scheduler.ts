@@ -84,6 +84,13 @@ interface PendingTask {
   nextRunTime: number | null | undefined;
 }
 
+/** A run ready to start: its executor, handler and run lease. */
+interface PreparedRun {
+  executor: Executor;
+  handler: HandlerDefinition;
+  runId: string;
+}
+
 /** Marks a pending task's start-time next run time as unchanged by an operation. */
 const KEEP = Symbol('keep');
 
@@ -800,8 +807,9 @@ export class Scheduler implements TaskOperations {
 
   /**
    * Dispatches one claimed task. The new schedule is committed before anything runs, so a fire
-   * is never run twice: if this instance dies after the commit, that fire is over; if it dies
-   * before, the claim expires and another instance dispatches it.
+   * is never run twice: if this instance dies before the commit, the claim expires and another
+   * instance dispatches the fire; if it dies after, the fire is its own, and its run lease (taken
+   * before the commit) makes it reported as interrupted.
    */
   private async dispatch(task: TaskRecord, handle: StoreHandle, now: number): Promise<void> {
     const refusal = this.cannotRunHere(task);
@@ -818,6 +826,9 @@ export class Scheduler implements TaskOperations {
       await handle.store.releaseTask({ id: task.id, owner: this.instanceId, claimedRevision: task.revision, nextRunTime: null, removeWhenFinished: false });
       return;
     }
+    // The run lease is taken before the commit: should this instance die between the two, the
+    // run is reported as interrupted once the lease expires, instead of vanishing.
+    const run = plan.runTimes.length > 0 ? await this.prepareRun(task, handle, plan.runTimes, false) : undefined;
     const applied = await handle.store.releaseTask({
       id: task.id,
       owner: this.instanceId,
@@ -825,13 +836,14 @@ export class Scheduler implements TaskOperations {
       nextRunTime: plan.nextRunTime,
       removeWhenFinished: true,
     });
-    // Changed since the claim, or the claim was lost: not this instance's fire to run.
-    if (!applied) return;
+    if (!applied) {
+      // Changed since the claim, or the claim was lost: not this instance's fire to run.
+      if (run !== undefined) await this.runLeases.release(run.runId);
+      return;
+    }
     if (plan.nextRunTime === null) this.events.emit('task:removed', { taskId: task.id, store: handle.alias });
     this.reportMissed(task, handle.alias, plan.missed, plan.missedCount);
-    if (plan.runTimes.length === 0) return;
-    const { done } = await this.submit(task, handle, plan.runTimes, false);
-    if (done !== undefined) await done;
+    if (run !== undefined) await this.startRun(task, handle, plan.runTimes, run);
   }
 
   private reportMissed(task: TaskRecord, store: string, missed: number[], count: number): void {
@@ -844,14 +856,11 @@ export class Scheduler implements TaskOperations {
   }
 
   /**
-   * Hands runs to the task's executor under a run lease (so `maxInstances` holds across every
-   * instance on the store) and reports the outcome. Resolves to the executor's promise when it
-   * has one (the inline executor's). With `rethrow`, a refused run is also thrown, for `runTask`
-   * callers; the dispatch loop only reports it.
+   * Gets a run ready: finds the executor and handler and takes a run lease, so that
+   * `maxInstances` holds across every instance on the store. A refusal is reported (and, with
+   * `rethrow`, thrown for `runTask` callers) and yields `undefined`.
    */
-  private async submit(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean): Promise<{ done?: Promise<void> }> {
-    const store = handle.alias;
-    const scheduledRunTimes = (): Date[] => runTimes.map((time) => new Date(time));
+  private async prepareRun(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean): Promise<PreparedRun | undefined> {
     try {
       const executor = this.executors.get(task.executor);
       if (executor === undefined) throw errors.unknownExecutor(task.id, task.executor, [...this.executors.keys()]);
@@ -861,26 +870,48 @@ export class Scheduler implements TaskOperations {
       if (executor.runningInstances(task.id) >= task.maxInstances) throw errors.maxInstances(task.id, task.maxInstances);
       const runId = await this.runLeases.acquire(handle, task.id, task.maxInstances, runTimes[0]!);
       if (runId === null) throw errors.maxInstances(task.id, task.maxInstances);
-      let running: void | Promise<void>;
-      try {
-        running = executor.submit({ task, store, handler, runTimes, onSettled: () => void this.runLeases.release(runId) });
-      } catch (error) {
-        await this.runLeases.release(runId);
-        throw error;
-      }
-      this.events.emit('task:submitted', { taskId: task.id, store, executor: task.executor, scheduledRunTimes: scheduledRunTimes() });
-      return running instanceof Promise ? { done: running } : {};
+      return { executor, handler, runId };
     } catch (error) {
+      const store = handle.alias;
+      const scheduledRunTimes = runTimes.map((time) => new Date(time));
       if (isHoraeError(error, 'MAX_INSTANCES')) {
         this.logger.warn(error.message);
-        this.events.emit('task:max-instances', { taskId: task.id, store, scheduledRunTimes: scheduledRunTimes(), maxInstances: task.maxInstances });
+        this.events.emit('task:max-instances', { taskId: task.id, store, scheduledRunTimes, maxInstances: task.maxInstances });
       } else {
         this.logger.error(`Task "${task.id}" could not be run.`, error);
-        for (const time of runTimes) this.events.emit('task:error', { taskId: task.id, store, scheduledAt: new Date(time), error, duration: 0 });
+        for (const scheduledAt of scheduledRunTimes) this.events.emit('task:error', { taskId: task.id, store, scheduledAt, error, duration: 0 });
       }
       if (rethrow) throw error;
-      return {};
+      return undefined;
     }
+  }
+
+  /** Hands prepared runs to the executor; resolves to its promise when it has one (inline's). */
+  private startRun(task: TaskRecord, handle: StoreHandle, runTimes: number[], run: PreparedRun): Promise<void> | undefined {
+    const { executor, handler, runId } = run;
+    let running: void | Promise<void>;
+    try {
+      running = executor.submit({ task, store: handle.alias, handler, runTimes, onSettled: () => void this.runLeases.release(runId) });
+    } catch (error) {
+      void this.runLeases.release(runId);
+      this.logger.error(`Task "${task.id}" could not be run.`, error);
+      for (const time of runTimes) this.events.emit('task:error', { taskId: task.id, store: handle.alias, scheduledAt: new Date(time), error, duration: 0 });
+      return undefined;
+    }
+    this.events.emit('task:submitted', {
+      taskId: task.id,
+      store: handle.alias,
+      executor: task.executor,
+      scheduledRunTimes: runTimes.map((time) => new Date(time)),
+    });
+    return running instanceof Promise ? running : undefined;
+  }
+
+  /** Prepares and starts runs at once, for runs that commit no schedule change first. */
+  private async submit(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean): Promise<{ done?: Promise<void> }> {
+    const run = await this.prepareRun(task, handle, runTimes, rethrow);
+    const done = run === undefined ? undefined : this.startRun(task, handle, runTimes, run);
+    return done === undefined ? {} : { done };
   }
 
   /** Wakes the loop earlier if a task now runs before the timer would have fired. */

@@ -197,6 +197,7 @@ describe('changing tasks', () => {
   it('runs a due task once even when the dispatch loop gets there too', async () => {
     const { scheduler, runs } = await running();
     await scheduler.addTask({ id: 'due', handler: 'record', trigger: { type: 'date', runAt: start + 100 } });
+    await vi.advanceTimersByTimeAsync(0); // let the dispatch loop settle
     vi.setSystemTime(start + 100); // due, but the timer has not fired yet
     expect(await scheduler.runTask('due')).toBeNull();
     await vi.advanceTimersByTimeAsync(1_000);
