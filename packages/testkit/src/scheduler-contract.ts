@@ -152,7 +152,7 @@ export function schedulerContractSuite(fixture: StoreFixture): void {
       for (const { scheduler } of watchers) await scheduler.start();
       // A run that a dead instance had started: its lease is never renewed.
       const ghost = backend.open();
-      await ghost.start({ alias: 'default', instanceId: 'ghost', logger: silent, wake: quiet });
+      await ghost.start({ alias: 'default', instanceId: 'ghost', logger: silent, wake: quiet, quarantined: quiet });
       expect(await ghost.acquireRunLease({ taskId: 'report', runId: 'ghost-run', owner: 'ghost', scheduledAt: 1_234 }, 1, 200)).toBe(true);
       const interrupted = () => watchers.flatMap(({ events }) => events).filter((event) => event.type === 'task:interrupted');
       await vi.waitFor(() => expect(interrupted()).toHaveLength(1), { timeout: 5_000, interval: 20 });

@@ -11,7 +11,7 @@ export function row(fixture: StoreFixture, id: string, nextRunTime: number | nul
 
 export function context(alias = 'default', instanceId = 'test-instance', wake: () => void = () => undefined): StoreContext {
   const quiet = () => undefined;
-  return { alias, instanceId, wake, logger: { debug: quiet, info: quiet, warn: quiet, error: quiet } };
+  return { alias, instanceId, wake, quarantined: quiet, logger: { debug: quiet, info: quiet, warn: quiet, error: quiet } };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

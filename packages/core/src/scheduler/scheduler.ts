@@ -644,7 +644,13 @@ export class Scheduler implements TaskOperations {
   }
 
   private async startStore(handle: StoreHandle): Promise<void> {
-    await handle.store.start({ alias: handle.alias, logger: this.logger, instanceId: this.instanceId, wake: () => this.wakeup() });
+    await handle.store.start({
+      alias: handle.alias,
+      logger: this.logger,
+      instanceId: this.instanceId,
+      wake: () => this.wakeup(),
+      quarantined: (taskId, reason) => handle.reportQuarantined(taskId, reason),
+    });
     this.startedStores.add(handle.alias);
   }
 

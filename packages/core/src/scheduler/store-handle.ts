@@ -61,6 +61,11 @@ export class StoreHandle {
   /** Moves a task to the quarantine and reports it. */
   async quarantine(id: string, reason: string, cause?: unknown): Promise<void> {
     await this.store.quarantineTask(id, reason);
+    this.reportQuarantined(id, reason, cause);
+  }
+
+  /** Reports a record moved to the quarantine (by this handle, or by the store itself). */
+  reportQuarantined(id: string, reason: string, cause?: unknown): void {
     this.hooks.quarantined(id, this.alias, reason, cause);
   }
 

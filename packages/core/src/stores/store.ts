@@ -41,6 +41,11 @@ export interface StoreContext {
    * a task): the scheduler looks for due work at once. Cheap; calling it too often is harmless.
    */
   wake(): void;
+  /**
+   * Call after moving a record this store found unreadable on its own (a corrupt file) to the
+   * quarantine: the scheduler logs it and emits `task:quarantined`.
+   */
+  quarantined(taskId: string, reason: string): void;
 }
 
 /** The lease a claim takes. @public */
