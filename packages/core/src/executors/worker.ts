@@ -135,8 +135,16 @@ export class WorkerExecutor extends BaseExecutor {
   protected invoke(handler: HandlerDefinition, args: unknown, context: RunContext): Promise<unknown> {
     if (typeof handler === 'function') return Promise.reject(new TypeError(this.cannotRun(handler)));
     return new Promise((resolve, reject) => {
-      const job: Job = { id: this.nextJobId++, handler, args, context, resolve, reject };
-      context.signal.addEventListener('abort', () => this.abort(job), { once: true });
+      // The signal is shared by every run of the executor: the listener goes when the job does.
+      const onAbort = (): void => this.abort(job);
+      const settle =
+        <T>(finish: (value: T) => void) =>
+        (value: T): void => {
+          context.signal.removeEventListener('abort', onAbort);
+          finish(value);
+        };
+      const job: Job = { id: this.nextJobId++, handler, args, context, resolve: settle(resolve), reject: settle(reject) };
+      context.signal.addEventListener('abort', onAbort, { once: true });
       this.queue.push(job);
       this.pump();
     });

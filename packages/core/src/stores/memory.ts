@@ -36,7 +36,9 @@ export class MemoryStore implements TaskStore {
   readonly persistent: boolean = false;
   private readonly entries = new Map<string, Entry>();
   private readonly due = new RunTimeHeap<Entry>();
-  private readonly runLeases = new Map<string, RunLease & { expiresAt: number }>();
+  /** Run leases by task, then by run id: counting a task's runs never looks at other tasks'. */
+  private readonly runLeases = new Map<string, Map<string, RunLease & { expiresAt: number }>>();
+  private readonly runTasks = new Map<string, string>();
   private readonly quarantine = new Map<string, QuarantinedTask>();
   private sequence = 0;
   private alias = 'default';
@@ -142,36 +144,48 @@ export class MemoryStore implements TaskStore {
 
   acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
     const now = Date.now();
+    let held = this.runLeases.get(lease.taskId);
     let live = 0;
-    for (const held of this.runLeases.values()) if (held.taskId === lease.taskId && held.expiresAt > now) live++;
+    if (held !== undefined) for (const other of held.values()) if (other.expiresAt > now) live++;
     if (live >= maxInstances) return Promise.resolve(false);
-    this.runLeases.set(lease.runId, { ...lease, expiresAt: now + duration });
+    if (held === undefined) this.runLeases.set(lease.taskId, (held = new Map()));
+    held.set(lease.runId, { ...lease, expiresAt: now + duration });
+    this.runTasks.set(lease.runId, lease.taskId);
     return Promise.resolve(true);
   }
 
   renewRunLeases(owner: string, runIds: readonly string[], duration: number): Promise<void> {
     const expiresAt = Date.now() + duration;
     for (const runId of runIds) {
-      const held = this.runLeases.get(runId);
-      if (held?.owner === owner) this.runLeases.set(runId, { ...held, expiresAt });
+      const held = this.runLeases.get(this.runTasks.get(runId) ?? '')?.get(runId);
+      if (held?.owner === owner) held.expiresAt = expiresAt;
     }
     return Promise.resolve();
   }
 
-  releaseRunLease(_taskId: string, runId: string): Promise<void> {
-    this.runLeases.delete(runId);
+  releaseRunLease(taskId: string, runId: string): Promise<void> {
+    this.forgetRunLease(taskId, runId);
     return Promise.resolve();
   }
 
   takeExpiredRunLeases(): Promise<RunLease[]> {
     const now = Date.now();
     const expired: RunLease[] = [];
-    for (const [runId, { expiresAt: _expiresAt, ...lease }] of this.runLeases) {
-      if (_expiresAt > now) continue;
-      this.runLeases.delete(runId);
-      expired.push(lease);
+    for (const held of this.runLeases.values()) {
+      for (const { expiresAt, ...lease } of held.values()) {
+        if (expiresAt > now) continue;
+        this.forgetRunLease(lease.taskId, lease.runId);
+        expired.push(lease);
+      }
     }
     return Promise.resolve(expired);
+  }
+
+  private forgetRunLease(taskId: string, runId: string): void {
+    const held = this.runLeases.get(taskId);
+    held?.delete(runId);
+    if (held?.size === 0) this.runLeases.delete(taskId);
+    this.runTasks.delete(runId);
   }
 
   quarantineTask(id: string, reason: string): Promise<void> {

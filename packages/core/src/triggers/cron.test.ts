@@ -58,6 +58,16 @@ describe('cron trigger: expressions', () => {
     expect(a.getNextFireTime(null, now)).toBe(now);
   });
 
+  it('answers questions in any order, whatever it remembers of earlier ones', () => {
+    const trigger = cron({ expression: '0 */6 * * *' });
+    const hour = 3_600_000;
+    expect(trigger.getNextFireTime(now + 1, now)).toBe(now + 6 * hour);
+    expect(trigger.getNextFireTime(now + 5 * hour, now)).toBe(now + 6 * hour); // inside the remembered range
+    expect(trigger.getNextFireTime(now + 6 * hour, now)).toBe(now + 12 * hour); // at its end
+    expect(trigger.getNextFireTime(now - 1, now)).toBe(now); // before it
+    expect(trigger.getNextFireTime(now + 7 * hour, now)).toBe(now + 12 * hour);
+  });
+
   it('round-trips through JSON', () => {
     const trigger = cron({ expression: '15 10 * * 1-5', timezone: 'Europe/Berlin', endAt: '2027-01-01T00:00:00Z', jitter: 500 });
     const copy = makeTrigger(JSON.parse(JSON.stringify(trigger.toJSON())) as { type: string }, now);

@@ -36,6 +36,19 @@ interface CronFilters {
   weekdays: ReadonlySet<number> | null;
 }
 
+/**
+ * The first time the parsed expression matches strictly after `after`, or null. `next()` throws
+ * when there is none; asking `hasNext()` first would run the same search twice.
+ */
+function nextOf(parsed: CronExpression, after: number): number | null {
+  parsed.reset(new Date(after));
+  try {
+    return parsed.next().getTime();
+  } catch {
+    return null;
+  }
+}
+
 /** Bounds the search for a fire time that passes the filters (each step jumps ahead). */
 const MAX_FILTER_STEPS = 2_000;
 const MEMO_SIZE = 512;
@@ -50,6 +63,8 @@ const MAX_GAP = 3 * 3_600_000;
  */
 class CronSchedule {
   private readonly memo = new Map<number, number | null>();
+  private lastAfter = 0;
+  private lastNext: number | null = null;
   /** The zone's offset rules; null for zones that never change offset (UTC and the like). */
   private readonly offsets: IANAZone | null;
   /** The same expression read on a clock without daylight saving, to find wall times in gaps. */
@@ -67,11 +82,16 @@ class CronSchedule {
 
   /** The first fire time strictly after `after`, or null when there is none. */
   nextAfter(after: number): number | null {
-    const cached = this.memo.get(after);
-    if (cached !== undefined) return cached;
-    const next = this.compute(after);
-    if (this.memo.size >= MEMO_SIZE) this.memo.clear();
-    this.memo.set(after, next);
+    // Any question between the last one and its answer has the same answer: nothing fires between.
+    if (this.lastNext !== null && after >= this.lastAfter && after < this.lastNext) return this.lastNext;
+    let next = this.memo.get(after);
+    if (next === undefined) {
+      next = this.compute(after);
+      if (this.memo.size >= MEMO_SIZE) this.memo.clear();
+      this.memo.set(after, next);
+    }
+    this.lastAfter = after;
+    this.lastNext = next;
     return next;
   }
 
@@ -84,9 +104,8 @@ class CronSchedule {
   private nextFromParser(after: number): number | null {
     let cursor = after;
     for (let step = 0; step < MAX_FILTER_STEPS; step++) {
-      this.parsed.reset(new Date(cursor));
-      if (!this.parsed.hasNext()) return null;
-      const candidate = this.parsed.next().getTime();
+      const candidate = nextOf(this.parsed, cursor);
+      if (candidate === null) return null;
       const skipTo = this.rejectedUntil(candidate);
       if (skipTo === undefined) return candidate;
       if (skipTo === null) return null;
@@ -121,10 +140,8 @@ class CronSchedule {
     this.wallClock ??= CronExpressionParser.parse(this.expression, { tz: 'UTC' });
     let cursor = gapStart - 1;
     for (let step = 0; step < MAX_FILTER_STEPS; step++) {
-      this.wallClock.reset(new Date(cursor));
-      if (!this.wallClock.hasNext()) return null;
-      const wall = this.wallClock.next().getTime();
-      if (wall >= gapEnd) return null;
+      const wall = nextOf(this.wallClock, cursor);
+      if (wall === null || wall >= gapEnd) return null;
       const instant = wall - before * 60_000;
       if (instant > after && this.rejectedUntil(instant) === undefined) return instant;
       cursor = wall;
