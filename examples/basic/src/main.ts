@@ -1,11 +1,13 @@
 /**
- * A tour of @horae/core in one small program: it schedules a few tasks, prints what happens,
- * shows the schedule through the inspection API, and shuts down gracefully after a while (or on
- * Ctrl-C / SIGTERM).
+ * A tour of @horae/core in one small program: it schedules a few tasks in a FileStore, prints
+ * what happens, shows the schedule through the inspection API, and shuts down gracefully after a
+ * while (or on Ctrl-C / SIGTERM). Run it twice: the second run finds the tasks of the first,
+ * with their schedules, in `.horae-data/`.
  *
  * Run it from the repository root with `pnpm demo`.
  */
-import { Scheduler, isHoraeError, type RunContext } from '@horae/core';
+import { fileURLToPath } from 'node:url';
+import { FileStore, Scheduler, isHoraeError, type RunContext } from '@horae/core';
 
 const RUN_FOR_MS = Number(process.env.DEMO_DURATION_MS ?? 12_000);
 const started = Date.now();
@@ -14,7 +16,8 @@ const clock = () => `+${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s
 // Horae logs through any console-like object; this one keeps the demo's output short.
 const quiet = () => undefined;
 const logger = { debug: quiet, info: quiet, warn: (message: string) => console.warn(`[horae] ${message}`), error: quiet };
-const scheduler = new Scheduler({ timezone: 'UTC', logger });
+const directory = fileURLToPath(new URL('../.horae-data', import.meta.url));
+const scheduler = new Scheduler({ timezone: 'UTC', logger, stores: { default: new FileStore({ directory }) } });
 
 // Handlers are registered by name; tasks refer to them by that name.
 scheduler.define('heartbeat', (_args: unknown, ctx: RunContext) => {
@@ -38,15 +41,26 @@ scheduler.on('task:error', ({ taskId, error }) => {
   console.log(`${clock()}  ✘ ${taskId} failed: ${(error as Error).message} (the app carries on)`);
 });
 
-await scheduler.addTask({ id: 'heartbeat', handler: 'heartbeat', trigger: { type: 'interval', seconds: 2 } });
+await scheduler.start();
+const previous = await scheduler.getTasks();
+console.log(
+  previous.length === 0
+    ? `No tasks in ${directory} yet: this is the first run.\n`
+    : `Found ${previous.length} task(s) from the previous run in ${directory}: ${previous.map((task) => task.id).join(', ')}.\n`,
+);
+
+// Declared at every boot; replaceExisting keeps the schedule of a task whose definition is unchanged.
+const declare = { replaceExisting: true } as const;
+await scheduler.addTask({ id: 'heartbeat', handler: 'heartbeat', trigger: { type: 'interval', seconds: 2 }, ...declare });
 await scheduler.addTask({
   id: 'report',
   handler: 'report',
   args: { kind: 'sales' },
   trigger: { type: 'cron', expression: '*/5 * * * * *' }, // every 5 seconds (six fields: with seconds)
+  ...declare,
 });
-await scheduler.addTask({ id: 'flaky', handler: 'flaky', trigger: { type: 'date', runAt: Date.now() + 3_000 } });
-await scheduler.addTask({ id: 'goodbye', handler: 'goodbye', trigger: 'shutdown' });
+await scheduler.addTask({ id: 'flaky', handler: 'flaky', trigger: { type: 'date', runAt: Date.now() + 3_000 }, ...declare });
+await scheduler.addTask({ id: 'goodbye', handler: 'goodbye', trigger: 'shutdown', ...declare });
 
 try {
   await scheduler.addTask({ handler: 'report', trigger: { type: 'cron', expression: '0 25 * * *' } });
@@ -54,7 +68,6 @@ try {
   if (isHoraeError(error)) console.log(`Bad input is refused with a clear error:\n  [${error.code}] ${error.message}\n`);
 }
 
-await scheduler.start();
 console.log('Scheduled tasks:');
 console.table(
   (await scheduler.getTaskInfos()).map((info) => ({
