@@ -25,6 +25,8 @@ import { TriggerRegistry } from '../triggers/registry.js';
 import type { Trigger, TriggerInput } from '../triggers/trigger.js';
 import { queryInfos, snapshot, type TaskInfo, type TaskInfoQuery, type TaskState } from './inspection.js';
 import { planRuns, withJitter, type RunPlan } from './run-plan.js';
+import { defaultName } from '../stores/codec.js';
+import { newTaskId } from '../tasks/ids.js';
 import { RunLeases } from './run-leases.js';
 import { StoreHandle } from './store-handle.js';
 import { Task, type TaskOperations } from './task-handle.js';
@@ -373,8 +375,7 @@ export class Scheduler implements TaskOperations {
     if (typeof options !== 'object' || options === null) {
       throw errors.invalidOption(undefined, 'task options', options, 'give an object with at least a handler');
     }
-    // randomUUID() hands back a rope of string pieces; flattening it once saves ~400 bytes a task.
-    const id = options.id ?? randomUUID().toLowerCase();
+    const id = options.id ?? newTaskId();
     if (typeof id !== 'string' || id.length === 0) {
       throw errors.invalidOption(undefined, 'task id', id, 'give a non-empty string, or leave it out to have one generated');
     }
@@ -991,7 +992,7 @@ export class Scheduler implements TaskOperations {
     this.checkOptions(id, options);
     return taskRecord({
       id,
-      name: options.name ?? (typeof handler === 'string' ? handler : handler.name || id),
+      name: options.name ?? defaultName(id, handler),
       handler,
       args: options.args,
       trigger,

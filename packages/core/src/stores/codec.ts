@@ -51,6 +51,51 @@ export function resolveEncryptionKey(option: string | null | undefined): string 
   return key === undefined || key === '' ? undefined : key;
 }
 
+/** The options most tasks share, kept once for all of them. */
+type SharedOptions = Pick<TaskRecord, 'executor' | 'coalesce' | 'misfireGraceTime' | 'maxInstances' | 'jitter'>;
+
+/**
+ * A live record as a memory store keeps it: the fields that differ per task, and shared options.
+ * `name` and `args` are left out when they are the default (the handler's name; undefined).
+ */
+interface CompactTask extends Pick<TaskRecord, 'handler' | 'trigger'> {
+  readonly options: SharedOptions;
+  readonly name?: string;
+  readonly args?: unknown;
+}
+
+const sharedOptions = new Map<string, SharedOptions>();
+
+/**
+ * The compact form of a record. A memory store may hold 100,000 tasks, nearly all with the same
+ * options: sharing one frozen options object between them, and leaving out the next run time and
+ * revision (the store keeps those), halves what each task costs.
+ */
+function compact(record: TaskRecord): CompactTask {
+  const key = `${record.executor}\u0000${record.coalesce}\u0000${record.misfireGraceTime}\u0000${record.maxInstances}\u0000${record.jitter}`;
+  let options = sharedOptions.get(key);
+  if (options === undefined) {
+    options = Object.freeze({
+      executor: record.executor,
+      coalesce: record.coalesce,
+      misfireGraceTime: record.misfireGraceTime,
+      maxInstances: record.maxInstances,
+      jitter: record.jitter,
+    });
+    // Bounded: distinct option sets are few; past this they are simply not shared.
+    if (sharedOptions.size < 1_000) sharedOptions.set(key, options);
+  }
+  const task: { -readonly [K in keyof CompactTask]: CompactTask[K] } = { handler: record.handler, trigger: record.trigger, options };
+  if (record.name !== defaultName(record.id, record.handler)) task.name = record.name;
+  if (record.args !== undefined) task.args = record.args;
+  return task;
+}
+
+/** The name a task gets when it is given none. */
+export function defaultName(id: string, handler: TaskRecord['handler']): string {
+  return typeof handler === 'string' ? handler : handler.name || id;
+}
+
 /** Why a stored record could not be turned back into a task. */
 export class UnreadableRecordError extends Error {}
 
@@ -76,7 +121,7 @@ export class TaskCodec {
   }
 
   encode(record: TaskRecord): StoredTask {
-    if (!this.persistent) return { id: record.id, nextRunTime: record.nextRunTime, revision: record.revision, payload: record };
+    if (!this.persistent) return { id: record.id, nextRunTime: record.nextRunTime, revision: record.revision, payload: compact(record) };
     const document: TaskDocument = {
       v: RECORD_SCHEMA_VERSION,
       id: record.id,
@@ -97,11 +142,17 @@ export class TaskCodec {
   /** Reads a stored task back; throws {@link UnreadableRecordError} saying why it cannot. */
   decode(stored: StoredTask): TaskRecord {
     if (!this.persistent) {
-      // Live records; the store moves next run time and revision on without touching them.
-      const record = stored.payload as TaskRecord;
-      return record.nextRunTime === stored.nextRunTime && record.revision === stored.revision
-        ? record
-        : taskRecord({ ...record, nextRunTime: stored.nextRunTime, revision: stored.revision });
+      const { options, handler, trigger, name, args } = stored.payload as CompactTask;
+      return taskRecord({
+        id: stored.id,
+        name: name ?? defaultName(stored.id, handler),
+        handler,
+        args,
+        trigger,
+        ...options,
+        nextRunTime: stored.nextRunTime,
+        revision: stored.revision,
+      });
     }
     if (typeof stored.payload !== 'string') throw new UnreadableRecordError(`its payload is a ${typeof stored.payload}, not a string`);
     const json = this.open(stored.id, stored.payload);

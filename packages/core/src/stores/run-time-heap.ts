@@ -5,10 +5,10 @@
 export interface HeapEntry {
   /** Position in the heap; -1 when not in it. */
   heapIndex: number;
-  /** The key, epoch ms. */
-  runTime: number;
+  /** The key, epoch ms; it must not change while the entry is in the heap. */
+  readonly runTime: number;
   /** Breaks ties so that equal run times come out in insertion order. */
-  sequence: number;
+  readonly sequence: number;
 }
 
 export class RunTimeHeap<TEntry extends HeapEntry> {

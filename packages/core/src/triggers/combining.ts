@@ -27,7 +27,10 @@ const MAX_AGREEMENT_ROUNDS = 10_000;
  * @public
  */
 export class AndTrigger implements Trigger {
-  readonly type = 'and';
+  /** On the prototype, not on each instance: tasks can be many. */
+  get type(): 'and' {
+    return 'and';
+  }
 
   constructor(
     readonly triggers: readonly Trigger[],
@@ -76,7 +79,10 @@ export class AndTrigger implements Trigger {
  * @public
  */
 export class OrTrigger implements Trigger {
-  readonly type = 'or';
+  /** On the prototype, not on each instance: tasks can be many. */
+  get type(): 'or' {
+    return 'or';
+  }
 
   constructor(
     readonly triggers: readonly Trigger[],

@@ -204,7 +204,10 @@ function sharedSchedule(expression: string, zone: string, filters: CronFilters):
  * @public
  */
 export class CronTrigger implements Trigger {
-  readonly type = 'cron';
+  /** On the prototype, not on each instance: tasks can be many. */
+  get type(): 'cron' {
+    return 'cron';
+  }
 
   /** @internal Build cron triggers from specs (`{ type: 'cron', ... }`) or `scheduler.triggers.create`. */
   constructor(
@@ -296,5 +299,16 @@ export function createCronTrigger(options: TriggerSpec, context: TriggerContext)
       error,
     );
   }
-  return new CronTrigger(schedule, source, zone, startAt, endAt, jitter);
+  if (startAt !== null || endAt !== null) return new CronTrigger(schedule, source, zone, startAt, endAt, jitter);
+  // Triggers are immutable: tasks on the same schedule with no window of their own share one.
+  const key = `${typeof source === 'string' ? source : JSON.stringify(source)}\u0000${zone}\u0000${jitter}`;
+  let trigger = sharedTriggers.get(key);
+  if (trigger === undefined) {
+    trigger = new CronTrigger(schedule, source, zone, null, null, jitter);
+    if (sharedTriggers.size >= MAX_SHARED_SCHEDULES) sharedTriggers.clear();
+    sharedTriggers.set(key, trigger);
+  }
+  return trigger;
 }
+
+const sharedTriggers = new Map<string, CronTrigger>();

@@ -20,7 +20,10 @@ export interface DateTriggerOptions {
  * @public
  */
 export class DateTrigger implements Trigger {
-  readonly type = 'date';
+  /** On the prototype, not on each instance: tasks can be many. */
+  get type(): 'date' {
+    return 'date';
+  }
   /** A date trigger created without a date runs "now", however late the scheduler gets to it. */
   readonly defaultMisfireGraceTime: number | null | undefined;
 

@@ -30,6 +30,31 @@ const UNITS = [
   ['milliseconds', 1],
 ] as const;
 
+interface IntervalSpec {
+  readonly interval: number;
+  readonly endAt: number | null;
+  readonly jitter: number | null;
+  readonly timezone: string;
+  readonly startAtDefaulted: boolean;
+}
+
+const specs = new Map<string, IntervalSpec>();
+
+/**
+ * Interval triggers differ mostly by their `startAt`; the rest is shared, so that 100,000
+ * interval tasks cost one small object each, not six fields each.
+ */
+function sharedSpec(spec: IntervalSpec): IntervalSpec {
+  const key = `${spec.interval}\u0000${spec.endAt}\u0000${spec.jitter}\u0000${spec.timezone}\u0000${spec.startAtDefaulted}`;
+  let shared = specs.get(key);
+  if (shared === undefined) {
+    shared = Object.freeze({ ...spec });
+    // Bounded: past this many distinct specs, new ones are simply not shared.
+    if (specs.size < 10_000) specs.set(key, shared);
+  }
+  return shared;
+}
+
 /**
  * Fires every fixed amount of elapsed time, on the grid `startAt + k × interval`.
  *
@@ -44,18 +69,46 @@ const UNITS = [
  * @public
  */
 export class IntervalTrigger implements Trigger {
-  readonly type = 'interval';
+  /** On the prototype, not on each instance: tasks can be many. */
+  get type(): 'interval' {
+    return 'interval';
+  }
+  /** Everything but `startAt`, shared by every trigger with the same values. */
+  private readonly spec: IntervalSpec;
 
   constructor(
     /** The interval in milliseconds. */
-    readonly interval: number,
+    interval: number,
     readonly startAt: number,
-    readonly endAt: number | null,
-    readonly jitter: number | null,
-    readonly timezone: string,
+    endAt: number | null,
+    jitter: number | null,
+    timezone: string,
     /** Whether `startAt` was left to its default (now + interval) rather than given. */
-    private readonly startAtDefaulted = false,
-  ) {}
+    startAtDefaulted = false,
+  ) {
+    this.spec = sharedSpec({ interval, endAt, jitter, timezone, startAtDefaulted });
+  }
+
+  /** The interval in milliseconds. */
+  get interval(): number {
+    return this.spec.interval;
+  }
+
+  get endAt(): number | null {
+    return this.spec.endAt;
+  }
+
+  get jitter(): number | null {
+    return this.spec.jitter;
+  }
+
+  get timezone(): string {
+    return this.spec.timezone;
+  }
+
+  private get startAtDefaulted(): boolean {
+    return this.spec.startAtDefaulted;
+  }
 
   /** A defaulted `startAt` differs on every boot; the schedule is the same if the rest is. */
   isSameSchedule(other: Trigger): boolean {

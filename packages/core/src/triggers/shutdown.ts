@@ -11,7 +11,10 @@ import type { Trigger, TriggerJSON } from './trigger.js';
  * @public
  */
 export class ShutdownTrigger implements Trigger {
-  readonly type = 'shutdown';
+  /** On the prototype, not on each instance: tasks can be many. */
+  get type(): 'shutdown' {
+    return 'shutdown';
+  }
   readonly firesOnShutdown = true;
 
   getNextFireTime(): number | null {
