@@ -9,5 +9,4 @@ storeConformance({
     const store = new MemoryStore();
     return { open: () => store, cleanup: async () => undefined };
   },
-  fireCountDuration: 10_000,
 });

@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isHoraeError } from '../errors/index.js';
+import { taskRecord } from '../tasks/task.js';
+import { TriggerRegistry } from '../triggers/registry.js';
+import { ENCRYPTION_KEY_VARIABLE, TaskCodec, UnreadableRecordError, resolveEncryptionKey } from './codec.js';
+
+const triggers = new TriggerRegistry();
+const record = taskRecord({
+  id: 'invoice-42',
+  name: 'Send invoice',
+  handler: 'send-invoice',
+  args: { customer: 'ACME', amount: 1200 },
+  trigger: triggers.create({ type: 'cron', expression: '0 9 * * 1', timezone: 'Europe/Berlin' }, { timezone: 'UTC', now: 0 }),
+  executor: 'default',
+  coalesce: false,
+  misfireGraceTime: null,
+  maxInstances: 2,
+  jitter: 100,
+  nextRunTime: 1_800_000_000_000,
+  revision: 7,
+});
+const codec = (key?: string) => new TaskCodec(true, key, triggers, 'UTC');
+const unreadable = (action: () => unknown): UnreadableRecordError => {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof UnreadableRecordError) return error;
+    throw error;
+  }
+  throw new Error('expected the record to be unreadable');
+};
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('TaskCodec', () => {
+  it('round-trips a record through versioned JSON, keeping the row fields beside it', () => {
+    const stored = codec().encode(record);
+    expect(stored).toMatchObject({ id: 'invoice-42', nextRunTime: 1_800_000_000_000, revision: 7 });
+    expect(JSON.parse(stored.payload as string)).toMatchObject({ v: 1, handler: 'send-invoice', args: { customer: 'ACME', amount: 1200 } });
+    const back = codec().decode(stored);
+    expect({ ...back, trigger: back.trigger.toJSON() }).toEqual({ ...record, trigger: record.trigger.toJSON() });
+  });
+
+  it('seals payloads with a key and reads them back only with the same key', () => {
+    const stored = codec('k1').encode(record);
+    expect(stored.payload).not.toContain('ACME');
+    expect(codec('k1').decode(stored).args).toEqual({ customer: 'ACME', amount: 1200 });
+    expect(unreadable(() => codec('k2').decode(stored)).message).toMatch(/does not authenticate/);
+    const keyless = unreadable(() => codec().decode(stored));
+    expect(keyless.message).toMatch(/has no key/);
+    expect(isHoraeError(keyless.cause, 'DECRYPTION_FAILED')).toBe(true);
+    expect(unreadable(() => codec('k1').decode(codec().encode(record))).message).toMatch(/is not encrypted/);
+  });
+
+  it('binds a sealed payload to its id, so it cannot be moved to another task', () => {
+    const stored = codec('k').encode(record);
+    expect(unreadable(() => codec('k').decode({ ...stored, id: 'invoice-43' })).message).toMatch(/does not authenticate/);
+  });
+
+  it('detects a tampered ciphertext', () => {
+    const stored = codec('k').encode(record);
+    const payload = stored.payload as string;
+    const tampered = payload.slice(0, -4) + (payload.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    expect(unreadable(() => codec('k').decode({ ...stored, payload: tampered })).message).toMatch(/does not authenticate/);
+  });
+
+  it('says why a record cannot be read', () => {
+    const plain = JSON.parse(codec().encode(record).payload as string) as Record<string, unknown>;
+    const read = (document: unknown) => unreadable(() => codec().decode({ id: 'invoice-42', nextRunTime: 1, revision: 1, payload: JSON.stringify(document) })).message;
+    expect(unreadable(() => codec().decode({ id: 'x', nextRunTime: 1, revision: 1, payload: '{oops' })).message).toMatch(/not valid JSON/);
+    expect(read({ ...plain, v: 2 })).toMatch(/schema version 2/);
+    expect(read({ ...plain, id: 'other' })).toMatch(/names id "other"/);
+    expect(read({ ...plain, maxInstances: 0 })).toMatch(/maxInstances 0 is not valid/);
+    expect(read({ ...plain, trigger: { type: 'cron', expression: 'nope' } })).toMatch(/trigger cannot be read/);
+    expect(read({ ...plain, trigger: { type: 'lunar' } })).toMatch(/unknown trigger "lunar"/);
+  });
+
+  it('takes the key from the option, else HORAE_STORE_ENCRYPTION_KEY; null turns it off', () => {
+    vi.stubEnv(ENCRYPTION_KEY_VARIABLE, 'from-env');
+    expect(resolveEncryptionKey(undefined)).toBe('from-env');
+    expect(resolveEncryptionKey('from-option')).toBe('from-option');
+    expect(resolveEncryptionKey(null)).toBeUndefined();
+    vi.stubEnv(ENCRYPTION_KEY_VARIABLE, '');
+    expect(resolveEncryptionKey(undefined)).toBeUndefined();
+  });
+
+  it('keeps memory-store records compact and gives them back whole', () => {
+    const memory = new TaskCodec(false, undefined, triggers, 'UTC');
+    const stored = memory.encode(record);
+    expect(stored.payload).not.toHaveProperty('nextRunTime');
+    const moved = memory.decode({ ...stored, nextRunTime: 5, revision: 8 });
+    expect(moved).toEqual({ ...record, nextRunTime: 5, revision: 8 });
+  });
+});
