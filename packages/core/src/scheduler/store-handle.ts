@@ -15,7 +15,7 @@ export interface StoreHandleHooks {
  * deleted — the one place that rule lives, whatever the store.
  */
 export class StoreHandle {
-  readonly codec: TaskCodec;
+  private readonly codec: TaskCodec;
 
   constructor(
     readonly alias: string,
