@@ -258,6 +258,21 @@ describe('the one timer', () => {
     await scheduler.shutdown();
   });
 
+  it('reads the injected clock', async () => {
+    const skew = 5_000;
+    const { scheduler } = testScheduler({ clock: () => Date.now() + skew });
+    const runs: number[] = [];
+    scheduler.define('tick', (_args, ctx: RunContext) => void runs.push(ctx.scheduledAt.getTime()));
+    await scheduler.start();
+    // Due at start + 6 s by the scheduler's clock, which is 5 s ahead: 1 s of real time.
+    await scheduler.addTask({ handler: 'tick', trigger: { type: 'date', runAt: start + 6_000 } });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(runs).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(runs).toEqual([start + 6_000]);
+    await scheduler.shutdown();
+  });
+
   it('sleeps with no timer when nothing is scheduled', async () => {
     const { scheduler } = testScheduler();
     await scheduler.start();

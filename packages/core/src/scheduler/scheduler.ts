@@ -58,6 +58,11 @@ export interface SchedulerOptions {
   leaseDuration?: number;
   /** This instance's id in leases; default host name, process id and a random suffix. */
   instanceId?: string;
+  /**
+   * The clock the scheduler reads, epoch ms; default `Date.now`. Stores with a clock of their own
+   * (Redis, MongoDB) judge claims on theirs, so instances whose clocks disagree still agree.
+   */
+  clock?: () => number;
 }
 
 /** The scheduler's state. @public */
@@ -157,6 +162,7 @@ export class Scheduler implements TaskOperations {
   /** This instance's id, the owner of its claims and run leases. */
   readonly instanceId: string;
   private readonly leaseDuration: number;
+  private readonly clock: () => number;
   private readonly stores = new Map<string, StoreHandle>();
   private readonly runLeases: RunLeases;
   private readonly startedStores = new Set<string>();
@@ -198,7 +204,8 @@ export class Scheduler implements TaskOperations {
       throw errors.invalidOption(undefined, 'leaseDuration', options.leaseDuration, 'give milliseconds as a finite number >= 30');
     }
     this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.timer = new WakeTimer(() => this.wakeup(), options.unrefTimer === true);
+    this.clock = options.clock ?? (() => Date.now());
+    this.timer = new WakeTimer(() => this.wakeup(), options.unrefTimer === true, this.clock);
     this.executorHost = { logger: this.logger, emit: (type, payload) => this.events.emit(type, payload) };
     this.runLeases = new RunLeases(this.instanceId, this.leaseDuration, this.executorHost);
     for (const [alias, store] of Object.entries(options.stores ?? {})) this.stores.set(alias, this.handleFor(alias, store));
@@ -383,7 +390,7 @@ export class Scheduler implements TaskOperations {
     const record = this.buildRecord(id, store, options as AddTaskOptions);
     const nextRunTime = this.readNextRunTime(id, options.nextRunTime);
     const replaceExisting = options.replaceExisting === true;
-    const preview = nextRunTime !== undefined ? nextRunTime : this.firstRunTime(record, Date.now());
+    const preview = nextRunTime !== undefined ? nextRunTime : this.firstRunTime(record, this.clock());
     if (preview === null && nextRunTime === undefined && record.trigger.firesOnShutdown !== true) throw this.neverFires(record);
     if (this.currentState === 'stopped' && this.starting === undefined) {
       const key = pendingKey(store, id);
@@ -437,7 +444,7 @@ export class Scheduler implements TaskOperations {
       nextRunTime = this.readNextRunTime(id, changes.nextRunTime) ?? null;
       atStart = nextRunTime;
     } else if (changes.trigger !== undefined && record.nextRunTime !== null) {
-      nextRunTime = this.firstRunTime(rebuilt, Date.now());
+      nextRunTime = this.firstRunTime(rebuilt, this.clock());
       atStart = undefined;
     }
     return this.replace(located, taskRecord({ ...rebuilt, nextRunTime, revision: record.revision + 1 }), atStart);
@@ -447,7 +454,7 @@ export class Scheduler implements TaskOperations {
   async rescheduleTask(id: string, trigger: TriggerInput, options: { store?: string } = {}): Promise<Task> {
     const located = await this.locate(id, options.store);
     const rebuilt = this.buildRecord(id, located.store, { ...located.record, trigger });
-    const nextRunTime = this.firstRunTime(rebuilt, Date.now());
+    const nextRunTime = this.firstRunTime(rebuilt, this.clock());
     if (nextRunTime === null && rebuilt.trigger.firesOnShutdown !== true) throw this.neverFires(rebuilt);
     return this.replace(located, taskRecord({ ...rebuilt, nextRunTime, revision: located.record.revision + 1 }), undefined);
   }
@@ -461,7 +468,7 @@ export class Scheduler implements TaskOperations {
   /** Resumes a paused task from now; removes it (resolving `null`) if its schedule has finished. */
   async resumeTask(id: string, options: { store?: string } = {}): Promise<Task | null> {
     const located = await this.locate(id, options.store);
-    const nextRunTime = this.firstRunTime(located.record, Date.now());
+    const nextRunTime = this.firstRunTime(located.record, this.clock());
     if (nextRunTime === null && located.record.trigger.firesOnShutdown !== true) {
       await this.deleteTask(id, { store: located.store });
       return null;
@@ -479,7 +486,7 @@ export class Scheduler implements TaskOperations {
     if (this.currentState === 'stopped') throw errors.notRunning(`run task "${id}"`);
     const { record, store: alias } = await this.locate(id, options.store);
     const force = options.force !== false;
-    const now = Date.now();
+    const now = this.clock();
     if (record.nextRunTime === null || record.nextRunTime > now) {
       // Nothing due: an extra run, leaving the schedule as it is.
       if (force) await (await this.submit(record, this.storeFor(id, alias), [now], true)).done;
@@ -720,7 +727,7 @@ export class Scheduler implements TaskOperations {
   }
 
   private async fireShutdownTasks(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock();
     const runs: Promise<void>[] = [];
     for (const handle of this.startedHandles()) {
       let tasks: TaskRecord[];
@@ -752,7 +759,7 @@ export class Scheduler implements TaskOperations {
     } catch (error) {
       // processDueTasks guards its own steps; this is the last line of defence for the loop.
       this.logger.error('The dispatch loop failed; retrying.', error);
-      if (this.currentState === 'running') this.timer.set(Date.now() + this.storeRetryInterval);
+      if (this.currentState === 'running') this.timer.set(this.clock() + this.storeRetryInterval);
     } finally {
       // In the same job as the last rerun check: a wake-up cannot fall between the two.
       this.processing = false;
@@ -761,7 +768,7 @@ export class Scheduler implements TaskOperations {
 
   /** Dispatches every due task of every store; returns when to look again. */
   private async processDueTasks(): Promise<number | null> {
-    const now = Date.now();
+    const now = this.clock();
     let wakeAt: number | null = null;
     let dispatched = 0;
     const earlier = (time: number | null): void => {
@@ -931,7 +938,7 @@ export class Scheduler implements TaskOperations {
     }
     const target = this.timer.target;
     if (target === null || time < target) {
-      if (time <= Date.now()) this.wakeup();
+      if (time <= this.clock()) this.wakeup();
       else this.timer.set(time);
     }
   }
@@ -980,7 +987,7 @@ export class Scheduler implements TaskOperations {
     if (store.persistent && options.args !== undefined && !isJsonValue(options.args)) {
       throw errors.notSerializable(id, storeAlias, 'args', options.args);
     }
-    const trigger = this.triggers.create(options.trigger ?? 'date', { timezone: this.timezone, now: Date.now(), taskId: id });
+    const trigger = this.triggers.create(options.trigger ?? 'date', { timezone: this.timezone, now: this.clock(), taskId: id });
     if (store.persistent && !this.triggers.types().includes(trigger.type)) {
       throw errors.invalidTrigger(id, `trigger type ${show(trigger.type)} is not registered, so store "${storeAlias}" could not read it back; register it with scheduler.triggers.register`);
     }
@@ -1026,7 +1033,7 @@ export class Scheduler implements TaskOperations {
   private async commit(task: PendingTask): Promise<TaskRecord> {
     const { record, store: alias } = task;
     const store = this.storeFor(record.id, alias);
-    const now = Date.now();
+    const now = this.clock();
     const first = task.nextRunTime !== undefined ? task.nextRunTime : this.firstRunTime(record, now);
     if (first === null && task.nextRunTime === undefined && record.trigger.firesOnShutdown !== true) throw this.neverFires(record);
     const fresh = taskRecord({ ...record, nextRunTime: first });

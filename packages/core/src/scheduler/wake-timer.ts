@@ -12,6 +12,7 @@ export class WakeTimer {
   constructor(
     private readonly onWake: () => void,
     private readonly unref: boolean,
+    private readonly clock: () => number = () => Date.now(),
   ) {}
 
   /** The time the timer is set for, or null. */
@@ -34,11 +35,11 @@ export class WakeTimer {
 
   private arm(): void {
     const at = this.at!;
-    const delay = Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_DELAY);
+    const delay = Math.min(Math.max(at - this.clock(), 0), MAX_TIMER_DELAY);
     this.handle = setTimeout(() => {
       this.handle = undefined;
       if (this.at !== at) return;
-      if (Date.now() < at) {
+      if (this.clock() < at) {
         this.arm();
         return;
       }
