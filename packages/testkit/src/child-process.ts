@@ -29,7 +29,7 @@ const scheduler = new Scheduler({
   stores: { default: openStore(config.storeConfig) },
   logger: { debug: quiet, info: quiet, warn: quiet, error: (message: string) => log({ event: 'error', message }) },
 });
-scheduler.define('tick', (_args: unknown, ctx) => log({ event: 'ran', taskId: ctx.taskId, scheduledAt: ctx.scheduledAt.getTime() }));
+scheduler.define('tick', (_args: unknown, ctx) => log({ event: 'ran', taskId: ctx.taskId, scheduledAt: ctx.scheduledAt.getTime(), at: Date.now() }));
 scheduler.on('task:interrupted', ({ taskId, scheduledAt }) => log({ event: 'interrupted', taskId, scheduledAt: scheduledAt.getTime() }));
 await scheduler.start();
 for (const id of config.taskIds) {

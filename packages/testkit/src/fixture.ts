@@ -29,6 +29,10 @@ export interface StoreFixture {
   processes?: {
     storeModule: string;
     config(backend: StoreBackend): unknown;
+    /** How many tasks fire every second (default 5). */
+    tasks?: number;
+    /** How long the replicas run, ms (default 20,000); one is killed somewhere in the middle. */
+    runFor?: number;
   };
   /** How long (ms) the real-time fire-count test runs; default 20,000. */
   fireCountDuration?: number;
