@@ -23,6 +23,8 @@ export class RunLeases {
   private readonly active = new Map<string, ActiveRun>();
   private heartbeat: NodeJS.Timeout | undefined;
   private handles: () => StoreHandle[] = () => [];
+  /** Stores whose heartbeat failed: one warning per outage, not one per beat. */
+  private readonly failing = new Set<StoreHandle>();
 
   constructor(
     private readonly owner: string,
@@ -94,8 +96,11 @@ export class RunLeases {
           );
           this.host.emit('task:interrupted', { taskId: lease.taskId, store: handle.alias, scheduledAt, owner: lease.owner });
         }
+        if (this.failing.delete(handle)) this.host.logger.info(`The run-lease heartbeat for store "${handle.alias}" works again.`);
       } catch (error) {
-        this.host.logger.warn(`The run-lease heartbeat for store "${handle.alias}" failed; it tries again.`, error);
+        if (this.failing.has(handle)) continue;
+        this.failing.add(handle);
+        this.host.logger.warn(`The run-lease heartbeat for store "${handle.alias}" failed; it keeps trying.`, error);
       }
     }
   }

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
 import type { RunContext } from '../tasks/task.js';
 import { InlineExecutor } from '../executors/inline.js';
-import { deferred, testScheduler } from '../testing/harness.js';
+import { MemoryStore } from '../stores/memory.js';
+import { deferred, PersistentMemoryStore, testScheduler } from '../testing/harness.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');
 
@@ -188,6 +189,37 @@ describe('stopping mid-round', () => {
     await vi.advanceTimersByTimeAsync(1);
     await stopping;
     expect(stopped).toBe(true);
+  });
+});
+
+describe('store outages', () => {
+  it('logs a failing store once per outage, retries, and says when it is back', async () => {
+    let down = true;
+    class FlakyStore extends PersistentMemoryStore {
+      override claimDueTasks(...args: Parameters<MemoryStore['claimDueTasks']>) {
+        return down ? Promise.reject(new Error('connection refused')) : super.claimDueTasks(...args);
+      }
+      override takeExpiredRunLeases() {
+        return down ? Promise.reject(new Error('connection refused')) : super.takeExpiredRunLeases();
+      }
+    }
+    const { scheduler, logger } = testScheduler({ stores: { default: new FlakyStore() }, storeRetryInterval: 1_000, leaseDuration: 3_000 });
+    const runs: number[] = [];
+    scheduler.define('tick', (_args, ctx: RunContext) => void runs.push(ctx.scheduledAt.getTime()));
+    await scheduler.start();
+    await scheduler.addTask({ handler: 'tick', trigger: { type: 'interval', seconds: 1, startAt: start + 1_000 }, misfireGraceTime: null, coalesce: false });
+    await vi.advanceTimersByTimeAsync(10_000);
+    const complaints = (level: string) => logger.lines.filter((line) => line.level === level && /failed/.test(line.message));
+    expect(complaints('error')).toHaveLength(1);
+    expect(complaints('warn')).toHaveLength(1);
+    expect(runs).toEqual([]);
+    down = false;
+    await vi.advanceTimersByTimeAsync(1_000);
+    // nothing lost: every fire time of the outage runs once it is over
+    expect(runs.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, k) => start + (k + 1) * 1_000));
+    expect(new Set(runs).size).toBe(runs.length);
+    expect(logger.lines.some((line) => line.level === 'info' && /is reachable again/.test(line.message))).toBe(true);
+    await scheduler.shutdown();
   });
 });
 
