@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
 import type { RunContext } from '../tasks/task.js';
 import { InlineExecutor } from '../executors/inline.js';
-import { MemoryStore } from '../stores/memory.js';
+import type { MemoryStore } from '../stores/memory.js';
 import { deferred, PersistentMemoryStore, testScheduler } from '../testing/harness.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');
