@@ -1,0 +1,570 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { isHoraeError, Scheduler, type StoreContext, type StoredTask } from '@horae/core';
+import { storeConformance, type StoreBackend } from '@horae/testkit';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { RedisStore, redisStoreKeys, type RedisStoreOptions } from './redis-store.js';
+import { RELEASE } from './scripts.js';
+
+const url = process.env.REDIS_URL;
+const SECOND = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const quiet = () => undefined;
+const silent = { debug: quiet, info: quiet, warn: quiet, error: quiet };
+
+if (url === undefined || url === '') {
+  const how = 'run `scripts/services.sh up && source .services/env` at the repository root (it installs and starts a local redis-server), then run the tests again';
+  if (process.env.CI === 'true') {
+    describe('RedisStore', () => {
+      it('runs against a real Redis', () => {
+        throw new Error(`REDIS_URL is not set: CI must run these tests against a real Redis; ${how}.`);
+      });
+    });
+  } else {
+    console.warn(`\n*** @horae/redis: REDIS_URL is not set, so the RedisStore tests are SKIPPED. To run them, ${how}. ***\n`);
+    describe.skip('RedisStore (skipped: REDIS_URL is not set)', () => {
+      it('runs against a real Redis', quiet);
+    });
+  }
+} else {
+  redisSuites(url);
+}
+
+function redisSuites(url: string): void {
+  /** A plain connection for looking at keys and for admin commands the stores never send. */
+  const admin = new Redis(url, { maxRetriesPerRequest: 3 });
+  const prefixes = new WeakMap<object, string>();
+
+  afterAll(async () => {
+    await admin.quit();
+  });
+
+  /** Deletes every key of a store's prefix. */
+  const removeKeys = async (prefix: string): Promise<void> => {
+    const keys = await admin.keys(`{${prefix}}:*`);
+    if (keys.length > 0) await admin.del(...keys);
+  };
+
+  const freshPrefix = () => `horae-test-${randomUUID()}`;
+
+  const backend = (options: Omit<RedisStoreOptions, 'prefix' | 'client'> = {}) => {
+    const prefix = freshPrefix();
+    const keys = redisStoreKeys(prefix);
+    const stores: RedisStore[] = [];
+    const result: StoreBackend & { prefix: string } = {
+      prefix,
+      open: (extra: { encryptionKey?: string | null } = {}) => {
+        const store = new RedisStore({ url, prefix, pollInterval: 200, ...options, ...extra });
+        stores.push(store);
+        return store;
+      },
+      // A row no reader can parse, written around the store as a foreign tool could, and due.
+      writeCorruptRecord: async (id: string) => {
+        await admin.hset(keys.tasks, id, '\u0000{not json');
+        await admin.zadd(keys.due, 0, id);
+      },
+      cleanup: async () => {
+        for (const store of stores.splice(0)) await store.shutdown();
+        await removeKeys(prefix);
+      },
+    };
+    prefixes.set(result, prefix);
+    return result;
+  };
+
+  storeConformance({
+    name: 'RedisStore',
+    persistent: true,
+    backend: () => Promise.resolve(backend()),
+    processes: {
+      storeModule: fileURLToPath(new URL('./fixtures/open-store.ts', import.meta.url)),
+      config: (opened) => ({ url, prefix: prefixes.get(opened) }),
+      tasks: 50,
+      runFor: 30_000,
+    },
+  });
+
+  describe('RedisStore on a real Redis', () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      vi.restoreAllMocks();
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+
+    /** A fresh backend, cleaned up after the test. */
+    const place = (options: Omit<RedisStoreOptions, 'prefix' | 'client'> = {}) => {
+      const opened = backend(options);
+      cleanups.push(() => opened.cleanup());
+      return opened;
+    };
+
+    const context = (instanceId: string, wake: () => void = quiet, quarantined: StoreContext['quarantined'] = quiet): StoreContext => ({
+      alias: 'default',
+      instanceId,
+      logger: silent,
+      wake,
+      quarantined,
+    });
+
+    const started = async (opened: ReturnType<typeof place>, instanceId: string, wake?: () => void, quarantined?: StoreContext['quarantined']) => {
+      const store = opened.open() as RedisStore;
+      await store.start(context(instanceId, wake, quarantined));
+      return store;
+    };
+
+    const row = (id: string, nextRunTime: number | null, revision = 1, payload = JSON.stringify({ id })): StoredTask => ({ id, nextRunTime, revision, payload });
+
+    /** Redis's clock, epoch ms. */
+    const redisNow = async (): Promise<number> => {
+      const [seconds, micros] = await admin.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    };
+
+    it('keeps every key under one hash tag, so that one Redis Cluster slot holds the whole store', async () => {
+      const opened = place();
+      const store = await started(opened, 'layout');
+      await store.addTask(row('a', Date.now() - 10));
+      await store.addTask(row('b', null));
+      await store.claimDueTasks({ now: Date.now(), limit: 10, owner: 'layout', duration: 60 * SECOND });
+      await store.acquireRunLease({ taskId: 'a', runId: 'run-1', owner: 'layout', scheduledAt: 1 }, 1, 60 * SECOND);
+      await store.quarantineTask('b', 'to see its key');
+      await store.addTask(row('c', Date.now() - 10));
+      await store.claimDueTasks({ now: Date.now(), limit: 10, owner: 'layout', duration: 60 * SECOND });
+      await store.releaseTask({ id: 'c', owner: 'layout', claimedRevision: 1, nextRunTime: Date.now() + 60 * SECOND, removeWhenFinished: true });
+      const keys = (await admin.keys(`*${opened.prefix}*`)).sort();
+      const tag = `{${opened.prefix}}`;
+      expect(keys).toEqual([
+        `${tag}:claims`,
+        `${tag}:due`,
+        `${tag}:quarantine`,
+        `${tag}:released:c`,
+        `${tag}:run-expiry`,
+        `${tag}:runs`,
+        `${tag}:seq`,
+        `${tag}:task-runs`,
+        `${tag}:tasks`,
+      ]);
+      expect(await admin.pttl(`${tag}:released:c`)).toBeGreaterThan(60 * SECOND);
+      // Cluster hashes only what is between the first { and }: the same for every key.
+      for (const key of keys) expect(/^\{([^}]*)\}/.exec(key)?.[1]).toBe(opened.prefix);
+      expect(store.keys.channel).toBe(`${tag}:changes`);
+      expect(() => new RedisStore({ url, prefix: 'a{b}' })).toThrow(/hash tag/);
+    });
+
+    it('keeps payloads verbatim through add, claim, release, quarantine and restore', async () => {
+      const opened = place();
+      const store = await started(opened, 'verbatim');
+      const payload = 'horae:aes-256-gcm:1:AbC/+==\n{"path":"a/b\\\\c","quote":"\\"","line":"\u2028","emoji":"😀","nul":"\u0000"}';
+      const due = (await redisNow()) - 100.5;
+      await store.addTask(row('odd', due, 7, payload));
+      expect(await store.lookupTask('odd')).toEqual(row('odd', due, 7, payload));
+      const [claimed] = await store.claimDueTasks({ now: Date.now(), limit: 1, owner: 'me', duration: 60 * SECOND });
+      expect(claimed).toEqual(row('odd', due, 7, payload));
+      // the release rewrites the row inside Redis
+      expect(await store.releaseTask({ id: 'odd', owner: 'me', claimedRevision: 7, nextRunTime: 1_767_225_600_123.25, removeWhenFinished: true })).toBe(true);
+      expect(await store.lookupTask('odd')).toEqual(row('odd', 1_767_225_600_123.25, 8, payload));
+      await store.quarantineTask('odd', 'checking');
+      expect((await store.getQuarantinedTasks())[0]).toMatchObject({ id: 'odd', payload, nextRunTime: 1_767_225_600_123.25, revision: 8 });
+      await store.restoreQuarantinedTask('odd');
+      expect(await store.lookupTask('odd')).toEqual(row('odd', 1_767_225_600_123.25, 8, payload));
+      expect(await store.getNextRunTime()).toBe(1_767_225_600_123.25);
+    });
+
+    it('measures claims on Redis\'s clock: due-ness and lease expiry ignore the caller\'s clock', async () => {
+      const opened = place();
+      const first = await started(opened, 'first');
+      const second = await started(opened, 'second');
+      const start = await redisNow();
+      await first.addTask(row('due-by-redis', start - 50));
+      await first.addTask(row('due-only-by-callers-clock', start + 30 * SECOND));
+      // A caller whose clock is a minute behind still gets what Redis says is due, and one whose
+      // clock is an hour ahead gets nothing more.
+      const lease = 3 * SECOND;
+      const before = await redisNow();
+      const claimed = await first.claimDueTasks({ now: start - 60 * SECOND, limit: 10, owner: 'first', duration: lease });
+      const after = await redisNow();
+      expect(claimed.map((task) => task.id)).toEqual(['due-by-redis']);
+      const expiry = Number((await admin.hget(first.keys.claims, 'due-by-redis'))?.split(':')[0]);
+      expect(expiry).toBeGreaterThanOrEqual(before + lease);
+      expect(expiry).toBeLessThanOrEqual(after + lease);
+      // Under the claim, the task's next chance is the claim's expiry on Redis's clock.
+      expect(await second.getNextRunTime()).toBe(expiry);
+      expect(await second.claimDueTasks({ now: Date.now() + 3_600 * SECOND, limit: 10, owner: 'second', duration: lease })).toEqual([]);
+      vi.spyOn(Date, 'now').mockImplementation(() => expiry + 3_600 * SECOND);
+      expect(await second.claimTask('due-by-redis', { owner: 'second', duration: lease })).toBeNull();
+      vi.restoreAllMocks();
+      // Another instance gets it once Redis's clock passes the expiry, and not before.
+      let taken: StoredTask[] = [];
+      await vi.waitFor(
+        async () => {
+          taken = await second.claimDueTasks({ now: 0, limit: 10, owner: 'second', duration: 60 * SECOND });
+          expect(taken).not.toEqual([]);
+        },
+        { timeout: 15 * SECOND, interval: 50 },
+      );
+      expect(await redisNow()).toBeGreaterThanOrEqual(expiry);
+      expect(taken.map((task) => task.id)).toEqual(['due-by-redis']);
+    });
+
+    it('never lets two instances whose clocks differ by 5 s claim the same task', async () => {
+      const opened = place();
+      const behind = await started(opened, 'behind');
+      const ahead = await started(opened, 'ahead');
+      const realNow = Date.now.bind(Date);
+      for (let i = 0; i < 20; i++) await behind.addTask(row(`t${i}`, (await redisNow()) - 1_000 + i));
+      const lease = 1 * SECOND;
+      // Each instance reads its own clock, as its scheduler would; "ahead" is 5 s past "behind".
+      const claimAs = async (store: RedisStore, owner: string, skew: number) => {
+        vi.spyOn(Date, 'now').mockImplementation(() => realNow() + skew);
+        try {
+          return await store.claimDueTasks({ now: Date.now(), limit: 5, owner, duration: lease });
+        } finally {
+          vi.restoreAllMocks();
+        }
+      };
+      const rounds = await Promise.all([0, 1, 2, 3, 4, 5].map((round) => claimAs(round % 2 === 0 ? behind : ahead, round % 2 === 0 ? 'behind' : 'ahead', round % 2 === 0 ? 0 : 5 * SECOND)));
+      const ids = rounds.flat().map((task) => task.id);
+      expect(ids).toHaveLength(20);
+      expect(new Set(ids).size).toBe(20);
+      // With the caller's clock, "ahead" would take every claim of "behind" (1 s leases, 5 s skew).
+      expect(await claimAs(ahead, 'ahead', 5 * SECOND)).toEqual([]);
+      expect(await claimAs(ahead, 'ahead', 60 * SECOND)).toEqual([]);
+    });
+
+    it('claims up to the limit past unreadable rows, quarantining and reporting them', async () => {
+      const opened = place();
+      const quarantined = vi.fn();
+      const store = await started(opened, 'reader', quiet, quarantined);
+      const now = await redisNow();
+      for (let i = 0; i < 6; i++) await store.addTask(row(`t${i}`, now - 100 + i * 10));
+      await admin.hset(store.keys.tasks, 't1', '{"nextRunTime":1,"revision":"one","payload":"x"}');
+      await admin.hset(store.keys.tasks, 't3', 'garbage');
+      const claimed = await store.claimDueTasks({ now, limit: 3, owner: 'reader', duration: 60 * SECOND });
+      expect(claimed.map((task) => task.id)).toEqual(['t0', 't2', 't4']);
+      expect(quarantined.mock.calls).toEqual([
+        ['t1', 'its record in Redis cannot be read: its revision is not a number'],
+        ['t3', expect.stringMatching(/^its record in Redis cannot be read: it is not JSON/)],
+      ]);
+      const held = await store.getQuarantinedTasks();
+      expect(held.map((task) => [task.id, task.payload])).toEqual([
+        ['t1', '{"nextRunTime":1,"revision":"one","payload":"x"}'],
+        ['t3', 'garbage'],
+      ]);
+      // still unreadable when restored: it stays, with the news
+      await store.restoreQuarantinedTask('t3');
+      expect((await store.getQuarantinedTasks()).find((task) => task.id === 't3')?.reason).toMatch(/cannot be read: it is not JSON .*\(tried again when restored\)$/);
+      expect(await store.lookupTask('t3')).toBeNull();
+      // a plain read finds an unreadable row too
+      await admin.hset(store.keys.tasks, 'hand-made', '[]');
+      expect(await store.lookupTask('hand-made')).toBeNull();
+      expect(quarantined).toHaveBeenLastCalledWith('hand-made', 'its record in Redis cannot be read: it is not a JSON object');
+    });
+
+    it('refuses to restore a missing quarantined task or over a live one, with typed errors', async () => {
+      const store = await started(place(), 'restorer');
+      await expect(store.restoreQuarantinedTask('nothing')).rejects.toSatisfy((error) => isHoraeError(error, 'TASK_NOT_FOUND'));
+      await store.addTask(row('twice', 10));
+      await store.quarantineTask('twice', 'first copy');
+      await store.addTask(row('twice', 20));
+      await expect(store.restoreQuarantinedTask('twice')).rejects.toSatisfy(
+        (error) => isHoraeError(error, 'CONFLICTING_ID') && error.message === 'A task with id "twice" already exists in store "default". Pass replaceExisting: true to replace it, or choose another id.',
+      );
+      expect((await store.getQuarantinedTasks()).map((task) => task.id)).toEqual(['twice']);
+      await expect(store.quarantineTask('absent', 'x')).rejects.toSatisfy((error) => isHoraeError(error, 'TASK_NOT_FOUND'));
+    });
+
+    it('lists tasks with equal run times in the order they were added, updates keeping their place', async () => {
+      const store = await started(place(), 'lister');
+      for (const id of ['m', 'z', 'a', 'k']) await store.addTask(row(id, 100));
+      await store.updateTask(row('z', 100, 2));
+      await store.addTask(row('first', 50));
+      expect((await store.getAllTasks()).map((task) => task.id)).toEqual(['first', 'm', 'z', 'a', 'k']);
+    });
+
+    it('counts run leases per task, also for task ids that start alike', async () => {
+      const store = await started(place(), 'runner');
+      expect(await store.acquireRunLease({ taskId: 'ab', runId: 'r1', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(true);
+      expect(await store.acquireRunLease({ taskId: 'a', runId: 'r2', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(true);
+      expect(await store.acquireRunLease({ taskId: 'a', runId: 'r3', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(false);
+      // a run id of another task is not released through this one
+      await store.releaseRunLease('a', 'r1');
+      expect(await store.acquireRunLease({ taskId: 'ab', runId: 'r4', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(false);
+      // renewing is for the owner only
+      await store.renewRunLeases('someone-else', ['r2'], 1);
+      expect(await store.acquireRunLease({ taskId: 'a', runId: 'r5', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(false);
+    });
+
+    it('wakes other instances by pub/sub without waiting for the poll, and not itself', async () => {
+      const opened = place({ pollInterval: 3_600 * SECOND });
+      const wake = vi.fn();
+      const watcher = await started(opened, 'watcher', wake);
+      const writer = await started(opened, 'writer');
+      // Its own change is no news to it (a message arrives within milliseconds on one host).
+      await watcher.addTask(row('own', Date.now() + 60 * SECOND));
+      await sleep(500);
+      expect(wake).not.toHaveBeenCalled();
+      for (const write of [
+        () => writer.addTask(row('marker', Date.now() + 60 * SECOND)),
+        () => writer.updateTask(row('own', Date.now() + 1 * SECOND, 2)),
+        () => writer.deleteTask('marker'),
+        () => writer.removeAllTasks(),
+      ]) {
+        wake.mockClear();
+        await write();
+        await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
+      }
+    });
+
+    it('polls at pollInterval, so that a missed message delays nothing for long', async () => {
+      const wake = vi.fn();
+      await started(place({ pollInterval: 50 }), 'poller', wake);
+      await vi.waitFor(() => expect(wake.mock.calls.length).toBeGreaterThanOrEqual(3), { timeout: 5 * SECOND, interval: 20 });
+    });
+
+    it('runs its scripts again after Redis forgot them (SCRIPT FLUSH, as after a restart)', async () => {
+      const store = await started(place(), 'flushed');
+      await store.addTask(row('a', Date.now() - 10));
+      await admin.script('FLUSH');
+      expect((await store.claimDueTasks({ now: Date.now(), limit: 1, owner: 'flushed', duration: 60 * SECOND })).map((task) => task.id)).toEqual(['a']);
+      expect(await store.releaseTask({ id: 'a', owner: 'flushed', claimedRevision: 1, nextRunTime: null, removeWhenFinished: true })).toBe(true);
+    });
+
+    it('survives every connection being dropped: calls succeed after reconnecting and pub/sub resumes', async () => {
+      const opened = place({ pollInterval: 3_600 * SECOND });
+      const wake = vi.fn();
+      const watcher = await started(opened, 'watcher', wake);
+      const writer = await started(opened, 'writer');
+      await writer.addTask(row('before', Date.now() + 60 * SECOND));
+      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
+      // What a Redis restart does to clients (the admin connection is spared: SKIPME).
+      wake.mockClear();
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal');
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      // Reconnected, the subscriber wakes its scheduler: changes may have passed unheard.
+      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 15 * SECOND, interval: 20 });
+      await vi.waitFor(async () => expect(await watcher.lookupTask('before')).not.toBeNull(), { timeout: 15 * SECOND, interval: 100 });
+      await vi.waitFor(async () => expect(await admin.pubsub('NUMSUB', watcher.keys.channel)).toEqual([watcher.keys.channel, 2]), { timeout: 15 * SECOND, interval: 100 });
+      wake.mockClear();
+      await vi.waitFor(() => writer.addTask(row('after', Date.now() + 60 * SECOND)), { timeout: 15 * SECOND, interval: 100 });
+      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
+      expect((await watcher.getAllTasks()).map((task) => task.id)).toEqual(['before', 'after']);
+    });
+
+    it('fails calls fast while Redis is unreachable and recovers when it answers again, subscription included', async () => {
+      const proxy = await TcpProxy.to(url);
+      cleanups.push(() => proxy.close());
+      const opened = place({ pollInterval: 3_600 * SECOND });
+      const through = new RedisStore({ url: proxy.url, prefix: opened.prefix, pollInterval: 3_600 * SECOND });
+      cleanups.push(() => through.shutdown());
+      const wake = vi.fn();
+      await through.start(context('through', wake));
+      const writer = await started(opened, 'writer');
+      await writer.addTask(row('a', Date.now() + 60 * SECOND));
+      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
+
+      await proxy.stop();
+      const startedAt = Date.now();
+      await expect(through.lookupTask('a')).rejects.toThrow();
+      // one reconnection attempt at most, not the whole outage
+      expect(Date.now() - startedAt).toBeLessThan(5 * SECOND);
+      await proxy.resume();
+      await vi.waitFor(async () => expect(await through.lookupTask('a')).not.toBeNull(), { timeout: 15 * SECOND, interval: 100 });
+      await vi.waitFor(async () => expect(await admin.pubsub('NUMSUB', through.keys.channel)).toEqual([through.keys.channel, 2]), { timeout: 15 * SECOND, interval: 100 });
+      wake.mockClear();
+      await writer.updateTask(row('a', Date.now() + 1 * SECOND, 2));
+      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
+    });
+
+    // A reply lost with its connection: the store's own connection fails the call; a client of
+    // the application's, with ioredis's defaults, sends it again after reconnecting, and the
+    // release must then answer as the first time (sent again and refused, the scheduler would
+    // skip a fire whose schedule already moved on).
+    for (const [kind, expected] of [
+      ['its own connection', 'an error'],
+      ['a given client that resends unanswered commands', 'resolved true'],
+    ] as const) {
+      it(`answers a release whose reply was lost with the connection truthfully (${kind}: ${expected})`, async () => {
+        const proxy = await TcpProxy.to(url);
+        cleanups.push(() => proxy.close());
+        const opened = place();
+        let through: RedisStore;
+        if (expected === 'an error') {
+          through = new RedisStore({ url: proxy.url, prefix: opened.prefix });
+        } else {
+          const client = new Redis(proxy.url);
+          cleanups.push(async () => void client.disconnect());
+          through = new RedisStore({ client, prefix: opened.prefix });
+        }
+        cleanups.push(() => through.shutdown());
+        await through.start(context('through'));
+        await through.addTask(row('a', (await redisNow()) - 10));
+        expect(await through.claimDueTasks({ now: Date.now(), limit: 1, owner: 'through', duration: 60 * SECOND })).toHaveLength(1);
+        // Redis knows the release script now: a muted EVALSHA would otherwise get a NOSCRIPT
+        // nobody hears, and the script would not run at all.
+        await admin.script('LOAD', RELEASE.lua);
+        proxy.mute();
+        const release = through.releaseTask({ id: 'a', owner: 'through', claimedRevision: 1, nextRunTime: Date.now() + 60 * SECOND, removeWhenFinished: true });
+        const outcome = release.then((applied) => `resolved ${applied}`, () => 'an error');
+        // The release ran on the server; only its reply is lost.
+        await vi.waitFor(async () => expect(await admin.hget(through.keys.claims, 'a')).toBeNull(), { timeout: 5 * SECOND, interval: 20 });
+        await proxy.stop();
+        await proxy.resume();
+        expect(await outcome).toBe(expected);
+        await vi.waitFor(async () => expect(await through.lookupTask('a')).toMatchObject({ revision: 2 }), { timeout: 15 * SECOND, interval: 100 });
+      });
+    }
+
+    it('can be started again after shutdown, with a new connection of its own', async () => {
+      const opened = place({ pollInterval: 3_600 * SECOND });
+      const store = await started(opened, 'again');
+      await store.addTask(row('a', 1));
+      await store.shutdown();
+      const wake = vi.fn();
+      await store.start(context('again', wake));
+      expect(await store.lookupTask('a')).not.toBeNull();
+      const writer = await started(opened, 'writer');
+      await writer.addTask(row('b', 2));
+      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
+    });
+
+    it('starts while Redis is unreachable, and subscribes once it answers', async () => {
+      const proxy = await TcpProxy.to(url);
+      cleanups.push(() => proxy.close());
+      await proxy.stop();
+      const opened = place({ pollInterval: 3_600 * SECOND });
+      const through = new RedisStore({ url: proxy.url, prefix: opened.prefix, pollInterval: 3_600 * SECOND });
+      cleanups.push(() => through.shutdown());
+      const wake = vi.fn();
+      const warn = vi.fn();
+      await through.start({ ...context('through', wake), logger: { ...silent, warn } });
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('cannot reach Redis yet'));
+      await expect(through.getNextRunTime()).rejects.toThrow();
+      await proxy.resume();
+      await vi.waitFor(async () => expect(await admin.pubsub('NUMSUB', through.keys.channel)).toEqual([through.keys.channel, 1]), { timeout: 15 * SECOND, interval: 100 });
+      const writer = await started(opened, 'writer');
+      wake.mockClear();
+      await writer.addTask(row('a', Date.now() + 60 * SECOND));
+      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
+      expect(await through.getNextRunTime()).not.toBeNull();
+    });
+
+    it('keeps a scheduler firing across an outage, which it logs once', async () => {
+      const proxy = await TcpProxy.to(url);
+      cleanups.push(() => proxy.close());
+      const opened = place();
+      const errors: string[] = [];
+      const scheduler = new Scheduler({
+        timezone: 'UTC',
+        instanceId: 'survivor',
+        storeRetryInterval: 200,
+        leaseDuration: 2 * SECOND,
+        logger: { ...silent, error: (message: string) => void errors.push(message) },
+        stores: { default: new RedisStore({ url: proxy.url, prefix: opened.prefix, pollInterval: 200 }) },
+      });
+      cleanups.push(() => scheduler.shutdown({ wait: false }));
+      const fires: number[] = [];
+      scheduler.define('tick', () => void fires.push(Date.now()));
+      await scheduler.start();
+      await scheduler.addTask({ id: 'tick', handler: 'tick', trigger: { type: 'interval', milliseconds: 200 }, coalesce: true });
+      await vi.waitFor(() => expect(fires.length).toBeGreaterThanOrEqual(2), { timeout: 10 * SECOND, interval: 20 });
+      await proxy.stop();
+      await sleep(1_500);
+      const resumedAt = Date.now();
+      await proxy.resume();
+      await vi.waitFor(() => expect(fires.filter((time) => time > resumedAt).length).toBeGreaterThanOrEqual(2), { timeout: 15 * SECOND, interval: 50 });
+      const outage = errors.filter((message) => message.includes('retrying'));
+      expect(outage).toHaveLength(1);
+    });
+
+    it('uses a client it is given and leaves it open at shutdown', async () => {
+      const opened = place();
+      const client = new Redis(url);
+      cleanups.push(async () => void (await client.quit()));
+      const wake = vi.fn();
+      const store = new RedisStore({ client, prefix: opened.prefix, pollInterval: 3_600 * SECOND });
+      await store.start(context('given', wake));
+      await store.addTask(row('a', 5));
+      const writer = await started(opened, 'writer');
+      await writer.addTask(row('b', 6));
+      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
+      expect((await store.getAllTasks()).map((task) => task.id)).toEqual(['a', 'b']);
+      await store.shutdown();
+      expect(await client.ping()).toBe('PONG');
+      expect(() => new RedisStore({ client, url })).toThrow(/either client/);
+    });
+  });
+}
+
+/**
+ * A TCP proxy in front of the real Redis, to cut it off and bring it back without touching the
+ * server: stop() closes the listener and every connection through it, resume() listens again on
+ * the same port.
+ */
+class TcpProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private port = 0;
+  /** While muted, what Redis sends back is dropped: requests arrive, replies are lost. */
+  private muted = false;
+
+  private constructor(
+    private readonly host: string,
+    private readonly targetPort: number,
+  ) {}
+
+  static async to(target: string): Promise<TcpProxy> {
+    const parsed = new URL(target);
+    const proxy = new TcpProxy(parsed.hostname, Number(parsed.port || 6379));
+    await proxy.resume();
+    return proxy;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  resume(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = connect(this.targetPort, this.host);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.on('data', (data: Buffer) => {
+        if (!this.muted) client.write(data);
+      });
+    });
+    this.muted = false;
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => {
+        const address = server.address();
+        if (typeof address === 'object' && address !== null) this.port = address.port;
+        resolve();
+      });
+    });
+  }
+
+  mute(): void {
+    this.muted = true;
+  }
+
+  stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+  }
+
+  close(): Promise<void> {
+    return this.stop();
+  }
+}

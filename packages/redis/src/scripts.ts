@@ -1,0 +1,428 @@
+/**
+ * The Lua scripts behind every change RedisStore makes. Each runs atomically on the server in one
+ * round trip, so of several instances racing for one task exactly one wins, whatever their
+ * clocks say: every lease is measured on Redis's own clock (`TIME`), never the caller's.
+ *
+ * Every key a script touches is passed in KEYS (none is built inside a script), so that on Redis
+ * Cluster the client routes the script to the node owning them; they all carry one hash tag, so
+ * that node owns them all.
+ */
+import { createHash } from 'node:crypto';
+
+/** A script and its SHA-1, for EVALSHA (the script body is sent only when the server lacks it). */
+export interface Script {
+  readonly name: string;
+  readonly lua: string;
+  readonly sha: string;
+}
+
+/**
+ * Helpers every script starts with.
+ *
+ * Numbers are formatted with `%.17g` before they reach `redis.call`: Lua would format them with
+ * `%.14g`, which rounds an epoch-ms time with a fraction, and a revision past 10^14.
+ */
+const PRELUDE = `
+if redis.replicate_commands then pcall(redis.replicate_commands) end
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function num(x)
+  return string.format('%.17g', x)
+end
+
+-- A task row: {"nextRunTime": number|null, "revision": number, "seq": number, "payload": string}.
+-- Returns the row and its next run time (nil while paused), or nil and why it cannot be read.
+local function decode_row(raw)
+  local ok, row = pcall(cjson.decode, raw)
+  if not ok then return nil, nil, 'it is not JSON (' .. tostring(row) .. ')' end
+  if type(row) ~= 'table' then return nil, nil, 'it is not a JSON object' end
+  local next_run = row.nextRunTime
+  if next_run == cjson.null or next_run == nil then
+    next_run = nil
+  elseif type(next_run) ~= 'number' or next_run ~= next_run then
+    return nil, nil, 'its nextRunTime is neither a number nor null'
+  end
+  if type(row.revision) ~= 'number' then return nil, nil, 'its revision is not a number' end
+  if type(row.payload) ~= 'string' then return nil, nil, 'its payload is not a string' end
+  return row, next_run, nil
+end
+
+-- The payload is re-encoded by cjson (which may write "/" as "\\/"): the same string once parsed.
+local function encode_row(next_run_text, revision_text, seq_text, payload_json)
+  return '{"nextRunTime":' .. next_run_text .. ',"revision":' .. revision_text .. ',"seq":' .. seq_text .. ',"payload":' .. payload_json .. '}'
+end
+
+local function row_seq(row)
+  if row and type(row.seq) == 'number' then return num(row.seq) end
+  return nil
+end
+
+-- A claim is "<expiry ms>:<owner>"; the expiry has no colon, the owner may.
+local function decode_claim(claim)
+  if not claim then return nil, nil end
+  local expiry, owner = string.match(claim, '^([^:]+):(.*)$')
+  return tonumber(expiry), owner
+end
+
+local function quarantine_record(reason, at, raw)
+  return '{"reason":' .. cjson.encode(reason) .. ',"quarantinedAt":' .. num(at) .. ',"row":' .. cjson.encode(raw) .. '}'
+end
+
+-- Takes a task out of scheduling into the quarantine, its row kept exactly as found.
+local function quarantine(tasks, due, claims, held, id, raw, reason, at)
+  redis.call('HDEL', tasks, id)
+  redis.call('ZREM', due, id)
+  redis.call('HDEL', claims, id)
+  redis.call('HSET', held, id, quarantine_record(reason, at, raw))
+end
+
+local function unreadable(why)
+  return 'its record in Redis cannot be read: ' .. why
+end
+`;
+
+function script(name: string, body: string): Script {
+  const lua = `${PRELUDE}\n${body.trim()}\n`;
+  return { name, lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+/**
+ * KEYS: tasks, due, claims, seq. ARGV: id, next run time ("null" or a number), revision,
+ * payload as a JSON string, channel, message. Returns 1, or 0 when the id exists.
+ */
+export const ADD = script(
+  'add',
+  `
+local tasks, due, claims, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id, next_run = ARGV[1], ARGV[2]
+if redis.call('HEXISTS', tasks, id) == 1 then return 0 end
+redis.call('HSET', tasks, id, encode_row(next_run, ARGV[3], num(redis.call('INCR', seq)), ARGV[4]))
+redis.call('HDEL', claims, id)
+if next_run == 'null' then redis.call('ZREM', due, id) else redis.call('ZADD', due, next_run, id) end
+redis.call('PUBLISH', ARGV[5], ARGV[6])
+return 1
+`,
+);
+
+/**
+ * Replaces a task whatever claim it is under (the claim ends, so its release is refused), keeping
+ * its place among equal run times. KEYS and ARGV as {@link ADD}. Returns 1, or 0 when missing.
+ */
+export const UPDATE = script(
+  'update',
+  `
+local tasks, due, claims, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id, next_run = ARGV[1], ARGV[2]
+local raw = redis.call('HGET', tasks, id)
+if not raw then return 0 end
+local old = decode_row(raw)
+local order = row_seq(old) or num(redis.call('INCR', seq))
+redis.call('HSET', tasks, id, encode_row(next_run, ARGV[3], order, ARGV[4]))
+redis.call('HDEL', claims, id)
+if next_run == 'null' then redis.call('ZREM', due, id) else redis.call('ZADD', due, next_run, id) end
+redis.call('PUBLISH', ARGV[5], ARGV[6])
+return 1
+`,
+);
+
+/** KEYS: tasks, due, claims. ARGV: id, channel, message. Returns 1, or 0 when missing. */
+export const DELETE = script(
+  'delete',
+  `
+local tasks, due, claims = KEYS[1], KEYS[2], KEYS[3]
+local id = ARGV[1]
+if redis.call('HDEL', tasks, id) == 0 then return 0 end
+redis.call('ZREM', due, id)
+redis.call('HDEL', claims, id)
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+`,
+);
+
+/** KEYS: tasks, due, claims. ARGV: channel, message. Quarantine and run leases stay. */
+export const REMOVE_ALL = script(
+  'remove-all',
+  `
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
+`,
+);
+
+/**
+ * Claims up to `limit` tasks due by Redis's clock, earliest first, under a lease that expires at
+ * Redis time now + duration. A claimed task's score becomes the later of its next run time and
+ * that expiry: nobody sees it as due until the lease runs out. Unreadable rows met on the way go
+ * to the quarantine.
+ *
+ * KEYS: tasks, due, claims, quarantine. ARGV: owner, duration ms, limit.
+ * Returns { { id, row, id, row, ... }, { id, reason, ... } }: the claimed and the quarantined.
+ */
+export const CLAIM_DUE = script(
+  'claim-due',
+  `
+local tasks, due, claims, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local owner, duration, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local now = now_ms()
+local expiry = now + duration
+local lease = num(expiry) .. ':' .. owner
+local claimed, quarantined = {}, {}
+local count = 0
+local seen = {}
+while count < limit do
+  local ids = redis.call('ZRANGEBYSCORE', due, '-inf', num(now), 'LIMIT', 0, limit - count)
+  local fresh = false
+  for _, id in ipairs(ids) do
+    if not seen[id] then
+      seen[id] = true
+      fresh = true
+      local raw = redis.call('HGET', tasks, id)
+      if not raw then
+        -- an index entry without its row: nothing to run
+        redis.call('ZREM', due, id)
+      else
+        local row, next_run, why = decode_row(raw)
+        local claim_expiry = decode_claim(redis.call('HGET', claims, id))
+        if not row then
+          local reason = unreadable(why)
+          quarantine(tasks, due, claims, held, id, raw, reason, now)
+          table.insert(quarantined, id)
+          table.insert(quarantined, reason)
+        elseif next_run == nil then
+          -- paused: it has no place in the index
+          redis.call('ZREM', due, id)
+        elseif claim_expiry and claim_expiry > now then
+          -- under a live claim, yet indexed as due: put it back where the claim says
+          redis.call('ZADD', due, num(math.max(next_run, claim_expiry)), id)
+        elseif count < limit then
+          redis.call('HSET', claims, id, lease)
+          redis.call('ZADD', due, num(math.max(next_run, expiry)), id)
+          table.insert(claimed, id)
+          table.insert(claimed, raw)
+          count = count + 1
+        end
+      end
+    end
+  end
+  if not fresh then break end
+end
+return { claimed, quarantined }
+`,
+);
+
+/**
+ * Claims one task whatever its next run time ("run now"), unless it is under a live claim.
+ * KEYS: tasks, due, claims, quarantine. ARGV: id, owner, duration ms.
+ * Returns { "claimed", row } | { "none" } | { "quarantined", reason }.
+ */
+export const CLAIM_ONE = script(
+  'claim-one',
+  `
+local tasks, due, claims, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id, owner, duration = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local raw = redis.call('HGET', tasks, id)
+if not raw then return { 'none' } end
+local now = now_ms()
+local row, next_run, why = decode_row(raw)
+if not row then
+  local reason = unreadable(why)
+  quarantine(tasks, due, claims, held, id, raw, reason, now)
+  return { 'quarantined', reason }
+end
+local claim_expiry = decode_claim(redis.call('HGET', claims, id))
+if claim_expiry and claim_expiry > now then return { 'none' } end
+local expiry = now + duration
+redis.call('HSET', claims, id, num(expiry) .. ':' .. owner)
+if next_run ~= nil then redis.call('ZADD', due, num(math.max(next_run, expiry)), id) end
+return { 'claimed', raw }
+`,
+);
+
+/**
+ * Commits a claimed task's next run time and ends the claim, or deletes the finished task; only
+ * while the claim is the caller's and the task's revision is the claimed one.
+ *
+ * Idempotent: the release leaves a short-lived marker, so the very same release sent again (by a
+ * client that resends a command whose reply was lost with its connection) answers 1 again instead
+ * of being refused, which would make the scheduler skip a fire whose schedule already moved on.
+ *
+ * KEYS: tasks, due, claims, release marker of this task. ARGV: id, owner, claimed revision, next
+ * run time ("null" or a number), remove when finished ("1" or "0"), channel, message, marker
+ * lifetime ms. Returns 1 when applied, else 0.
+ */
+export const RELEASE = script(
+  'release',
+  `
+local tasks, due, claims, released = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id, owner, claimed_revision, next_run = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+-- the whole release: only the same release sent again matches, not another one for that claim
+local marker = ARGV[3] .. ':' .. ARGV[4] .. ':' .. ARGV[5] .. ':' .. owner
+if redis.call('GET', released) == marker then return 1 end
+local raw = redis.call('HGET', tasks, id)
+if not raw then return 0 end
+local _, claim_owner = decode_claim(redis.call('HGET', claims, id))
+if claim_owner ~= owner then return 0 end
+local row = decode_row(raw)
+if not row or row.revision ~= claimed_revision then return 0 end
+redis.call('HDEL', claims, id)
+if next_run == 'null' and ARGV[5] == '1' then
+  redis.call('HDEL', tasks, id)
+  redis.call('ZREM', due, id)
+else
+  redis.call('HSET', tasks, id, encode_row(next_run, num(row.revision + 1), row_seq(row) or '0', cjson.encode(row.payload)))
+  if next_run == 'null' then redis.call('ZREM', due, id) else redis.call('ZADD', due, next_run, id) end
+end
+redis.call('SET', released, marker, 'PX', ARGV[8])
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1
+`,
+);
+
+/**
+ * Records a run in progress if fewer than maxInstances runs of the task hold live leases.
+ * KEYS: runs, run expiry, task runs. ARGV: task id, run id, lease JSON, maxInstances, duration ms.
+ * Returns 1 when recorded, else 0.
+ */
+export const ACQUIRE_RUN = script(
+  'acquire-run',
+  `
+local runs, expiries, task_runs = KEYS[1], KEYS[2], KEYS[3]
+local task_id, run_id, max_instances, duration = ARGV[1], ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[5])
+local now = now_ms()
+local prefix = task_id .. '\\0'
+local live = 0
+for _, member in ipairs(redis.call('ZRANGEBYLEX', task_runs, '[' .. prefix, '(' .. task_id .. '\\1')) do
+  local score = redis.call('ZSCORE', expiries, string.sub(member, #prefix + 1))
+  if not score then
+    -- released or reported already: only the index entry was left
+    redis.call('ZREM', task_runs, member)
+  elseif tonumber(score) > now then
+    live = live + 1
+  end
+end
+if live >= max_instances then return 0 end
+redis.call('HSET', runs, run_id, ARGV[3])
+redis.call('ZADD', expiries, num(now + duration), run_id)
+redis.call('ZADD', task_runs, 0, prefix .. run_id)
+return 1
+`,
+);
+
+/** KEYS: runs, run expiry. ARGV: owner, duration ms, run ids... Renews those the owner holds. */
+export const RENEW_RUNS = script(
+  'renew-runs',
+  `
+local runs, expiries = KEYS[1], KEYS[2]
+local owner, duration = ARGV[1], tonumber(ARGV[2])
+local expiry = num(now_ms() + duration)
+for i = 3, #ARGV do
+  local raw = redis.call('HGET', runs, ARGV[i])
+  if raw then
+    local ok, lease = pcall(cjson.decode, raw)
+    if ok and type(lease) == 'table' and lease.owner == owner then
+      redis.call('ZADD', expiries, 'XX', expiry, ARGV[i])
+    end
+  end
+end
+return 1
+`,
+);
+
+/** KEYS: runs, run expiry, task runs. ARGV: task id, run id. */
+export const RELEASE_RUN = script(
+  'release-run',
+  `
+local runs, expiries, task_runs = KEYS[1], KEYS[2], KEYS[3]
+local task_id, run_id = ARGV[1], ARGV[2]
+local raw = redis.call('HGET', runs, run_id)
+if raw then
+  local ok, lease = pcall(cjson.decode, raw)
+  -- a run id of another task is not this one's to release
+  if ok and type(lease) == 'table' and lease.taskId ~= task_id then return 0 end
+end
+redis.call('HDEL', runs, run_id)
+redis.call('ZREM', expiries, run_id)
+redis.call('ZREM', task_runs, task_id .. '\\0' .. run_id)
+return 1
+`,
+);
+
+/**
+ * Removes and returns run leases that expired by Redis's clock: in one script, so that each goes
+ * to one caller only. KEYS: runs, run expiry, task runs. ARGV: limit. Returns the leases' JSON.
+ */
+export const TAKE_EXPIRED_RUNS = script(
+  'take-expired-runs',
+  `
+local runs, expiries, task_runs = KEYS[1], KEYS[2], KEYS[3]
+local taken = {}
+for _, run_id in ipairs(redis.call('ZRANGEBYSCORE', expiries, '-inf', num(now_ms()), 'LIMIT', 0, tonumber(ARGV[1]))) do
+  local raw = redis.call('HGET', runs, run_id)
+  redis.call('ZREM', expiries, run_id)
+  redis.call('HDEL', runs, run_id)
+  if raw then
+    local ok, lease = pcall(cjson.decode, raw)
+    if ok and type(lease) == 'table' and type(lease.taskId) == 'string' then
+      redis.call('ZREM', task_runs, lease.taskId .. '\\0' .. run_id)
+    end
+    table.insert(taken, raw)
+  end
+end
+return taken
+`,
+);
+
+/**
+ * Moves a task to the quarantine with the reason, its row untouched. With a third ARGV, only if
+ * the row is still exactly that (a row found unreadable by a reader, not changed meanwhile).
+ * KEYS: tasks, due, claims, quarantine. ARGV: id, reason[, expected row].
+ * Returns 1 when moved, else 0.
+ */
+export const QUARANTINE = script(
+  'quarantine',
+  `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw or (ARGV[3] and raw ~= ARGV[3]) then return 0 end
+quarantine(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], raw, ARGV[2], now_ms())
+return 1
+`,
+);
+
+/**
+ * Moves a quarantined task back, after reading its row again; a row still unreadable stays in the
+ * quarantine with the new reason.
+ * KEYS: tasks, due, claims, quarantine, seq. ARGV: id, channel, message.
+ * Returns { "restored" } | { "missing" } | { "conflict" } | { "unreadable", reason }.
+ */
+export const RESTORE = script(
+  'restore',
+  `
+local tasks, due, claims, held, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local id = ARGV[1]
+local record = redis.call('HGET', held, id)
+if not record then return { 'missing' } end
+if redis.call('HEXISTS', tasks, id) == 1 then return { 'conflict' } end
+local ok, entry = pcall(cjson.decode, record)
+-- a quarantine entry without its row (edited by hand) is itself what could not be read
+local raw = record
+if ok and type(entry) == 'table' and type(entry.row) == 'string' then raw = entry.row end
+local row, next_run, why = decode_row(raw)
+if not row then
+  local reason = unreadable(why) .. ' (tried again when restored)'
+  redis.call('HSET', held, id, quarantine_record(reason, now_ms(), raw))
+  return { 'unreadable', reason }
+end
+local next_text = 'null'
+if next_run ~= nil then next_text = num(next_run) end
+redis.call('HSET', tasks, id, encode_row(next_text, num(row.revision), num(redis.call('INCR', seq)), cjson.encode(row.payload)))
+redis.call('HDEL', claims, id)
+if next_run ~= nil then redis.call('ZADD', due, next_text, id) end
+redis.call('HDEL', held, id)
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return { 'restored' }
+`,
+);
