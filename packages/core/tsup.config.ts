@@ -1,12 +1,4 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  // Class names are part of the API (getTaskInfos({ trigger: 'CronTrigger' }), error names).
-  keepNames: true,
-});
+export default defineConfig(packageBuild);
