@@ -6,8 +6,14 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
+# Servers somebody started before (a developer's `services.sh up`) are theirs to stop.
+started_here=true
+[ -f "$root/.services/env" ] && started_here=false
+
 if bash "$root/scripts/services.sh" up; then
-  trap 'bash "$root/scripts/services.sh" down >/dev/null 2>&1 || true' EXIT
+  if [ "$started_here" = true ]; then
+    trap 'bash "$root/scripts/services.sh" down >/dev/null 2>&1 || true' EXIT
+  fi
   set -a
   # shellcheck source=/dev/null
   source "$root/.services/env"

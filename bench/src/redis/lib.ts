@@ -1,0 +1,379 @@
+/**
+ * Helpers shared by the Redis benchmarks (Horae on `@horae/redis` vs BullMQ): the local Redis
+ * they run against, key prefixes and cleanup of their own keys only, `INFO` readings, waiting for
+ * a quiet machine, and a controller for contenders that run as several concurrent child processes.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { header } from '../lib/report.js';
+
+/**
+ * Key namespaces. Each run of a contender gets a tag of its own (benchmark, round, process id):
+ * Horae's RedisStore gets the prefix `horae-bench:<tag>` and wraps it in a hash tag, so its keys
+ * are `{horae-bench:<tag>}:tasks` and so on; BullMQ gets the prefix `bullmq-bench` and the tag as
+ * its queue name, so its keys are `bullmq-bench:<tag>:wait` and so on. Cleanup deletes exactly
+ * those, never anything else on the server.
+ */
+export const horaePrefix = (tag: string): string => `horae-bench:${tag}`;
+/** What every key of Horae's store for `tag` starts with. */
+export const horaeKeys = (tag: string): string => `{${horaePrefix(tag)}}:`;
+/** BullMQ's `prefix` option; its keys are `<prefix>:<queue name>:...`. */
+export const BULLMQ_PREFIX = 'bullmq-bench';
+/** What every key of BullMQ's queue `tag` starts with. */
+export const bullmqKeys = (tag: string): string => `${BULLMQ_PREFIX}:${tag}:`;
+
+/** Client names (CLIENT SETNAME) of the contenders' connections; BullMQ may rename some to `<prefix>:...`. */
+export const HORAE_CONNECTION = 'horae-bench';
+export const BULLMQ_CONNECTION = 'bullmq-bench';
+/** Whether a CLIENT LIST name is one of a contender's connections. */
+export const isContenderConnection = (name: string): boolean => name.startsWith(HORAE_CONNECTION) || name.startsWith(BULLMQ_CONNECTION);
+
+/** The handler name the benchmark tasks refer to (persistent stores keep names, not functions). */
+export const HANDLER = 'bench';
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * The Redis to use: `REDIS_URL`, which must point at this machine (the benchmarks delete keys
+ * and flood the server with commands; they never touch a remote one).
+ */
+export function redisUrl(): string {
+  const url = process.env.REDIS_URL;
+  if (url === undefined || url === '') {
+    throw new Error('REDIS_URL is not set: run `bash scripts/services.sh up && source .services/env` from the repository root first.');
+  }
+  const { hostname, protocol } = new URL(url);
+  if (protocol !== 'redis:' || !LOCAL_HOSTS.has(hostname)) {
+    throw new Error(`REDIS_URL must be a redis:// URL on this machine (127.0.0.1 or localhost), not ${url}.`);
+  }
+  return url;
+}
+
+/** A plain connection for the benchmark's own bookkeeping (INFO, cleanup), failing fast. */
+export function adminClient(): Redis {
+  const client = new Redis(redisUrl(), { maxRetriesPerRequest: 1, connectTimeout: 5_000, connectionName: 'bench-admin' });
+  // A lost server shows up as failed commands; the connection's own error events only repeat it.
+  client.on('error', () => undefined);
+  return client;
+}
+
+/**
+ * Deletes every key that starts with `prefix` (SCAN + UNLINK), and nothing else. Bounded: at
+ * most 10,000 SCAN calls. Resolves to the number of keys deleted.
+ */
+export async function deleteKeys(client: Redis, prefix: string): Promise<number> {
+  if (prefix.length < 5 || /[*?[\]\\]/.test(prefix)) throw new Error(`refusing to delete keys for the prefix ${JSON.stringify(prefix)}`);
+  let cursor = '0';
+  let deleted = 0;
+  for (let calls = 0; calls < 10_000; calls++) {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
+    if (keys.length > 0) deleted += await client.unlink(...keys);
+    cursor = next;
+    if (cursor === '0') return deleted;
+  }
+  throw new Error(`deleting the keys under ${prefix} did not finish within 10,000 SCAN calls`);
+}
+
+/** Deletes the keys of both contenders' runs under `tag`. */
+export async function deleteTagKeys(client: Redis, tag: string): Promise<void> {
+  await deleteKeys(client, horaeKeys(tag));
+  await deleteKeys(client, bullmqKeys(tag));
+}
+
+/** `INFO <section>` as a map of its `field:value` lines. */
+export async function info(client: Redis, section: string): Promise<Map<string, string>> {
+  const text = await client.info(section);
+  const fields = new Map<string, string>();
+  for (const line of text.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return fields;
+}
+
+/** `INFO commandstats`: calls per command (lower case, `cmdstat_` dropped). */
+export async function commandCalls(client: Redis): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  for (const [field, value] of await info(client, 'commandstats')) {
+    const match = /(?:^|,)calls=(\d+)/.exec(value);
+    if (field.startsWith('cmdstat_') && match !== null) calls.set(field.slice('cmdstat_'.length), Number(match[1]));
+  }
+  return calls;
+}
+
+/**
+ * The commands run between two `commandCalls` readings, without the `INFO` call of the first
+ * reading (the second one's own call is not in it yet).
+ */
+export function callDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const delta = new Map<string, number>();
+  for (const [command, calls] of after) {
+    const count = calls - (before.get(command) ?? 0) - (command === 'info' ? 1 : 0);
+    if (count > 0) delta.set(command, count);
+  }
+  return delta;
+}
+
+/** CPU seconds the Redis server has used so far (user + system, all its threads). */
+export async function serverCpuSeconds(client: Redis): Promise<number> {
+  const cpu = await info(client, 'cpu');
+  return Number(cpu.get('used_cpu_user') ?? NaN) + Number(cpu.get('used_cpu_sys') ?? NaN);
+}
+
+/** `redis_version` and the like, for the report. */
+export async function describeServer(client: Redis): Promise<string> {
+  const server = await info(client, 'server');
+  return `Redis ${server.get('redis_version') ?? '?'} (${server.get('redis_mode') ?? '?'}, ${server.get('multiplexing_api') ?? '?'}, io_threads_active ${server.get('io_threads_active') ?? '?'}) at ${redisUrl()}`;
+}
+
+function packageVersion(specifier: string): string {
+  // From the resolved entry point up to the package's own package.json.
+  let directory = dirname(fileURLToPath(import.meta.resolve(specifier)));
+  for (let depth = 0; depth < 6; depth++) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === specifier && manifest.version !== undefined) return manifest.version;
+    } catch {
+      // not here; one level up
+    }
+    directory = dirname(directory);
+  }
+  return '?';
+}
+
+/** The report header: machine, builds under test, peer versions, and the Redis server. */
+export async function redisHeader(title: string): Promise<void> {
+  header(title);
+  const store = import.meta.resolve('@horae/redis');
+  console.log(`@horae/redis under test: ${store.replace(/^file:\/\/.*?\/(packages\/)/, '$1')}`);
+  if (!store.includes('/dist/')) console.log('WARNING: @horae/redis resolves to its sources, not its build; run through register.mjs (see README).');
+  console.log(`Peers: bullmq ${packageVersion('bullmq')}, ioredis ${packageVersion('ioredis')}`);
+  const client = adminClient();
+  try {
+    console.log(`${await describeServer(client)}\n`);
+  } finally {
+    client.disconnect();
+  }
+}
+
+// ------------------------------------------------------------------ a quiet machine
+
+/** Jiffies of the whole machine from /proc/stat: [busy, total]. */
+function cpuTimes(): [number, number] {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return [total - fields[3]! - fields[4]!, total];
+}
+
+/** What else ran on the machine and the server just before a measurement. */
+export interface Background {
+  /** Commands per second Redis processed (anyone's; the reading's own INFO left out). */
+  commandsPerS: number;
+  /** Share of all CPUs busy, 0..1. */
+  cpuBusy: number;
+  /** How long we waited for it to be this quiet, ms. */
+  waitedMs: number;
+}
+
+const QUIET_COMMANDS_PER_S = 20;
+const QUIET_CPU = 0.15;
+
+/**
+ * Waits until neither Redis nor the CPUs are busy with other work (other test runs share this
+ * server and machine): readings of 1 s, every 5 s, for at most `maxWaitMs`. Resolves to the last
+ * reading, quiet or not, so that a report can show it.
+ */
+export async function waitForQuiet(client: Redis, maxWaitMs = 300_000): Promise<Background> {
+  const started = Date.now();
+  for (;;) {
+    const commands = async (): Promise<number> => Number((await info(client, 'stats')).get('total_commands_processed'));
+    const [busy0, total0] = cpuTimes();
+    const before = await commands();
+    await sleep(1_000);
+    const after = await commands();
+    const [busy1, total1] = cpuTimes();
+    const reading = { commandsPerS: Math.max(0, after - before - 1), cpuBusy: total1 > total0 ? (busy1 - busy0) / (total1 - total0) : 0, waitedMs: Date.now() - started };
+    if ((reading.commandsPerS < QUIET_COMMANDS_PER_S && reading.cpuBusy < QUIET_CPU) || Date.now() - started >= maxWaitMs) return reading;
+    await sleep(4_000);
+  }
+}
+
+/** Collects the background readings of a benchmark's runs, for one line under its table. */
+export class BackgroundLog {
+  private readonly readings: Background[] = [];
+
+  async quiet(client: Redis): Promise<void> {
+    this.readings.push(await waitForQuiet(client));
+  }
+
+  summary(): string {
+    const r = this.readings;
+    if (r.length === 0) return '';
+    const max = (pick: (b: Background) => number): number => Math.max(...r.map(pick));
+    const loud = r.filter((b) => b.commandsPerS >= QUIET_COMMANDS_PER_S || b.cpuBusy >= QUIET_CPU).length;
+    return (
+      `Background in the 1 s before each of ${r.length} runs: at most ${max((b) => b.commandsPerS).toFixed(0)} Redis commands/s and ${(max((b) => b.cpuBusy) * 100).toFixed(0)}% CPU busy` +
+      ` (waited up to ${(max((b) => b.waitedMs) / 1000).toFixed(0)} s for quiet)` +
+      (loud > 0 ? `; WARNING: ${loud} run(s) started while other work was running, their figures are disturbed.` : '.')
+    );
+  }
+}
+
+/** Sub-millisecond epoch time; comparable across processes on one machine. */
+export const epochNow = (): number => performance.timeOrigin + performance.now();
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Splits `items` into arrays of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+// ------------------------------------------------------------------ concurrent children
+
+/** Messages between a group's parent and its children. */
+export type GroupMessage =
+  | { type: 'ready' }
+  | { type: 'go' }
+  | { type: 'progress'; count: number }
+  | { type: 'stop' }
+  | { type: 'result'; result: unknown };
+
+export interface GroupRun<T> {
+  /** Epoch ms at which `go` was sent to every child. */
+  goAt: number;
+  results: T[];
+}
+
+/** Steps of the parent's own between the phases of {@link runGroup} (e.g. readings of INFO). */
+export interface GroupHooks {
+  /** When every child is ready, before `go` is sent. */
+  beforeGo?: () => Promise<void>;
+  /** When the counts reached the target, before `stop` is sent. */
+  beforeStop?: () => Promise<void>;
+}
+
+/**
+ * Runs `args.length` copies of `script` at once (one per argument list), for contenders that are
+ * several processes (scheduler instances, workers). Protocol: each child sends `ready` when set
+ * up; when all are, the parent sends `go` to all at once; children report `progress` (a running
+ * count); when the counts add up to `target` (or `runMs` passed) the parent sends `stop`, and
+ * each child answers with its `result` and exits. Every step is bounded; on a timeout all
+ * children are killed and the promise rejects.
+ */
+export function runGroup<T>(
+  script: string,
+  args: string[][],
+  target: number,
+  limits: { readyMs: number; runMs: number; stopMs: number },
+  hooks: GroupHooks = {},
+): Promise<GroupRun<T>> {
+  return new Promise((resolve, reject) => {
+    const children: ChildProcess[] = [];
+    const counts = new Array<number>(args.length).fill(0);
+    const results = new Array<T | undefined>(args.length);
+    let ready = 0;
+    let exited = 0;
+    let goAt = 0;
+    let phase: 'setup' | 'running' | 'stopping' | 'over' = 'setup';
+    let timer: NodeJS.Timeout | undefined;
+
+    const fail = (error: Error): void => {
+      if (phase === 'over') return;
+      phase = 'over';
+      clearTimeout(timer);
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      reject(error);
+    };
+    const limit = (ms: number, what: string): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => (what === 'run' ? stop() : fail(new Error(`children did not ${what} within ${ms} ms`))), ms);
+    };
+    const send = (message: GroupMessage): void => {
+      for (const child of children) if (child.connected) child.send(message);
+    };
+    const stop = (): void => {
+      if (phase !== 'running') return;
+      phase = 'stopping';
+      limit(limits.stopMs, 'stop');
+      (hooks.beforeStop ?? (() => Promise.resolve()))().then(
+        () => send({ type: 'stop' }),
+        (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))),
+      );
+    };
+
+    limit(limits.readyMs, 'get ready');
+    args.forEach((childArgs, index) => {
+      const child = fork(script, childArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
+      child.on('message', (raw) => {
+        const message = raw as GroupMessage;
+        if (message.type === 'ready' && phase === 'setup' && ++ready === args.length) {
+          (hooks.beforeGo ?? (() => Promise.resolve()))().then(
+            () => {
+              if (phase !== 'setup') return;
+              phase = 'running';
+              goAt = epochNow();
+              send({ type: 'go' });
+              limit(limits.runMs, 'run');
+            },
+            (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))),
+          );
+        } else if (message.type === 'progress') {
+          counts[index] = message.count;
+          if (counts.reduce((sum, count) => sum + count, 0) >= target) stop();
+        } else if (message.type === 'result') {
+          results[index] = message.result as T;
+        }
+      });
+      child.on('exit', (code) => {
+        exited++;
+        if (results[index] === undefined) fail(new Error(`child ${childArgs.join(' ')} exited with code ${code} without a result`));
+        else if (exited === args.length && phase !== 'over') {
+          phase = 'over';
+          clearTimeout(timer);
+          resolve({ goAt, results: results as T[] });
+        }
+      });
+    });
+  });
+}
+
+/**
+ * The child's side of {@link runGroup}: runs `setup`, says `ready`, calls `go` on the parent's
+ * signal, reports `count()` every 50 ms, and on `stop` sends what `finish` returns and exits.
+ */
+export function joinGroup<T>(steps: { setup: () => Promise<void>; go: () => void; count: () => number; finish: () => Promise<T> }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (process.send === undefined) {
+      reject(new Error('this step runs as a child of the benchmark, not on its own'));
+      return;
+    }
+    let reporter: NodeJS.Timeout | undefined;
+    const sendMessage = (message: GroupMessage): Promise<void> =>
+      new Promise((sent, failed) => process.send!(message, (error: Error | null) => (error ? failed(error) : sent())));
+    process.on('message', (raw) => {
+      const message = raw as GroupMessage;
+      if (message.type === 'go') {
+        steps.go();
+        reporter = setInterval(() => void sendMessage({ type: 'progress', count: steps.count() }).catch(() => undefined), 50);
+      } else if (message.type === 'stop') {
+        clearInterval(reporter);
+        steps
+          .finish()
+          .then((result) => sendMessage({ type: 'result', result }))
+          .then(() => {
+            process.disconnect();
+            resolve();
+          }, reject);
+      }
+    });
+    steps.setup().then(() => sendMessage({ type: 'ready' }), reject);
+  });
+}
