@@ -16,6 +16,7 @@
 import { Cron } from 'croner';
 import nodeCron from 'node-cron';
 import { Scheduler } from '@horae/core';
+import { fireRound, type OnFire, type RoundResult } from './lib/fire-round.js';
 import { fmt, header, median, printGoal, printTable, quantile, ratio, runChild, seededRandom, sendToParent } from './lib/report.js';
 
 const TASKS = 2_000;
@@ -26,11 +27,8 @@ const LEAD_MS = 1_000;
 const GRACE_MS = 3_000;
 
 type Scenario = 'ms' | 's';
-type OnFire = (index: number) => void;
 /** Schedules one fire per intended time; resolves with a function that cancels what is left. */
 type Contender = (intended: number[], onFire: OnFire) => Promise<() => Promise<void> | void>;
-
-const epochNow = (): number => performance.timeOrigin + performance.now();
 
 const contenders: Record<string, Contender> = {
   // The floor: one setTimeout per task, re-armed for the remainder if Node fires it early
@@ -76,15 +74,6 @@ const contenders: Record<string, Contender> = {
   },
 };
 
-interface RoundResult {
-  lateness: number[];
-  early: number;
-  duplicates: number;
-  setupMs: number;
-  /** Tasks whose intended time had passed before scheduling finished (should be 0; see LEAD_MS). */
-  overran: number;
-}
-
 /** Intended times: random offsets (the same for every contender) from a whole-second start. */
 function intendedTimes(count: number, spread: number, lead: number, scenario: Scenario, seed: number): number[] {
   const random = seededRandom(seed);
@@ -96,34 +85,8 @@ function intendedTimes(count: number, spread: number, lead: number, scenario: Sc
   });
 }
 
-async function round(contender: Contender, intended: number[]): Promise<RoundResult> {
-  const late = new Float64Array(intended.length).fill(NaN);
-  let early = 0;
-  let fired = 0;
-  let duplicates = 0;
-  let allFired!: () => void;
-  const done = new Promise<void>((resolve) => (allFired = resolve));
-  const onFire: OnFire = (i) => {
-    const now = epochNow();
-    if (Date.now() < intended[i]!) early++;
-    if (!Number.isNaN(late[i]!)) {
-      duplicates++;
-      return;
-    }
-    late[i] = now - intended[i]!;
-    if (++fired === intended.length) allFired();
-  };
-  const setupStart = performance.now();
-  const cancel = await contender(intended, onFire);
-  const setupMs = performance.now() - setupStart;
-  const setupEnd = Date.now();
-  const overran = intended.filter((time) => time <= setupEnd).length;
-  // Bounded: gives up GRACE_MS after the last intended time; unfired tasks count as missed.
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(...intended) + GRACE_MS - Date.now())))]);
-  clearTimeout(timer);
-  await cancel();
-  return { lateness: [...late].filter((value) => !Number.isNaN(value)), early, duplicates, setupMs, overran };
+function round(contender: Contender, intended: number[]): Promise<RoundResult> {
+  return fireRound(intended, GRACE_MS, (onFire) => contender(intended, onFire));
 }
 
 // ------------------------------------------------------------------ child: one contender

@@ -15,7 +15,8 @@
  */
 import type { Queue, Worker } from 'bullmq';
 import { fmt, median, printGoal, printTable, quantile, ratio, runChild, seededRandom, sendToParent } from '../lib/report.js';
-import { BackgroundLog, HANDLER, adminClient, deleteTagKeys, epochNow, horaePrefix, redisHeader } from './lib.js';
+import { fireRound, type OnFire, type RoundResult } from '../lib/fire-round.js';
+import { BackgroundLog, HANDLER, adminClient, deleteTagKeys, horaePrefix, redisHeader } from './lib.js';
 import { bullmqQueue, bullmqWorker, horaeScheduler, type Payload } from './workload.js';
 
 const TASKS = 1_000;
@@ -26,7 +27,6 @@ const LEAD_MS = 2_000;
 const GRACE_MS = 3_000;
 const ROUNDS = 3;
 
-type OnFire = (index: number) => void;
 /** Schedules one fire per intended time under `tag` (a key prefix / queue name); resolves with a cancel function. */
 type Contender = (intended: number[], onFire: OnFire, tag: string) => Promise<() => Promise<void>>;
 
@@ -72,15 +72,6 @@ const contenders: Record<string, Contender> = {
   },
 };
 
-interface RoundResult {
-  lateness: number[];
-  early: number;
-  duplicates: number;
-  setupMs: number;
-  /** Tasks whose intended time had passed before scheduling finished (should be 0; see LEAD_MS). */
-  overran: number;
-}
-
 /** Intended times: random whole-ms offsets (the same for every contender) from a whole-second start. */
 function intendedTimes(count: number, spread: number, lead: number, seed: number): number[] {
   const random = seededRandom(seed);
@@ -88,34 +79,8 @@ function intendedTimes(count: number, spread: number, lead: number, seed: number
   return Array.from({ length: count }, () => start + Math.floor(random() * spread));
 }
 
-async function round(contender: Contender, intended: number[], tag: string): Promise<RoundResult> {
-  const late = new Float64Array(intended.length).fill(NaN);
-  let early = 0;
-  let fired = 0;
-  let duplicates = 0;
-  let allFired!: () => void;
-  const done = new Promise<void>((resolve) => (allFired = resolve));
-  const onFire: OnFire = (i) => {
-    const now = epochNow();
-    if (Date.now() < intended[i]!) early++;
-    if (!Number.isNaN(late[i]!)) {
-      duplicates++;
-      return;
-    }
-    late[i] = now - intended[i]!;
-    if (++fired === intended.length) allFired();
-  };
-  const setupStart = performance.now();
-  const cancel = await contender(intended, onFire, tag);
-  const setupMs = performance.now() - setupStart;
-  const setupEnd = Date.now();
-  const overran = intended.filter((time) => time <= setupEnd).length;
-  // Bounded: gives up GRACE_MS after the last intended time; unfired tasks count as missed.
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(...intended) + GRACE_MS - Date.now())))]);
-  clearTimeout(timer);
-  await cancel();
-  return { lateness: [...late].filter((value) => !Number.isNaN(value)), early, duplicates, setupMs, overran };
+function round(contender: Contender, intended: number[], tag: string): Promise<RoundResult> {
+  return fireRound(intended, GRACE_MS, (onFire) => contender(intended, onFire, tag));
 }
 
 // ------------------------------------------------------------------ child: one contender

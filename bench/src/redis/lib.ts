@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { epochNow } from '../lib/fire-round.js';
 import { header } from '../lib/report.js';
 
 /**
@@ -223,7 +224,7 @@ export class BackgroundLog {
 }
 
 /** Sub-millisecond epoch time; comparable across processes on one machine. */
-export const epochNow = (): number => performance.timeOrigin + performance.now();
+export { epochNow };
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
