@@ -1,0 +1,244 @@
+import { DateTime } from 'luxon';
+import type { Scheduler, TaskInfo, TaskHandler, TriggerInput } from '@horae/core';
+import { scheduleMessages } from './messages.js';
+
+/** What a job handle needs to act on its task. */
+export interface JobBinding {
+  readonly scheduler: Scheduler;
+  /** The task id (also the job's name in the registry). */
+  readonly id: string;
+  /** The store the task lives in. */
+  readonly store: string;
+  /** Calls the method, in this process (for `fireOnTick` while the scheduler is stopped). */
+  readonly invoke: TaskHandler;
+  /** Reports an error of an operation nobody awaits (a handle method called without `await`). */
+  readonly report: (message: string, error: unknown) => void;
+}
+
+/** The cron time of a job, shaped like the `cron` package's `CronTime` where users read it. */
+export interface CronTimeView {
+  readonly source: string | Date;
+  readonly timeZone?: string;
+  readonly utcOffset?: number;
+  toString(): string;
+}
+
+/**
+ * A cron job of the {@link SchedulerRegistry}, backed by a Horae task: it offers what code and
+ * tests call on `@nestjs/schedule`'s jobs (the `cron` package's `CronJob`) — `start`, `stop`,
+ * `isActive`, `lastDate`, `nextDate`, `nextDates`, `fireOnTick`, `setTime` — and acts on the task.
+ * On a shared store, `start` and `stop` resume and pause the task for every replica.
+ *
+ * @example
+ * ```ts
+ * const job = this.registry.getCronJob('sync');
+ * await job.stop();
+ * console.log(job.isActive, job.nextDate().toISO());
+ * ```
+ * @public
+ */
+export class HoraeCronJob {
+  /** The job's name, which is also its task id. */
+  readonly name: string;
+  /** When the handler last started in this process (`cron`'s `lastExecution`). */
+  lastExecution: Date | null = null;
+  private active: boolean;
+  private callbacksRunning = 0;
+  private time: CronTimeView;
+  declare private readonly binding: JobBinding;
+
+  constructor(binding: JobBinding, cronTime: CronTimeView, active: boolean) {
+    Object.defineProperty(this, 'binding', { value: binding });
+    this.name = binding.id;
+    this.time = cronTime;
+    this.active = active;
+  }
+
+  /** The alias of the store the job's task lives in. */
+  get store(): string {
+    return this.binding.store;
+  }
+
+  /** The schedule, as `cron`'s `job.cronTime` (`source`, `timeZone`, `utcOffset`). */
+  get cronTime(): CronTimeView {
+    return this.time;
+  }
+
+  /**
+   * Whether the job is started, as far as this process knows (another replica may have stopped
+   * a shared task since; `await job.info()` reads the store).
+   */
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** `cron` 3's name for {@link HoraeCronJob.isActive}. @deprecated Use `isActive`. */
+  get running(): boolean {
+    return this.active;
+  }
+
+  /** Whether the handler is running in this process now. */
+  get isCallbackRunning(): boolean {
+    return this.callbacksRunning > 0;
+  }
+
+  /** Starts (resumes) the job's task. */
+  start(): Promise<void> {
+    this.active = true;
+    return this.act('start', () => this.binding.scheduler.resumeTask(this.name, { store: this.binding.store }));
+  }
+
+  /** Stops (pauses) the job's task; a run in progress goes on. */
+  stop(): Promise<void> {
+    this.active = false;
+    return this.act('stop', () => this.binding.scheduler.pauseTask(this.name, { store: this.binding.store }));
+  }
+
+  /** When the handler last started in this process, or `null`. */
+  lastDate(): Date | null {
+    return this.lastExecution;
+  }
+
+  /** The next fire time by the schedule, as a Luxon `DateTime` (as `cron` returns it). */
+  nextDate(): DateTime {
+    const [next] = this.fireTimes(1);
+    if (next === undefined) throw new Error(`CronJob "${this.name}": its schedule has no fire time after now.`);
+    return next;
+  }
+
+  /** The next `count` fire times by the schedule (none when `count` is left out, as in `cron`). */
+  nextDates(count = 0): DateTime[] {
+    return this.fireTimes(count);
+  }
+
+  /** Runs the handler now, outside the schedule (through the scheduler once it runs, so events and error routing apply). */
+  async fireOnTick(): Promise<void> {
+    const { scheduler, store, invoke, id } = this.binding;
+    if (scheduler.state !== 'stopped') {
+      await scheduler.runTask(id, { store, force: true });
+      return;
+    }
+    const controller = new AbortController();
+    await invoke(undefined, { taskId: id, taskName: id, scheduledAt: new Date(), signal: controller.signal, logger: scheduler.logger });
+  }
+
+  /** Gives the job a new schedule: a `CronTime` of the `cron` package, or an expression. */
+  async setTime(time: string | { source: unknown; timeZone?: unknown }): Promise<void> {
+    const source = typeof time === 'string' ? time : (time as { source?: unknown } | null)?.source;
+    if (typeof source !== 'string' && !(source instanceof Date)) throw new TypeError(scheduleMessages.invalidCronTimeForSetTime(this.name));
+    const timeZone = typeof time === 'object' && typeof time.timeZone === 'string' ? time.timeZone : this.time.timeZone;
+    const view = cronTimeView(source, timeZone, undefined);
+    await this.binding.scheduler.rescheduleTask(this.name, triggerOf(view, this.binding.scheduler.timezone), { store: this.binding.store });
+    this.time = view;
+    this.active = true;
+  }
+
+  /** A fresh snapshot of the job's task, read from its store. */
+  info(): Promise<TaskInfo | null> {
+    return this.binding.scheduler.getTaskInfo(this.name, { store: this.binding.store });
+  }
+
+  /** Wraps the handler so that `lastDate` and `isCallbackRunning` follow its runs. */
+  track(handler: TaskHandler): TaskHandler {
+    return async (args, ctx) => {
+      this.lastExecution = new Date();
+      this.callbacksRunning += 1;
+      try {
+        return await handler(args, ctx);
+      } finally {
+        this.callbacksRunning -= 1;
+      }
+    };
+  }
+
+  private fireTimes(count: number): DateTime[] {
+    const { scheduler } = this.binding;
+    const trigger = scheduler.triggers.create(triggerOf(this.time, scheduler.timezone), { timezone: scheduler.timezone, now: Date.now(), taskId: this.name });
+    const zone = this.time.timeZone ?? scheduler.timezone;
+    const times: DateTime[] = [];
+    let previous: number | null = null;
+    const now = Date.now();
+    while (times.length < count) {
+      const next = trigger.getNextFireTime(previous, previous === null ? now + 1 : now);
+      if (next === null) break;
+      times.push(DateTime.fromMillis(next, { zone }));
+      previous = next;
+    }
+    return times;
+  }
+
+  private async act(what: string, operation: () => Promise<unknown>): Promise<void> {
+    try {
+      await operation();
+    } catch (error) {
+      this.binding.report(`CronJob "${this.name}" could not ${what}.`, error);
+      throw error;
+    }
+  }
+}
+
+/** A cron time view for a `@Cron` time and zone. */
+export function cronTimeView(source: string | Date, timeZone: string | undefined, utcOffset: number | undefined): CronTimeView {
+  return Object.freeze({
+    source,
+    ...(timeZone === undefined ? {} : { timeZone }),
+    ...(utcOffset === undefined ? {} : { utcOffset }),
+    toString: () => (source instanceof Date ? source.toISOString() : source),
+  });
+}
+
+/** The trigger spec of a cron time view. */
+export function triggerOf(view: CronTimeView, defaultZone: string): TriggerInput {
+  const timezone = view.timeZone ?? defaultZone;
+  return view.source instanceof Date ? { type: 'date', runAt: view.source, timezone } : { type: 'cron', expression: view.source, timezone };
+}
+
+/**
+ * What `getInterval` and `getTimeout` return for `@Interval` and `@Timeout` methods: a handle
+ * that Node's own `clearInterval` / `clearTimeout` accept, as they accept the timers
+ * `@nestjs/schedule` keeps, so that `clearInterval(registry.getInterval('x'))` still stops it.
+ *
+ * @example
+ * ```ts
+ * clearInterval(this.registry.getInterval('refresh')); // pauses the task
+ * ```
+ * @public
+ */
+export class TimerHandle {
+  /** The task id. */
+  readonly name: string;
+  private cleared = false;
+  declare private readonly onClear: () => void;
+
+  constructor(name: string, onClear: () => void) {
+    Object.defineProperty(this, 'onClear', { value: onClear });
+    this.name = name;
+  }
+
+  /** Whether the timer was cleared. */
+  get isCleared(): boolean {
+    return this.cleared;
+  }
+
+  /**
+   * Node's `clearTimeout(timer)` sets `timer._onTimeout = null` on what it is given; this accessor
+   * is how a handle learns it was cleared. @internal
+   */
+  get _onTimeout(): (() => void) | null {
+    return this.cleared ? null : noop;
+  }
+
+  set _onTimeout(value: unknown) {
+    if (value === null && !this.cleared) {
+      this.cleared = true;
+      this.onClear();
+    }
+  }
+
+  /** Stops the timer, as `clearInterval(handle)` does. */
+  clear(): void {
+    this._onTimeout = null;
+  }
+}
+
+const noop = (): void => undefined;
