@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineProject } from 'vitest/config';
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineProject({
+  resolve: {
+    // Tests run against the sources of core and redis, not their builds: one copy of core.
+    alias: {
+      '@horae/core': source('../core/src/index.ts'),
+      '@horae/redis': source('../redis/src/index.ts'),
+    },
+  },
+  test: {
+    name: 'nestjs',
+    // Nest e2e tests live in test/, beside their fixture modules. Decorator metadata comes from
+    // tsconfig.json (experimentalDecorators + emitDecoratorMetadata), which Vite's transform reads.
+    include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
+  },
+});
