@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type ModuleMetadata, type Type } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { HoraeModule } from '../horae.module.js';
 import { SchedulerRegistry } from './registry.js';
 import { ScheduleExplorer } from './schedule.explorer.js';
@@ -54,7 +55,7 @@ export class ScheduleModule {
     return {
       global: true,
       module: ScheduleModule,
-      imports: [HoraeModule.forRoot(withLocalStore(options))],
+      imports: [DiscoveryModule, HoraeModule.forRoot(withLocalStore(options))],
       providers: [SchedulerRegistry, ScheduleExplorer],
       exports: [SchedulerRegistry],
     };
@@ -78,7 +79,7 @@ export class ScheduleModule {
     return {
       global: true,
       module: ScheduleModule,
-      imports: [horae],
+      imports: [DiscoveryModule, horae],
       providers: [SchedulerRegistry, ScheduleExplorer],
       exports: [SchedulerRegistry],
     };
