@@ -1,0 +1,186 @@
+import { Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Scheduler } from '@horae/core';
+import * as original from '@nestjs/schedule';
+import { CronJob, CronTime } from 'cron';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Cron, CronExpression, Interval, ScheduleModule, SchedulerRegistry, Timeout, LOCAL_STORE } from '../src/schedule/index.js';
+import { boot, recordingLogger } from './helpers.js';
+
+const START = new Date('2030-01-01T00:00:00.500Z');
+const fired: string[] = [];
+let apps: INestApplication[] = [];
+
+beforeEach(() => {
+  fired.length = 0;
+  vi.useFakeTimers({ now: START });
+});
+
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const app of apps.splice(0)) await app.close();
+});
+
+@Injectable()
+class Jobs {
+  @Cron(CronExpression.EVERY_SECOND, { name: 'every-second' })
+  everySecond() {
+    fired.push('cron');
+  }
+
+  @Cron('0 0 12 * * *', { name: 'noon', timeZone: 'Asia/Tokyo', disabled: true })
+  noon() {
+    fired.push('noon');
+  }
+
+  @Interval('poll', 2_000)
+  poll() {
+    fired.push('interval');
+  }
+
+  @Timeout('warm-up', 1_500)
+  warmUp() {
+    fired.push('timeout');
+  }
+
+  @Cron('*/10 * * * * *')
+  unnamed() {
+    fired.push('unnamed');
+  }
+}
+
+async function start(options: Parameters<typeof ScheduleModule.forRoot>[0] = {}) {
+  @Module({ imports: [ScheduleModule.forRoot({ logger: recordingLogger(), ...options })], providers: [Jobs] })
+  class App {}
+  const app = await boot(App);
+  apps.push(app);
+  return { app, registry: app.get(SchedulerRegistry), scheduler: app.get(Scheduler) };
+}
+
+describe('@horae/nestjs/schedule, the drop-in', () => {
+  it('has the same CronExpression names and values as @nestjs/schedule', () => {
+    expect({ ...CronExpression }).toEqual({ ...original.CronExpression });
+  });
+
+  it('throws the same errors as @nestjs/schedule for unknown and duplicate names', async () => {
+    const { registry } = await start();
+    const theirs = new original.SchedulerRegistry();
+    const message = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'did not throw';
+    };
+    for (const call of ['getCronJob', 'getInterval', 'getTimeout', 'deleteCronJob', 'deleteInterval', 'deleteTimeout'] as const) {
+      expect(message(() => registry[call]('missing'))).toBe(message(() => theirs[call]('missing')));
+    }
+    theirs.addInterval('poll', 1);
+    expect(message(() => registry.addInterval('poll', 1))).toBe(message(() => theirs.addInterval('poll', 1)));
+    theirs.addTimeout('warm-up', 1);
+    expect(message(() => registry.addTimeout('warm-up', 1))).toBe(message(() => theirs.addTimeout('warm-up', 1)));
+    const job = new CronJob('* * * * *', () => undefined);
+    theirs.addCronJob('every-second', job);
+    expect(message(() => registry.addCronJob('every-second', job))).toBe(message(() => theirs.addCronJob('every-second', job)));
+  });
+
+  it('runs @Cron, @Interval and @Timeout methods as the original does, under stable names', async () => {
+    const { registry, scheduler } = await start();
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(fired.filter((what) => what === 'cron')).toHaveLength(4);
+    expect(fired.filter((what) => what === 'interval')).toHaveLength(2);
+    expect(fired.filter((what) => what === 'timeout')).toHaveLength(1);
+    expect(fired).not.toContain('noon');
+    expect([...registry.getCronJobs().keys()].sort()).toEqual(['Jobs.unnamed', 'every-second', 'noon']);
+    expect(registry.getIntervals()).toEqual(['poll']);
+    expect(registry.getTimeouts()).toEqual(['warm-up']);
+    expect((await scheduler.getTaskInfo('warm-up', { store: LOCAL_STORE })) ?? 'gone').toBe('gone');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(fired.filter((what) => what === 'timeout')).toHaveLength(1);
+  });
+
+  it('gives job handles with start, stop, isActive, lastDate, nextDate, nextDates, fireOnTick and setTime', async () => {
+    const { registry } = await start();
+    const job = registry.getCronJob('every-second');
+    expect(job.isActive).toBe(true);
+    expect(job.lastDate()).toBeNull();
+    expect(job.nextDate().toMillis()).toBe(Date.parse('2030-01-01T00:00:01.000Z'));
+    expect(job.nextDates(3).map((date) => date.toMillis() - START.getTime())).toEqual([500, 1_500, 2_500]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(job.lastDate()).toEqual(new Date('2030-01-01T00:00:01.000Z'));
+    await job.stop();
+    expect(job.isActive).toBe(false);
+    const cronFires = () => fired.filter((what) => what === 'cron').length;
+    const before = cronFires();
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(cronFires()).toBe(before);
+    await job.fireOnTick();
+    expect(fired.at(-1)).toBe('cron');
+    await job.start();
+    expect(job.isActive).toBe(true);
+    await job.setTime(new CronTime('*/5 * * * * *'));
+    expect(job.cronTime.source).toBe('*/5 * * * * *');
+    expect(job.nextDate().toMillis()).toBe(Date.parse('2030-01-01T00:00:05.000Z'));
+
+    const noon = registry.getCronJob('noon');
+    expect(noon.isActive).toBe(false);
+    expect(noon.nextDate().toISO()).toBe('2030-01-01T12:00:00.000+09:00');
+    await noon.start();
+    expect((await noon.info())?.nextRunTime).toEqual(new Date('2030-01-01T03:00:00.000Z'));
+  });
+
+  it("stops a decorated interval with Node's clearInterval, as code written for the original does", async () => {
+    const { registry } = await start();
+    clearInterval(registry.getInterval('poll') as unknown as NodeJS.Timeout);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(fired).not.toContain('interval');
+    registry.deleteInterval('poll');
+    expect(registry.getIntervals()).toEqual([]);
+  });
+
+  it('takes a CronJob of the cron package in addCronJob and runs it through the scheduler', async () => {
+    const { registry, scheduler } = await start();
+    const job = new CronJob('*/2 * * * * *', () => void fired.push('user-job'));
+    registry.addCronJob('user-job', job);
+    expect(registry.getCronJob('user-job')).toBe(job);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(fired).not.toContain('user-job');
+    job.start();
+    expect(job.isActive).toBe(true);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(fired.filter((what) => what === 'user-job')).toHaveLength(2);
+    const info = await scheduler.getTaskInfo('user-job', { store: LOCAL_STORE });
+    expect(info?.triggerDescription).toContain('*/2 * * * * *');
+    job.stop();
+    expect(job.isActive).toBe(false);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(fired.filter((what) => what === 'user-job')).toHaveLength(2);
+    registry.deleteCronJob('user-job');
+    await registry.settled();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await scheduler.getTaskInfo('user-job', { store: LOCAL_STORE })).toBeNull();
+    expect(() => registry.addCronJob('bad', {} as CronJob)).toThrow('SchedulerRegistry.addCronJob("bad"): the job is object; give a CronJob from the "cron" package');
+  });
+
+  it('honours cronJobs / intervals / timeouts: false', async () => {
+    const { registry } = await start({ cronJobs: false, intervals: false, timeouts: false });
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(fired).toEqual([]);
+    expect(registry.getCronJobs().size).toBe(0);
+  });
+
+  it('forRootAsync with useFactory', async () => {
+    const TOKEN = Symbol('zone');
+    @Module({ providers: [{ provide: TOKEN, useValue: 'Europe/Paris' }], exports: [TOKEN] })
+    class ZoneModule {}
+    @Module({
+      imports: [ScheduleModule.forRootAsync({ imports: [ZoneModule], inject: [TOKEN], useFactory: (timezone: string) => ({ timezone, intervals: false, logger: false }) })],
+      providers: [Jobs],
+    })
+    class App {}
+    const app = await boot(App);
+    apps.push(app);
+    expect(app.get(Scheduler).timezone).toBe('Europe/Paris');
+    expect(app.get(SchedulerRegistry).getIntervals()).toEqual([]);
+  });
+});
