@@ -1,0 +1,166 @@
+/**
+ * The documents MongoDBStore keeps, how it reads them, and the aggregation expressions its
+ * update pipelines share. Reading is strict: a document of the wrong shape (written by another
+ * tool, or edited by hand) is reported as unreadable with the reason, for the quarantine.
+ */
+import type { QuarantinedTask, RunLease, StoredTask } from '@horae/core';
+import type { Document, ObjectId } from 'mongodb';
+
+/**
+ * A task: one document per task, `_id` = task id.
+ *
+ * `dueAt` is what the due index (`{ dueAt: 1, seq: 1, _id: 1 }`) orders by: the next run time while the
+ * task is free; while it is claimed, the later of its next run time and the claim's expiry, so
+ * that a task under a live claim is never due and an expired claim makes it due again; absent
+ * (null) while the task is paused. "What is due" and "when is the next work" are both one range
+ * of that index.
+ */
+export interface TaskDocument {
+  _id: string;
+  /** Epoch ms; `null` while paused. */
+  nextRunTime: number | null;
+  /** Epoch ms the due index orders by (see above); `null` while paused. */
+  dueAt: number | null;
+  revision: number;
+  /** The order tasks were added in, for equal run times. */
+  seq: ObjectId;
+  /** The scheduler's encoded record, verbatim. */
+  payload: string;
+  /** While claimed: the claiming instance. */
+  claimedBy?: string;
+  /** While claimed: when the claim runs out, epoch ms on MongoDB's clock. */
+  claimExpiresAt?: number;
+  /** While claimed: unique per claim call, to find what one call claimed. */
+  claimToken?: string;
+}
+
+/** The live runs of one task, for a cluster-wide `maxInstances`: one document per task id. */
+export interface RunsDocument {
+  _id: string;
+  runs: RunEntry[];
+  /** The earliest `expiresAt` of `runs` (null when empty), indexed for collecting expired leases. */
+  earliestExpiry: number | null;
+  /** The leases the last {@link takeExpiredRunLeases} call removed, under that call's token. */
+  taken?: { token: string; runs: RunEntry[] };
+}
+
+export interface RunEntry {
+  runId: string;
+  owner: string;
+  scheduledAt: number;
+  /** Epoch ms on MongoDB's clock. */
+  expiresAt: number;
+}
+
+/** A task moved out of scheduling: `_id` = task id, the document exactly as it was found. */
+export interface QuarantineDocument {
+  _id: string;
+  reason: string;
+  /** Epoch ms on MongoDB's clock. */
+  quarantinedAt: number;
+  record: Document;
+  /** Unique per move, so that a move that has to be undone removes its own entry only. */
+  moveToken: string;
+}
+
+/** A task as read from its document. */
+export interface TaskRow extends StoredTask {
+  readonly payload: string;
+  /** For ordering equal run times; '' when the document lacks it. */
+  readonly order: string;
+}
+
+/** A task, or why its document cannot be read. */
+export function readTask(document: Document): TaskRow | string {
+  const { _id: id, nextRunTime = null, dueAt = null, revision, payload, seq } = document;
+  if (typeof id !== 'string') return 'its _id is not a string';
+  if (nextRunTime !== null && !isFiniteNumber(nextRunTime)) return 'its nextRunTime is neither a number nor null';
+  if (!isFiniteNumber(revision)) return 'its revision is not a number';
+  if (typeof payload !== 'string') return 'its payload is not a string';
+  if (nextRunTime === null ? dueAt !== null : !isFiniteNumber(dueAt)) {
+    return `its dueAt (${describeValue(dueAt)}) does not go with its nextRunTime (${describeValue(nextRunTime)}): a number while scheduled, null while paused`;
+  }
+  return { id, nextRunTime, revision, payload, order: orderOf(seq) };
+}
+
+/** A quarantined task as {@link QuarantinedTask}: a readable record gives its fields, else as found. */
+export function readQuarantined(entry: Document): QuarantinedTask {
+  const id = String(entry._id);
+  const reason = typeof entry.reason === 'string' ? entry.reason : 'its quarantine entry cannot be read';
+  const quarantinedAt = isFiniteNumber(entry.quarantinedAt) ? entry.quarantinedAt : 0;
+  const record: unknown = entry.record;
+  if (typeof record !== 'object' || record === null) return { id, payload: record ?? entry, nextRunTime: null, revision: 0, reason, quarantinedAt };
+  const task = readTask(record as Document);
+  if (typeof task !== 'string') return { id, payload: task.payload, nextRunTime: task.nextRunTime, revision: task.revision, reason, quarantinedAt };
+  // Unreadable: the payload as found when there is one, else the whole document.
+  const found = record as Document;
+  return {
+    id,
+    payload: 'payload' in found ? found.payload : found,
+    nextRunTime: isFiniteNumber(found.nextRunTime) ? found.nextRunTime : null,
+    revision: isFiniteNumber(found.revision) ? found.revision : 0,
+    reason,
+    quarantinedAt,
+  };
+}
+
+/** A run lease from its entry, or `undefined` when the entry is not of the expected shape. */
+export function readRunLease(taskId: string, entry: unknown): RunLease | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const { runId, owner, scheduledAt } = entry as Partial<Record<keyof RunEntry, unknown>>;
+  if (typeof runId !== 'string' || typeof owner !== 'string' || !isFiniteNumber(scheduledAt)) return undefined;
+  return { taskId, runId, owner, scheduledAt };
+}
+
+/**
+ * A filter matching a task document only while it is still exactly as read (every field the
+ * store writes), so that a move to the quarantine never takes away a version nobody looked at.
+ */
+export function unchanged(document: Document): Document {
+  const filter: Document = { _id: document._id };
+  for (const field of ['nextRunTime', 'dueAt', 'revision', 'seq', 'payload', 'claimedBy', 'claimExpiresAt', 'claimToken']) {
+    filter[field] = field in document ? { $eq: document[field] } : { $exists: false };
+  }
+  return filter;
+}
+
+function orderOf(seq: unknown): string {
+  if (typeof seq === 'object' && seq !== null && typeof (seq as { toHexString?: unknown }).toHexString === 'function') return (seq as ObjectId).toHexString();
+  return typeof seq === 'string' || typeof seq === 'number' ? String(seq) : '';
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function describeValue(value: unknown): string {
+  return value === null || value === undefined ? 'null' : typeof value === 'number' ? String(value) : typeof value;
+}
+
+// ------------------------------------------------------------------ shared expressions
+
+/** MongoDB's clock, epoch ms: `$$NOW` is one value for the whole command, filter and update alike. */
+export const SERVER_NOW = { $toLong: '$$NOW' } as const;
+
+/** A value of the caller's, never read as a field path or an operator inside a pipeline. */
+export const literal = (value: unknown): Document => ({ $literal: value });
+
+/** Matches tasks due by MongoDB's clock, through the due index (the bounds are computed once). */
+export const DUE_FILTER: Document = { dueAt: { $type: 'number' }, $expr: { $lte: ['$dueAt', SERVER_NOW] } };
+
+/** Matches tasks under no live claim, by MongoDB's clock. */
+export const FREE_FILTER: Document = { $expr: { $lte: [{ $ifNull: ['$claimExpiresAt', 0] }, SERVER_NOW] } };
+
+/** An update pipeline stage that claims a task for `owner` until now + `duration`. */
+export function claimStage(owner: string, token: string, duration: number): Document {
+  const expiry = { $add: [SERVER_NOW, duration] };
+  return {
+    $set: {
+      claimedBy: literal(owner),
+      claimToken: literal(token),
+      claimExpiresAt: expiry,
+      // Paused tasks stay out of the due index, claimed or not.
+      dueAt: { $cond: [{ $isNumber: '$nextRunTime' }, { $max: ['$nextRunTime', expiry] }, null] },
+    },
+  };
+}

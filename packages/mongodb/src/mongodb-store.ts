@@ -1,0 +1,787 @@
+import { randomUUID } from 'node:crypto';
+import {
+  defaultLogger,
+  HoraeError,
+  resolveEncryptionKey,
+  type ClaimOptions,
+  type Lease,
+  type Logger,
+  type QuarantinedTask,
+  type RunLease,
+  type StoreContext,
+  type StoredTask,
+  type TaskRelease,
+  type TaskStore,
+} from '@horae/core';
+import { MongoClient, ObjectId, type ChangeStream, type Collection, type Document, type IndexDescription, type MongoClientOptions } from 'mongodb';
+import {
+  claimStage,
+  DUE_FILTER,
+  FREE_FILTER,
+  literal,
+  readQuarantined,
+  readRunLease,
+  readTask,
+  SERVER_NOW,
+  unchanged,
+  type QuarantineDocument,
+  type RunsDocument,
+  type TaskDocument,
+  type TaskRow,
+} from './documents.js';
+
+/**
+ * Options of {@link MongoDBStore}. Give either `client` (a `MongoClient` of your own, which the
+ * store uses and never closes) or `url` and/or `clientOptions` (the store opens a client of its
+ * own and closes it at shutdown); with none of them, the store connects to
+ * `mongodb://127.0.0.1:27017`.
+ *
+ * @example
+ * ```ts
+ * const store = new MongoDBStore({ url: process.env.MONGODB_URL, database: 'billing', collection: 'tasks' });
+ * ```
+ * @public
+ */
+export interface MongoDBStoreOptions {
+  /**
+   * A `MongoClient` to use. The store does not close it. Give it a short
+   * `serverSelectionTimeoutMS` (a few seconds): during an outage the scheduler retries on its
+   * own, and a call that waits 30 s (the driver's default) for a server holds up its dispatching.
+   */
+  readonly client?: MongoClient;
+  /** A `mongodb://` or `mongodb+srv://` connection string for a client the store opens and owns. */
+  readonly url?: string;
+  /**
+   * Driver options for the client the store opens, over the store's default
+   * `serverSelectionTimeoutMS: 2000`.
+   */
+  readonly clientOptions?: MongoClientOptions;
+  /** The database. Default `'horae'`. */
+  readonly database?: string;
+  /**
+   * The collection of tasks. Run leases and the quarantine live beside it, in
+   * `<collection>.runs` and `<collection>.quarantine`. Stores on different collections share
+   * nothing. Default `'tasks'`.
+   */
+  readonly collection?: string;
+  /**
+   * The key payloads are encrypted with; `null` for none. Default: the `HORAE_STORE_ENCRYPTION_KEY`
+   * environment variable.
+   */
+  readonly encryptionKey?: string | null;
+  /**
+   * Whether to watch a change stream of the tasks collection where the deployment has them
+   * (a replica set or a sharded cluster), so that a change made by another instance wakes this
+   * one at once. Default `true`. On a standalone server, or with `false`, the store polls.
+   */
+  readonly changeStream?: boolean;
+  /**
+   * How often (ms) the store asks its scheduler to look for due work without being told of a
+   * change: the only notification on a standalone server, and a safety net beside a change
+   * stream (which misses changes while it reconnects). Default `1000`.
+   */
+  readonly pollInterval?: number;
+}
+
+/**
+ * The names of the collections one store uses, for looking at them with `mongosh`.
+ *
+ * @example
+ * ```ts
+ * const { tasks, runs, quarantine } = new MongoDBStore({ collection: 'jobs' }).collections; // 'jobs', 'jobs.runs', 'jobs.quarantine'
+ * ```
+ * @public
+ */
+export interface MongoDBStoreCollections {
+  /** One document per task, `_id` = task id. */
+  readonly tasks: string;
+  /** One document per task with runs in progress: their run leases. */
+  readonly runs: string;
+  /** One document per quarantined task: the reason and the document exactly as found. */
+  readonly quarantine: string;
+}
+
+/** The most tasks one claim call takes, whatever the limit asked: the scheduler asks again while batches come full. */
+const CLAIM_BATCH = 1_000;
+/** How often one claim call looks for more candidates after losing some to other instances. */
+const CLAIM_ATTEMPTS = 3;
+/** The most tasks with expired run leases one call collects; the rest come with the next heartbeat. */
+const EXPIRED_BATCH = 100;
+/** How often a move to the quarantine is tried again when the task keeps changing under it. */
+const QUARANTINE_ATTEMPTS = 5;
+/** The longest wait between tries to create the indexes and open the change stream, ms. */
+const RETRY_INTERVAL = 1_000;
+/** MongoDB's duplicate key error. */
+const DUPLICATE_KEY = 11_000;
+/** Change stream events that can make work due earlier: new tasks and changed schedules. */
+const CHANGES_THAT_WAKE: Document[] = [
+  {
+    $match: {
+      $or: [
+        { operationType: { $in: ['insert', 'replace', 'drop', 'rename', 'dropDatabase', 'invalidate'] } },
+        { operationType: 'update', 'updateDescription.updatedFields.revision': { $exists: true } },
+        { operationType: 'update', 'updateDescription.updatedFields.nextRunTime': { $exists: true } },
+      ],
+    },
+  },
+  // Only the fact of a change is needed.
+  { $project: { operationType: 1 } },
+];
+
+/** Matches tasks that are not paused (claimed or not). */
+const SCHEDULED_FILTER: Document = { dueAt: { $type: 'number' } };
+
+const TASK_INDEXES: IndexDescription[] = [
+  // What is due, earliest first, and when the next work is: one range of this index each. With
+  // _id in it, the query for claim candidates reads the index only, no document.
+  { key: { dueAt: 1, seq: 1, _id: 1 }, name: 'horae_due' },
+  // What one claim call took. Sparse: only claimed tasks have a token.
+  { key: { claimToken: 1 }, name: 'horae_claim_token', sparse: true },
+];
+const RUN_INDEXES: IndexDescription[] = [
+  { key: { 'runs.runId': 1 }, name: 'horae_run_ids' },
+  { key: { earliestExpiry: 1 }, name: 'horae_run_expiry' },
+];
+
+/**
+ * Keeps tasks in MongoDB, shared by every scheduler instance that uses the same database and
+ * collection: the store for replicated applications that already run MongoDB. Works with
+ * MongoDB 4.4 and later (tested on 6.0), standalone, as a replica set or sharded.
+ *
+ * Each task is one document; an index on its due time (`dueAt`, `seq`) serves what is due and
+ * when the next work is. Claims are conditional updates with lease times from MongoDB's own
+ * clock (`$$NOW` in update pipelines), batched (one query for candidates, one `updateMany`
+ * conditioned on each being still due and free, one read of what this call won), so instances
+ * whose clocks disagree never run a fire twice. Releases apply only while the claim is the
+ * caller's and the revision the claimed one. Run leases for a cluster-wide `maxInstances` live in
+ * `<collection>.runs`. A change stream (on a replica set) or a poll wakes the other instances
+ * after a change. A document that cannot be read is moved to `<collection>.quarantine`, never
+ * deleted or run.
+ *
+ * @example
+ * ```ts
+ * import { Scheduler } from '@horae/core';
+ * import { MongoDBStore } from '@horae/mongodb';
+ *
+ * const scheduler = new Scheduler({
+ *   stores: { default: new MongoDBStore({ url: 'mongodb://127.0.0.1:27017/?replicaSet=rs0', database: 'my-app' }) },
+ * });
+ * ```
+ * @public
+ */
+export class MongoDBStore implements TaskStore {
+  readonly persistent: boolean = true;
+  readonly encryptionKey: string | undefined;
+  /** The database's name. */
+  readonly database: string;
+  /** The collections this store uses. */
+  readonly collections: MongoDBStoreCollections;
+  private readonly givenClient: MongoClient | undefined;
+  private readonly url: string | undefined;
+  private readonly clientOptions: MongoClientOptions;
+  private readonly pollInterval: number;
+  private readonly watchChanges: boolean;
+  /** The client the store opened itself, created on first use and closed at shutdown. */
+  private ownClient: MongoClient | undefined;
+  /** Resolves once the indexes exist; reset after a failure, so the next call tries again. */
+  private indexes: Promise<void> | undefined;
+  private stream: ChangeStream | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Raised by every start and shutdown: background work of an earlier start stops. */
+  private generation = 0;
+  private alias = 'default';
+  private logger: Logger = defaultLogger;
+  private wake: () => void = () => undefined;
+  /** Reports a record this store quarantined by itself; logs until the scheduler starts it. */
+  private reportQuarantined = (id: string, reason: string): void => {
+    this.logger.error(`Task "${id}" in store "${this.alias}" was moved to the quarantine: ${reason}.`);
+  };
+
+  constructor(options: MongoDBStoreOptions = {}) {
+    const checked = checkOptions(options);
+    this.givenClient = options.client;
+    this.url = options.url;
+    this.clientOptions = options.clientOptions ?? {};
+    this.database = checked.database;
+    this.collections = { tasks: checked.collection, runs: `${checked.collection}.runs`, quarantine: `${checked.collection}.quarantine` };
+    this.pollInterval = checked.pollInterval;
+    this.watchChanges = options.changeStream ?? true;
+    this.encryptionKey = resolveEncryptionKey(options.encryptionKey);
+  }
+
+  /**
+   * Creates the indexes (idempotently) and opens the change stream. Does not fail when MongoDB
+   * cannot be reached: it logs a warning and tries again in the background, polling meanwhile;
+   * the scheduler starts and retries its store calls until MongoDB answers.
+   */
+  async start(context: StoreContext): Promise<void> {
+    await this.stopListening();
+    const generation = ++this.generation;
+    this.alias = context.alias;
+    this.logger = context.logger;
+    this.wake = () => context.wake();
+    this.reportQuarantined = (id, reason) => context.quarantined(id, reason);
+    this.poller = setInterval(() => context.wake(), this.pollInterval);
+    this.poller.unref();
+    try {
+      await this.ready();
+      await this.listen(generation);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.logger.warn(
+        `Store "${this.alias}" cannot reach MongoDB yet (${describe(error)}); it will create its indexes${this.watchChanges ? ' and watch for changes' : ''} once MongoDB answers, polling every ${this.pollInterval} ms.`,
+      );
+      this.listenLater(generation);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    this.generation++;
+    await this.stopListening();
+    const own = this.ownClient;
+    this.ownClient = undefined;
+    this.indexes = undefined;
+    if (own !== undefined) await own.close().catch(() => undefined);
+  }
+
+  async addTask(task: StoredTask): Promise<void> {
+    const document = this.newDocument(task);
+    await this.ready();
+    try {
+      await this.tasks().insertOne(document);
+    } catch (error) {
+      if (isDuplicateKey(error)) throw conflictingId(task.id, this.alias);
+      throw error;
+    }
+  }
+
+  async updateTask(task: StoredTask): Promise<void> {
+    const { nextRunTime, revision, payload } = this.newDocument(task);
+    await this.ready();
+    // The claim ends with the change: its release is then refused.
+    const { matchedCount } = await this.tasks().updateOne(
+      { _id: task.id },
+      { $set: { nextRunTime, dueAt: nextRunTime, revision, payload }, $unset: { claimedBy: '', claimExpiresAt: '', claimToken: '' } },
+    );
+    if (matchedCount !== 1) throw taskNotFound(task.id, this.alias);
+  }
+
+  async deleteTask(id: string): Promise<void> {
+    await this.ready();
+    const { deletedCount } = await this.tasks().deleteOne({ _id: id });
+    if (deletedCount !== 1) throw taskNotFound(id, this.alias);
+  }
+
+  async lookupTask(id: string): Promise<StoredTask | null> {
+    await this.ready();
+    const found = await this.tasks().findOne({ _id: id });
+    if (found === null) return null;
+    const task = readTask(found);
+    if (typeof task !== 'string') return stored(task);
+    await this.quarantineUnreadable(found, task);
+    return null;
+  }
+
+  async getAllTasks(): Promise<StoredTask[]> {
+    await this.ready();
+    const tasks: TaskRow[] = [];
+    for (const found of await this.tasks().find({}).toArray()) {
+      const task = readTask(found);
+      if (typeof task === 'string') await this.quarantineUnreadable(found, task);
+      else tasks.push(task);
+    }
+    const time = (task: TaskRow): number => task.nextRunTime ?? Infinity;
+    return tasks.sort((a, b) => time(a) - time(b) || compare(a.order, b.order) || compare(a.id, b.id)).map(stored);
+  }
+
+  async getNextRunTime(): Promise<number | null> {
+    await this.ready();
+    // dueAt already holds, for a claimed task, the later of its run time and the claim's expiry.
+    const [first] = await this.tasks()
+        .find(SCHEDULED_FILTER, { projection: { _id: 0, dueAt: 1 }, sort: { dueAt: 1, seq: 1, _id: 1 }, limit: 1 })
+      .toArray();
+    return first === undefined ? null : first.dueAt;
+  }
+
+  async removeAllTasks(): Promise<void> {
+    await this.ready();
+    // The quarantine and the run leases stay, as in every store.
+    await this.tasks().deleteMany({});
+  }
+
+  /**
+   * Claims by MongoDB's clock: `now` is ignored, so instances with skewed clocks agree. One round:
+   * the earliest due candidates (an index range), one `updateMany` that claims those still due
+   * and free at that moment (each document atomically, so of several instances exactly one wins
+   * each task), and one read of the documents this call's token is on.
+   */
+  async claimDueTasks({ limit, owner, duration }: ClaimOptions): Promise<StoredTask[]> {
+    checkDuration(duration);
+    if (!(limit >= 1)) return [];
+    await this.ready();
+    const wanted = Math.min(Math.floor(limit), CLAIM_BATCH);
+    const won: TaskRow[] = [];
+    // Unreadable documents claimed on the way go to the quarantine; more are claimed in their place.
+    for (let pass = 0; pass < CLAIM_ATTEMPTS && won.length < wanted; pass++) {
+      const { readable, unreadable, exhausted } = await this.claimBatch(wanted - won.length, owner, duration);
+      won.push(...readable);
+      if (unreadable === 0 || exhausted) break;
+    }
+    const time = (task: TaskRow): number => task.nextRunTime ?? Infinity;
+    return won.sort((a, b) => time(a) - time(b) || compare(a.order, b.order)).map(stored);
+  }
+
+  async claimTask(id: string, { owner, duration }: Lease): Promise<StoredTask | null> {
+    checkDuration(duration);
+    await this.ready();
+    const token = randomUUID();
+    const found = await this.tasks().findOneAndUpdate({ _id: id, ...FREE_FILTER }, [claimStage(owner, token, duration)], { returnDocument: 'after' });
+    if (found === null) return null;
+    const task = readTask(found);
+    if (typeof task !== 'string') return stored(task);
+    if (await this.moveToQuarantine(found, cannotBeRead(task), { _id: id, claimToken: token })) this.reportQuarantined(id, cannotBeRead(task));
+    return null;
+  }
+
+  /**
+   * Applies only while the claim is the caller's and the revision the claimed one. On a replica
+   * set the driver retries a release whose reply was lost once, and the server recognises it
+   * (retryable writes), so it is answered alike both times.
+   */
+  async releaseTask({ id, owner, claimedRevision, nextRunTime, removeWhenFinished }: TaskRelease): Promise<boolean> {
+    checkTime(id, nextRunTime);
+    await this.ready();
+    const claim = { _id: id, claimedBy: owner, revision: claimedRevision };
+    if (nextRunTime === null && removeWhenFinished) return (await this.tasks().deleteOne(claim)).deletedCount === 1;
+    const { matchedCount } = await this.tasks().updateOne(claim, {
+      $set: { nextRunTime, dueAt: nextRunTime },
+      $inc: { revision: 1 },
+      $unset: { claimedBy: '', claimExpiresAt: '', claimToken: '' },
+    });
+    return matchedCount === 1;
+  }
+
+  /** Counts and records in one atomic update of the task's runs document, on MongoDB's clock. */
+  async acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
+    checkDuration(duration);
+    await this.ready();
+    const bound = Number.isFinite(maxInstances) ? maxInstances : Number.MAX_SAFE_INTEGER;
+    const entry = { runId: literal(lease.runId), owner: literal(lease.owner), scheduledAt: literal(lease.scheduledAt), expiresAt: { $add: [SERVER_NOW, duration] } };
+    const live = { $filter: { input: '$$all', cond: { $gt: ['$$this.expiresAt', SERVER_NOW] } } };
+    const pipeline = [
+      {
+        $set: {
+          runs: {
+            $let: {
+              vars: { all: { $ifNull: ['$runs', []] } },
+              in: { $cond: [{ $lt: [{ $size: live }, bound] }, { $concatArrays: ['$$all', [entry]] }, '$$all'] },
+            },
+          },
+        },
+      },
+      { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
+    ];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const after = await this.runs().findOneAndUpdate({ _id: lease.taskId }, pipeline, { upsert: true, returnDocument: 'after' });
+        return (after?.runs ?? []).some((run) => run.runId === lease.runId);
+      } catch (error) {
+        // Two first runs of a task at once: both upserts insert, one fails; the second try updates.
+        if (!isDuplicateKey(error) || attempt > 0) throw error;
+      }
+    }
+  }
+
+  async renewRunLeases(owner: string, runIds: readonly string[], duration: number): Promise<void> {
+    checkDuration(duration);
+    if (runIds.length === 0) return;
+    await this.ready();
+    const ids = [...runIds];
+    const renewed = { $mergeObjects: ['$$this', { expiresAt: { $add: [SERVER_NOW, duration] } }] };
+    const mine = { $and: [{ $in: ['$$this.runId', literal(ids)] }, { $eq: ['$$this.owner', literal(owner)] }] };
+    await this.runs().updateMany({ 'runs.runId': { $in: ids } }, [
+      { $set: { runs: { $map: { input: '$runs', in: { $cond: [mine, renewed, '$$this'] } } } } },
+      { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
+    ]);
+  }
+
+  async releaseRunLease(taskId: string, runId: string): Promise<void> {
+    await this.ready();
+    const runs = this.runs();
+    // The usual case, the task's only run: the document goes, in one step.
+    if ((await runs.deleteOne({ _id: taskId, runs: { $size: 1 }, 'runs.runId': runId })).deletedCount === 1) return;
+    await runs.updateOne({ _id: taskId, 'runs.runId': runId }, [
+      { $set: { runs: { $filter: { input: '$runs', cond: { $ne: ['$$this.runId', literal(runId)] } } } } },
+      { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
+    ]);
+  }
+
+  /** Each task's expired leases are taken in one atomic update, so each goes to one caller only. */
+  async takeExpiredRunLeases(): Promise<RunLease[]> {
+    await this.ready();
+    const runs = this.runs();
+    const expired: Document = { earliestExpiry: { $type: 'number' }, $expr: { $lte: ['$earliestExpiry', SERVER_NOW] } };
+    const candidates = await runs.find(expired, { projection: { _id: 1 }, sort: { earliestExpiry: 1 }, limit: EXPIRED_BATCH }).toArray();
+    const leases: RunLease[] = [];
+    for (const { _id: taskId } of candidates) {
+      const token = randomUUID();
+      const after = await runs.findOneAndUpdate({ _id: taskId, ...expired }, [
+        {
+          $set: {
+            taken: { token: literal(token), runs: { $filter: { input: '$runs', cond: { $lte: ['$$this.expiresAt', SERVER_NOW] } } } },
+            runs: { $filter: { input: '$runs', cond: { $gt: ['$$this.expiresAt', SERVER_NOW] } } },
+          },
+        },
+        { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
+      ], { returnDocument: 'after' });
+      if (after?.taken?.token !== token) continue;
+      for (const entry of after.taken.runs) {
+        const lease = readRunLease(taskId, entry);
+        if (lease === undefined) this.logger.warn(`Store "${this.alias}": an expired run lease of task "${taskId}" cannot be read and was dropped: ${JSON.stringify(entry).slice(0, 200)}`);
+        else leases.push(lease);
+      }
+      if (after.runs.length === 0) await runs.deleteOne({ _id: taskId, runs: { $size: 0 } });
+    }
+    return leases;
+  }
+
+  async quarantineTask(id: string, reason: string): Promise<void> {
+    await this.ready();
+    for (let attempt = 0; attempt < QUARANTINE_ATTEMPTS; attempt++) {
+      const found = await this.tasks().findOne({ _id: id });
+      if (found === null) throw taskNotFound(id, this.alias);
+      if (await this.moveToQuarantine(found, reason, unchanged(found))) return;
+    }
+    throw new HoraeError(
+      'STORE_UNAVAILABLE',
+      `Task "${id}" changed ${QUARANTINE_ATTEMPTS} times while store "${this.alias}" was moving it to the quarantine; it is still scheduled. Try again.`,
+      { taskId: id },
+    );
+  }
+
+  async getQuarantinedTasks(): Promise<QuarantinedTask[]> {
+    await this.ready();
+    const held = await this.quarantine().find({}).toArray();
+    return held.map(readQuarantined).sort((a, b) => a.quarantinedAt - b.quarantinedAt || compare(a.id, b.id));
+  }
+
+  async restoreQuarantinedTask(id: string): Promise<void> {
+    await this.ready();
+    const quarantine = this.quarantine();
+    const entry = await quarantine.findOne({ _id: id });
+    if (entry === null) throw taskNotFound(id, `${this.alias} (quarantine)`);
+    const record: unknown = entry.record;
+    const task = typeof record === 'object' && record !== null ? readTask(record) : 'its quarantine entry holds no document';
+    if (typeof task === 'string') {
+      // Still unreadable: it stays, with the news.
+      const reason = `${cannotBeRead(task)} (tried again when restored)`;
+      await quarantine.updateOne({ _id: id, moveToken: entry.moveToken }, [{ $set: { reason: literal(reason), quarantinedAt: SERVER_NOW } }]);
+      return;
+    }
+    try {
+      // Back at the end of its run time's queue, as a new task would be.
+      await this.tasks().insertOne({ _id: id, nextRunTime: task.nextRunTime, dueAt: task.nextRunTime, revision: task.revision, seq: new ObjectId(), payload: task.payload });
+    } catch (error) {
+      if (isDuplicateKey(error)) throw conflictingId(id, this.alias);
+      throw error;
+    }
+    await quarantine.deleteOne({ _id: id, moveToken: entry.moveToken });
+  }
+
+  async purgeQuarantinedTask(id: string): Promise<void> {
+    await this.ready();
+    if ((await this.quarantine().deleteOne({ _id: id })).deletedCount !== 1) throw taskNotFound(id, `${this.alias} (quarantine)`);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /**
+   * Claims up to `wanted` due tasks under one token: candidates from the due index, one
+   * `updateMany` that claims those still due and free, again for more candidates while others
+   * took some, then one read of the documents with the token.
+   */
+  private async claimBatch(wanted: number, owner: string, duration: number): Promise<{ readable: TaskRow[]; unreadable: number; exhausted: boolean }> {
+    const token = randomUUID();
+    const tasks = this.tasks();
+    let claimed = 0;
+    let exhausted = false;
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS && claimed < wanted; attempt++) {
+      const asked = wanted - claimed;
+      const candidates = await tasks.find(DUE_FILTER, { projection: { _id: 1 }, sort: { dueAt: 1, seq: 1, _id: 1 }, limit: asked }).toArray();
+      exhausted = candidates.length < asked;
+      if (candidates.length === 0) break;
+      const { modifiedCount } = await tasks.updateMany({ _id: { $in: candidates.map((candidate) => candidate._id) }, ...DUE_FILTER }, [
+        claimStage(owner, token, duration),
+      ]);
+      claimed += modifiedCount;
+      // Every candidate won, or there were no more: nothing to look for. Else others took some
+      // of them, and later ones may still be free.
+      if (modifiedCount === candidates.length || exhausted) break;
+    }
+    const readable: TaskRow[] = [];
+    let unreadable = 0;
+    if (claimed === 0) return { readable, unreadable, exhausted };
+    for (const found of await tasks.find({ claimToken: token }).toArray()) {
+      const task = readTask(found);
+      if (typeof task !== 'string') {
+        readable.push(task);
+        continue;
+      }
+      unreadable++;
+      const reason = cannotBeRead(task);
+      if (await this.moveToQuarantine(found, reason, { _id: found._id, claimToken: token })) this.reportQuarantined(String(found._id), reason);
+    }
+    return { readable, unreadable, exhausted };
+  }
+
+
+  /** The client commands go to: the given one, or the store's own, opened on first use. */
+  private client(): MongoClient {
+    if (this.givenClient !== undefined) return this.givenClient;
+    // Fail a call after 2 s without a server instead of the driver's 30 s: the scheduler logs the
+    // outage once and retries every storeRetryInterval.
+    this.ownClient ??= new MongoClient(this.url ?? 'mongodb://127.0.0.1:27017', { serverSelectionTimeoutMS: 2_000, ...this.clientOptions });
+    return this.ownClient;
+  }
+
+  private tasks(): Collection<TaskDocument> {
+    return this.client().db(this.database).collection<TaskDocument>(this.collections.tasks);
+  }
+
+  private runs(): Collection<RunsDocument> {
+    return this.client().db(this.database).collection<RunsDocument>(this.collections.runs);
+  }
+
+  private quarantine(): Collection<QuarantineDocument> {
+    return this.client().db(this.database).collection<QuarantineDocument>(this.collections.quarantine);
+  }
+
+  /**
+   * Connects and creates the indexes, once (createIndexes is a no-op for indexes that exist
+   * alike). After a failure the next call tries again; a client of the store's own whose first
+   * connection failed is thrown away, since the driver does not connect it again.
+   */
+  private ready(): Promise<void> {
+    this.indexes ??= (async () => {
+      const client = this.client();
+      try {
+        await client.connect();
+      } catch (error) {
+        this.indexes = undefined;
+        if (client === this.ownClient) {
+          this.ownClient = undefined;
+          await client.close().catch(() => undefined);
+        }
+        throw error;
+      }
+      try {
+        await this.tasks().createIndexes(TASK_INDEXES);
+        await this.runs().createIndexes(RUN_INDEXES);
+      } catch (error) {
+        this.indexes = undefined;
+        const code = (error as { codeName?: unknown }).codeName;
+        if (code === 'IndexOptionsConflict' || code === 'IndexKeySpecsConflict') {
+          throw new HoraeError(
+            'STORE_UNAVAILABLE',
+            `Store "${this.alias}" cannot create its indexes on ${this.database}.${this.collections.tasks} (${describe(error)}): an index of the same name exists with other options. Drop that index (the store recreates it) or use another collection.`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    })();
+    return this.indexes;
+  }
+
+  /** Opens the change stream where wanted and supported; the cursor exists when this resolves. */
+  private async listen(generation: number): Promise<void> {
+    if (!this.watchChanges) return;
+    const hello = await this.client().db('admin').command({ hello: 1 });
+    if (generation !== this.generation) return;
+    if (typeof hello.setName !== 'string' && hello.msg !== 'isdbgrid') {
+      this.logger.info(`Store "${this.alias}": MongoDB is a standalone server, which has no change streams; the store polls every ${this.pollInterval} ms.`);
+      return;
+    }
+    const stream = this.tasks().watch(CHANGES_THAT_WAKE);
+    this.stream = stream;
+    try {
+      // The first call opens the cursor: changes from here on are seen.
+      if ((await stream.tryNext()) !== null) this.wake();
+    } catch (error) {
+      this.stream = undefined;
+      await stream.close().catch(() => undefined);
+      throw error;
+    }
+    if (generation !== this.generation) return;
+    void this.follow(stream, generation);
+  }
+
+  /** Wakes the scheduler at every change. The driver resumes the stream across brief failures. */
+  private async follow(stream: ChangeStream, generation: number): Promise<void> {
+    try {
+      for (;;) {
+        await stream.next();
+        this.wake();
+      }
+    } catch (error) {
+      if (this.stream !== stream || generation !== this.generation) return; // closed by shutdown
+      this.stream = undefined;
+      void stream.close().catch(() => undefined);
+      this.logger.debug(`Store "${this.alias}": the change stream failed (${describe(error)}); polling every ${this.pollInterval} ms until it opens again.`);
+      // Changes may have been missed meanwhile.
+      this.wake();
+      this.listenLater(generation);
+    }
+  }
+
+  /**
+   * Tries to create the indexes and open the change stream again, every `pollInterval` (at most
+   * every second), until it works.
+   */
+  private listenLater(generation: number): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (generation !== this.generation) return;
+      this.ready()
+        .then(() => this.listen(generation))
+        .then(
+          () => {
+            if (generation === this.generation) this.wake(); // whatever changed meanwhile
+          },
+          (error: unknown) => {
+            if (generation !== this.generation) return;
+            this.logger.debug(`Store "${this.alias}": MongoDB still cannot be reached (${describe(error)}).`);
+            this.listenLater(generation);
+          },
+        );
+    }, Math.min(this.pollInterval, RETRY_INTERVAL));
+    this.retryTimer.unref();
+  }
+
+  private async stopListening(): Promise<void> {
+    clearInterval(this.poller);
+    clearTimeout(this.retryTimer);
+    this.poller = undefined;
+    this.retryTimer = undefined;
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream !== undefined) await stream.close().catch(() => undefined);
+  }
+
+  /** A task's document as written by add and update, after checking what the scheduler gave. */
+  private newDocument(task: StoredTask): TaskDocument {
+    if (typeof task.payload !== 'string') {
+      throw new HoraeError(
+        'NOT_SERIALIZABLE',
+        `Task "${task.id}": store "${this.alias}" is persistent and keeps payloads as strings (the scheduler's encoded record), but got ${typeof task.payload}.`,
+        { taskId: task.id },
+      );
+    }
+    if (typeof task.id !== 'string' || task.id === '') throw new HoraeError('INVALID_OPTION', `Invalid task id ${String(task.id)}: a non-empty string.`);
+    if (!Number.isSafeInteger(task.revision)) {
+      throw new HoraeError('INVALID_OPTION', `Task "${task.id}": invalid revision ${String(task.revision)}: an integer.`, { taskId: task.id });
+    }
+    checkTime(task.id, task.nextRunTime);
+    return { _id: task.id, nextRunTime: task.nextRunTime, dueAt: task.nextRunTime, revision: task.revision, seq: new ObjectId(), payload: task.payload };
+  }
+
+  /** Quarantines a document this store cannot read, unless it changed since it was read. */
+  private async quarantineUnreadable(found: Document, why: string): Promise<void> {
+    const reason = cannotBeRead(why);
+    if (await this.moveToQuarantine(found, reason, unchanged(found))) this.reportQuarantined(String(found._id), reason);
+  }
+
+  /**
+   * Moves a task document to the quarantine, exactly as found, if the task still matches
+   * `stillAsFound`. Without transactions (standalone servers have none) in an order that loses
+   * nothing: the quarantine entry is written first, then the task deleted; when the task changed
+   * meanwhile, the entry is taken back. Resolves to whether the task was moved.
+   */
+  private async moveToQuarantine(found: Document, reason: string, stillAsFound: Document): Promise<boolean> {
+    const id = found._id as string;
+    const moveToken = randomUUID();
+    await this.quarantine().updateOne(
+      { _id: id },
+      [{ $replaceWith: literal({ _id: id, reason, record: found, moveToken }) }, { $set: { quarantinedAt: SERVER_NOW } }],
+      { upsert: true },
+    );
+    if ((await this.tasks().deleteOne(stillAsFound)).deletedCount === 1) return true;
+    await this.quarantine().deleteOne({ _id: id, moveToken });
+    return false;
+  }
+}
+
+function stored(task: TaskRow): StoredTask {
+  return { id: task.id, nextRunTime: task.nextRunTime, revision: task.revision, payload: task.payload };
+}
+
+function cannotBeRead(why: string): string {
+  return `its record in MongoDB cannot be read: ${why}`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
+}
+
+function checkTime(id: string, time: number | null): void {
+  if (time !== null && (typeof time !== 'number' || !Number.isFinite(time))) {
+    throw new HoraeError('INVALID_OPTION', `Task "${id}": invalid nextRunTime ${String(time)}: epoch milliseconds as a finite number, or null.`, { taskId: id });
+  }
+}
+
+function checkDuration(duration: number): void {
+  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 1) {
+    throw new HoraeError('INVALID_OPTION', `Invalid lease duration ${String(duration)}: a number of milliseconds, at least 1.`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// Worded as @horae/core's own messages (errors/messages.ts), which it does not export.
+function conflictingId(taskId: string, store: string): HoraeError {
+  return new HoraeError(
+    'CONFLICTING_ID',
+    `A task with id "${taskId}" already exists in store "${store}". Pass replaceExisting: true to replace it, or choose another id.`,
+    { taskId },
+  );
+}
+
+function taskNotFound(taskId: string, store: string): HoraeError {
+  return new HoraeError('TASK_NOT_FOUND', `No task with id "${taskId}" in store "${store}". List the existing ids with scheduler.getTasks().`, { taskId });
+}
+
+/** Database names MongoDB refuses (on any platform), and collection names it refuses or reserves. */
+const BAD_DATABASE = /[/\\. "$*<>:|?\0]/;
+const BAD_COLLECTION = /[$\0]|^system\.|^\.|\.$/;
+
+function checkOptions(options: MongoDBStoreOptions): { database: string; collection: string; pollInterval: number } {
+  const invalid = (name: string, value: unknown, allowed: string) =>
+    new HoraeError('INVALID_OPTION', `Invalid MongoDBStore option "${name}" ${typeof value === 'string' ? JSON.stringify(value) : String(value)}: ${allowed}.`);
+  if (typeof options !== 'object' || options === null) throw invalid('options', options, 'an object');
+  const { client, url, clientOptions, database = 'horae', collection = 'tasks', pollInterval = 1000, changeStream } = options;
+  if (client !== undefined && (url !== undefined || clientOptions !== undefined)) {
+    throw invalid('client', 'with url or clientOptions', 'give either client (a MongoClient of your own) or url/clientOptions (a client the store opens), not both');
+  }
+  if (client !== undefined && (typeof client !== 'object' || client === null || typeof (client as { db?: unknown }).db !== 'function')) {
+    throw invalid('client', typeof client, 'a MongoClient instance from the mongodb package');
+  }
+  if (url !== undefined && (typeof url !== 'string' || !/^mongodb(\+srv)?:\/\//.test(url))) throw invalid('url', url, 'a mongodb:// or mongodb+srv:// connection string');
+  if (typeof database !== 'string' || database === '' || database.length > 63 || BAD_DATABASE.test(database)) {
+    throw invalid('database', database, 'a MongoDB database name: 1 to 63 characters, none of /\\. "$*<>:|?');
+  }
+  if (typeof collection !== 'string' || collection === '' || collection.length > 200 || BAD_COLLECTION.test(collection)) {
+    throw invalid('collection', collection, 'a MongoDB collection name of at most 200 characters, without "$", not starting with "system." and not starting or ending with "."');
+  }
+  if (typeof pollInterval !== 'number' || !Number.isFinite(pollInterval) || pollInterval < 1 || pollInterval > 2 ** 31 - 1) {
+    throw invalid('pollInterval', pollInterval, 'a number of milliseconds, at least 1');
+  }
+  if (changeStream !== undefined && typeof changeStream !== 'boolean') throw invalid('changeStream', changeStream, 'true or false');
+  return { database, collection, pollInterval };
+}
