@@ -20,11 +20,13 @@ export {
 export * from './triggers/index.js';
 export type {
   ClaimOptions,
+  DispatchOutcome,
   Lease,
   QuarantinedTask,
   RunLease,
   StoreContext,
   StoredTask,
+  TaskDispatch,
   TaskRelease,
   TaskStore,
 } from './stores/store.js';

@@ -203,6 +203,77 @@ export function storeContractSuite(fixture: StoreFixture): void {
       await expect(store.purgeQuarantinedTask('odd')).rejects.toSatisfy((error) => isHoraeError(error, 'TASK_NOT_FOUND'));
     });
 
+    // The optional batch calls: a store that offers one must keep to its contract.
+    it('adds many tasks in one call, leaving existing ids as they are (optional addTasks)', async ({ skip }) => {
+      const store = await open();
+      if (store.addTasks === undefined) return skip(`${fixture.name} has no addTasks; the scheduler adds one task at a time`);
+      await store.addTask(row(fixture, 'taken', 99));
+      const tasks = [row(fixture, 'b', 20), row(fixture, 'taken', 1), row(fixture, 'p', null), row(fixture, 'a', 10)];
+      expect(await store.addTasks(tasks)).toEqual(['taken']);
+      expect((await store.getAllTasks()).map((task) => [task.id, task.nextRunTime])).toEqual([['a', 10], ['b', 20], ['taken', 99], ['p', null]]);
+      expect(await store.lookupTask('b')).toEqual(row(fixture, 'b', 20));
+      expect(await store.addTasks([])).toEqual([]);
+      // more than one script's worth
+      const many = Array.from({ length: 2_500 }, (_, i) => row(fixture, `m${i}`, 1_000 + i));
+      expect(await store.addTasks(many)).toEqual([]);
+      expect(await store.getAllTasks()).toHaveLength(2_504);
+    });
+
+    it('dispatches a claimed batch in one call: releases and run leases together, refusals change nothing (optional dispatchTasks)', async ({ skip }) => {
+      const first = await open('first');
+      const second = await open('second');
+      if (first.dispatchTasks === undefined) return skip(`${fixture.name} has no dispatchTasks; the scheduler dispatches one task at a time`);
+      const now = Date.now();
+      for (const id of ['runs', 'full', 'done', 'changed', 'other-owner', 'no-run']) await first.addTask(row(fixture, id, now - 10));
+      expect(await first.claimDueTasks({ now, limit: 10, owner: 'first', duration: 60 * SECOND })).toHaveLength(6);
+      // "full" has one run in progress elsewhere already, against maxInstances 1
+      expect(await second.acquireRunLease({ taskId: 'full', runId: 'elsewhere', owner: 'second', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(true);
+      await first.updateTask(row(fixture, 'changed', now + 900 * SECOND, 2));
+      const run = (taskId: string, runId: string) => ({ lease: { taskId, runId, owner: 'first', scheduledAt: now - 10 }, maxInstances: 1, duration: 60 * SECOND });
+      const release = (id: string, nextRunTime: number | null) => ({ id, owner: 'first', claimedRevision: 1, nextRunTime, removeWhenFinished: true });
+      const outcomes = await first.dispatchTasks([
+        { ...release('runs', now + 60 * SECOND), run: run('runs', 'run-1') },
+        { ...release('full', now + 60 * SECOND), run: run('full', 'run-2') },
+        { ...release('done', null), run: run('done', 'run-3') },
+        { ...release('changed', now + 60 * SECOND), run: run('changed', 'run-4') },
+        { ...release('other-owner', now + 60 * SECOND), owner: 'second', run: { ...run('other-owner', 'run-5'), lease: { ...run('other-owner', 'run-5').lease, owner: 'second' } } },
+        release('no-run', now + 30 * SECOND),
+      ]);
+      expect(outcomes).toEqual([
+        { released: true, runLeased: true },
+        { released: true, runLeased: false },
+        { released: true, runLeased: true },
+        { released: false, runLeased: false },
+        { released: false, runLeased: false },
+        { released: true, runLeased: false },
+      ]);
+      expect(await first.lookupTask('runs')).toMatchObject({ nextRunTime: now + 60 * SECOND, revision: 2 });
+      expect(await first.lookupTask('full')).toMatchObject({ nextRunTime: now + 60 * SECOND, revision: 2 });
+      expect(await first.lookupTask('done')).toBeNull();
+      expect(await first.lookupTask('changed')).toMatchObject({ nextRunTime: now + 900 * SECOND, revision: 2 });
+      expect(await first.lookupTask('other-owner')).toMatchObject({ nextRunTime: now - 10, revision: 1 });
+      expect(await first.lookupTask('no-run')).toMatchObject({ nextRunTime: now + 30 * SECOND, revision: 2 });
+      // the leases taken count against maxInstances; the refused ones were never recorded
+      const probe = (taskId: string) => second.acquireRunLease({ taskId, runId: `probe-${taskId}`, owner: 'second', scheduledAt: 1 }, 1, 60 * SECOND);
+      expect(await probe('runs')).toBe(false);
+      expect(await probe('done')).toBe(false);
+      expect(await probe('changed')).toBe(true);
+      expect(await probe('other-owner')).toBe(true);
+      expect(await first.dispatchTasks([])).toEqual([]);
+    });
+
+    it('releases several run leases in one call (optional releaseRunLeases)', async ({ skip }) => {
+      const store = await open('first');
+      if (store.releaseRunLeases === undefined) return skip(`${fixture.name} has no releaseRunLeases; the scheduler releases one at a time`);
+      const lease = (taskId: string, runId: string) => ({ taskId, runId, owner: 'first', scheduledAt: 1 });
+      for (const [taskId, runId] of [['a', 'a1'], ['b', 'b1'], ['c', 'c1']] as const) expect(await store.acquireRunLease(lease(taskId, runId), 1, 60 * SECOND)).toBe(true);
+      // "c1" named with the wrong task is not released
+      await store.releaseRunLeases([{ taskId: 'a', runId: 'a1' }, { taskId: 'b', runId: 'b1' }, { taskId: 'a', runId: 'c1' }]);
+      expect(await store.acquireRunLease(lease('a', 'a2'), 1, 60 * SECOND)).toBe(true);
+      expect(await store.acquireRunLease(lease('b', 'b2'), 1, 60 * SECOND)).toBe(true);
+      expect(await store.acquireRunLease(lease('c', 'c2'), 1, 60 * SECOND)).toBe(false);
+    });
+
     if (fixture.persistent) {
       it('tells other instances when a task is added or moved', async () => {
         const wake = vi.fn();

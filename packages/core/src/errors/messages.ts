@@ -36,6 +36,14 @@ export const errors = {
         'Pass replaceExisting: true to replace it, or choose another id.',
       { taskId },
     ),
+  conflictingIds: (taskIds: readonly string[], store: string, added: number) =>
+    new HoraeError(
+      'CONFLICTING_ID',
+      `${taskIds.length} task id(s) already exist in store "${store}": ${taskIds.slice(0, 10).map((id) => `"${id}"`).join(', ')}` +
+        `${taskIds.length > 10 ? ', …' : ''}. Those tasks were left as they are; the other ${added} task(s) were added. ` +
+        'Pass replaceExisting: true to replace them, or choose other ids.',
+      { taskId: taskIds[0] },
+    ),
   invalidTrigger: (taskId: string | undefined, detail: string, cause?: unknown) =>
     new HoraeError('INVALID_TRIGGER', `${subject(taskId)}${detail}`, { taskId, cause }),
   invalidTimezone: (taskId: string | undefined, timezone: unknown) =>

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SchedulerEventMap, SchedulerEventType } from '../events/events.js';
 import type { Logger } from '../logger/logger.js';
+import type { RunLease } from '../stores/store.js';
 import type { StoreHandle } from './store-handle.js';
 
 interface ActiveRun {
@@ -25,6 +26,9 @@ export class RunLeases {
   private handles: () => StoreHandle[] = () => [];
   /** Stores whose heartbeat failed: one warning per outage, not one per beat. */
   private readonly failing = new Set<StoreHandle>();
+  /** Releases waiting to be sent, by store. */
+  private readonly releasing = new Map<StoreHandle, { taskId: string; runId: string }[]>();
+  private flushing: Promise<void> | undefined;
 
   constructor(
     private readonly owner: string,
@@ -34,25 +38,61 @@ export class RunLeases {
 
   /** Takes a lease for one run; resolves to its id, or `null` when `maxInstances` runs hold one. */
   async acquire(handle: StoreHandle, taskId: string, maxInstances: number, scheduledAt: number): Promise<string | null> {
-    const runId = randomUUID();
+    const runId = this.newRunId();
     const acquired = await handle.store.acquireRunLease({ taskId, runId, owner: this.owner, scheduledAt }, maxInstances, this.duration);
     if (!acquired) return null;
-    this.active.set(runId, { handle, taskId });
-    this.arm();
+    this.adopt(handle, taskId, runId);
     return runId;
   }
 
-  async release(runId: string): Promise<void> {
+  /** A run id for a lease taken elsewhere (a batched dispatch) and then {@link RunLeases.adopt}ed. */
+  newRunId(): string {
+    return randomUUID();
+  }
+
+  /** The lease to ask for with a run, for a store that records it along with the dispatch. */
+  lease(taskId: string, runId: string, scheduledAt: number): { lease: RunLease; duration: number } {
+    return { lease: { taskId, runId, owner: this.owner, scheduledAt }, duration: this.duration };
+  }
+
+  /** Starts renewing a lease the store recorded, until it is released. */
+  adopt(handle: StoreHandle, taskId: string, runId: string): void {
+    this.active.set(runId, { handle, taskId });
+    this.arm();
+  }
+
+  /**
+   * Gives a run's lease back. Releases that come together (the runs of one batch settling) go to
+   * the store in one call, a moment later; the promise settles once that call has.
+   */
+  release(runId: string): Promise<void> {
     const run = this.active.get(runId);
-    if (run === undefined) return;
+    if (run === undefined) return Promise.resolve();
     this.active.delete(runId);
     this.arm();
-    try {
-      await run.handle.store.releaseRunLease(run.taskId, runId);
-    } catch (error) {
-      // It expires by itself; the only cost is a late "interrupted" report.
-      this.host.logger.warn(`Could not release the run lease of task "${run.taskId}" in store "${run.handle.alias}".`, error);
-    }
+    let queue = this.releasing.get(run.handle);
+    if (queue === undefined) this.releasing.set(run.handle, (queue = []));
+    queue.push({ taskId: run.taskId, runId });
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+    return this.flushing;
+  }
+
+  /** Sends the queued releases now; resolves when the stores answered (or failed). */
+  async flush(): Promise<void> {
+    this.flushing = undefined;
+    const batches = [...this.releasing];
+    this.releasing.clear();
+    await Promise.all(
+      batches.map(async ([handle, leases]) => {
+        try {
+          await handle.releaseRunLeases(leases);
+        } catch (error) {
+          // They expire by themselves; the only cost is a late "interrupted" report.
+          const tasks = [...new Set(leases.map((lease) => `"${lease.taskId}"`))].slice(0, 10).join(', ');
+          this.host.logger.warn(`Could not release the run leases of task(s) ${tasks} in store "${handle.alias}".`, error);
+        }
+      }),
+    );
   }
 
   /** Starts beating for these stores, whenever there is something to beat for. */

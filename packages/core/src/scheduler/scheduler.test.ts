@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
 import type { RunContext } from '../tasks/task.js';
 import { InlineExecutor } from '../executors/inline.js';
-import type { MemoryStore } from '../stores/memory.js';
+import { MemoryStore } from '../stores/memory.js';
+import type { DispatchOutcome, TaskDispatch } from '../stores/store.js';
 import { deferred, PersistentMemoryStore, testScheduler } from '../testing/harness.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');
@@ -156,24 +157,57 @@ describe('scheduler lifecycle', () => {
 });
 
 describe('stopping mid-round', () => {
-  it('pausing during a dispatch round hands the remaining due tasks back for after resume', async () => {
+  it('pausing during a dispatch round runs the batch already committed and claims nothing more until resume', async () => {
     const { scheduler } = testScheduler({ executors: { default: new InlineExecutor() } });
     const runs: string[] = [];
     scheduler.define('first', () => {
       runs.push('first');
       scheduler.pause();
     });
-    scheduler.define('second', () => void runs.push('second'));
+    scheduler.define('record', (_args, ctx: RunContext) => void runs.push(ctx.taskId));
     await scheduler.addTask({ handler: 'first', trigger: { type: 'date', runAt: start + 100 } });
-    await scheduler.addTask({ id: 'second', handler: 'second', trigger: { type: 'date', runAt: start + 100 } });
+    await scheduler.addTask({ id: 'same-batch', handler: 'record', trigger: { type: 'date', runAt: start + 100 } });
+    await scheduler.addTask({ id: 'later', handler: 'record', trigger: { type: 'date', runAt: start + 200 } });
     await scheduler.start();
     await vi.advanceTimersByTimeAsync(100);
-    expect(runs).toEqual(['first']);
-    expect((await scheduler.getTask('second'))?.nextRunTime).toEqual(new Date(start + 100));
+    // Both fires of the batch were committed before the first ran: a committed fire always runs.
+    expect(runs).toEqual(['first', 'same-batch']);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(runs).toEqual(['first', 'same-batch']);
+    expect((await scheduler.getTask('later'))?.nextRunTime).toEqual(new Date(start + 200));
     scheduler.resume();
     await vi.advanceTimersByTimeAsync(0);
-    expect(runs).toEqual(['first', 'second']);
+    expect(runs).toEqual(['first', 'same-batch', 'later']);
     await scheduler.shutdown();
+  });
+
+  it('waits at shutdown for the runs of a batch whose commit was under way', async () => {
+    const gate = deferred();
+    class SlowCommitStore extends MemoryStore {
+      override async dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+        await gate.promise;
+        return super.dispatchTasks(dispatches);
+      }
+    }
+    const { scheduler } = testScheduler({ stores: { default: new SlowCommitStore() } });
+    const finished: string[] = [];
+    scheduler.define('slow', async (_args, ctx: RunContext) => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      finished.push(ctx.taskId);
+    });
+    await scheduler.addTask({ id: 'committing', handler: 'slow', trigger: { type: 'date', runAt: start + 100 } });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(100); // claimed; its commit waits on the gate
+    const stopped = scheduler.shutdown();
+    await vi.advanceTimersByTimeAsync(0);
+    gate.resolve();
+    let done = false;
+    void stopped.then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(499);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopped;
+    expect(finished).toEqual(['committing']);
   });
 
   it('bounds an inline run in progress by the shutdown timeout too', async () => {

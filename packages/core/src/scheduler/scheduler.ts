@@ -6,7 +6,7 @@ import { AsyncExecutor } from '../executors/async.js';
 import type { Executor, ExecutorHost } from '../executors/executor.js';
 import { defaultLogger, type Logger } from '../logger/logger.js';
 import { MemoryStore } from '../stores/memory.js';
-import type { QuarantinedTask, TaskStore } from '../stores/store.js';
+import type { QuarantinedTask, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
 import {
   BUILTIN_TASK_DEFAULTS,
   isJsonValue,
@@ -96,6 +96,16 @@ interface PreparedRun {
   executor: Executor;
   handler: HandlerDefinition;
   runId: string;
+}
+
+/** A claimed task with what its dispatch will do. */
+interface PlannedDispatch {
+  task: TaskRecord;
+  dispatch: TaskDispatch;
+  /** Absent when its trigger failed (the task is paused instead). */
+  plan?: RunPlan;
+  /** The run to start once the dispatch is committed with its run lease. */
+  run?: PreparedRun;
 }
 
 /** Marks a pending task's start-time next run time as unchanged by an operation. */
@@ -379,6 +389,62 @@ export class Scheduler implements TaskOperations {
    * ```
    */
   async addTask<TArgs = unknown>(options: AddTaskOptions<TArgs>): Promise<Task> {
+    const task = this.prepareAdd(options as AddTaskOptions);
+    if (this.currentState === 'stopped' && this.starting === undefined) return this.addPending(task);
+    if (this.starting !== undefined) await this.starting;
+    const stored = await this.commit(task);
+    return new Task(this, stored, task.store, false);
+  }
+
+  /**
+   * Adds many tasks at once: every task is checked before any is added, and each store gets
+   * them in one step where it can (one round trip for a Redis store). Each task is added as
+   * {@link Scheduler.addTask} would add it, `replaceExisting` included. Ids that exist already
+   * in a store, on tasks without `replaceExisting`, reject the call with a `CONFLICTING_ID`
+   * error naming them, after the other tasks were added.
+   *
+   * @example
+   * ```ts
+   * await scheduler.addTasks(users.map((user) => ({
+   *   id: `reminder:${user.id}`,
+   *   handler: 'send-reminder',
+   *   args: { userId: user.id },
+   *   trigger: { type: 'date', runAt: user.remindAt },
+   * })));
+   * ```
+   */
+  async addTasks(list: readonly AddTaskOptions[]): Promise<Task[]> {
+    const given: unknown = list;
+    if (!Array.isArray(given)) throw errors.invalidOption(undefined, 'tasks', given, 'give an array of task options');
+    const tasks = list.map((options) => this.prepareAdd(options));
+    const seen = new Set<string>();
+    for (const task of tasks) {
+      const key = pendingKey(task.store, task.record.id);
+      if (seen.has(key)) throw errors.invalidOption(task.record.id, 'task id', task.record.id, `it is given twice for store "${task.store}"; give each id once per call`);
+      seen.add(key);
+    }
+    if (this.currentState === 'stopped' && this.starting === undefined) {
+      for (const task of tasks) {
+        if (this.pending.has(pendingKey(task.store, task.record.id)) && !task.replaceExisting) throw errors.conflictingId(task.record.id, task.store);
+      }
+      return tasks.map((task) => this.addPending(task));
+    }
+    if (this.starting !== undefined) await this.starting;
+    const byStore = new Map<string, PendingTask[]>();
+    for (const task of tasks) {
+      const group = byStore.get(task.store);
+      if (group === undefined) byStore.set(task.store, [task]);
+      else group.push(task);
+    }
+    const added = new Map<PendingTask, TaskRecord>();
+    for (const [alias, group] of byStore) {
+      for (const [task, record] of await this.commitMany(alias, group)) added.set(task, record);
+    }
+    return tasks.map((task) => new Task(this, added.get(task)!, task.store, false));
+  }
+
+  /** Validates the options of a new task; throws before any change. */
+  private prepareAdd(options: AddTaskOptions): PendingTask {
     if (typeof options !== 'object' || options === null) {
       throw errors.invalidOption(undefined, 'task options', options, 'give an object with at least a handler');
     }
@@ -387,23 +453,21 @@ export class Scheduler implements TaskOperations {
       throw errors.invalidOption(undefined, 'task id', id, 'give a non-empty string, or leave it out to have one generated');
     }
     const store = options.store ?? 'default';
-    const record = this.buildRecord(id, store, options as AddTaskOptions);
+    const record = this.buildRecord(id, store, options);
     const nextRunTime = this.readNextRunTime(id, options.nextRunTime);
-    const replaceExisting = options.replaceExisting === true;
     const preview = nextRunTime !== undefined ? nextRunTime : this.firstRunTime(record, this.clock());
     if (preview === null && nextRunTime === undefined && record.trigger.firesOnShutdown !== true) throw this.neverFires(record);
-    if (this.currentState === 'stopped' && this.starting === undefined) {
-      const key = pendingKey(store, id);
-      if (this.pending.has(key) && !replaceExisting) throw errors.conflictingId(id, store);
-      // The next run time shown until start; it is worked out again at start unless given.
-      const previewed = reviseRecord(record, { nextRunTime: preview });
-      this.pending.delete(key);
-      this.pending.set(key, { record: previewed, store, replaceExisting, nextRunTime });
-      return new Task(this, previewed, store, true);
-    }
-    if (this.starting !== undefined) await this.starting;
-    const stored = await this.commit({ record, store, replaceExisting, nextRunTime });
-    return new Task(this, stored, store, false);
+    // The next run time shown until start; it is worked out again at start unless given.
+    return { record: reviseRecord(record, { nextRunTime: preview }), store, replaceExisting: options.replaceExisting === true, nextRunTime };
+  }
+
+  /** Keeps a task until `start()`. */
+  private addPending(task: PendingTask): Task {
+    const key = pendingKey(task.store, task.record.id);
+    if (this.pending.has(key) && !task.replaceExisting) throw errors.conflictingId(task.record.id, task.store);
+    this.pending.delete(key);
+    this.pending.set(key, task);
+    return new Task(this, task.record, task.store, true);
   }
 
   /**
@@ -700,6 +764,18 @@ export class Scheduler implements TaskOperations {
     this.timer.clear();
     await this.fireShutdownTasks();
     // Executors first: their timeout must also bound runs the dispatch round is waiting on.
+    await this.shutdownExecutors(wait, timeout);
+    await this.round;
+    // A round that was committing a batch starts its runs (their fires are committed): wait
+    // for those as well, under the same rules.
+    await this.shutdownExecutors(wait, timeout);
+    await this.runLeases.flush();
+    this.runLeases.stop();
+    await this.shutdownStores();
+    this.events.emit('scheduler:shutdown', {});
+  }
+
+  private async shutdownExecutors(wait: boolean, timeout: number | undefined): Promise<void> {
     await Promise.all(
       [...this.executors].map(async ([alias, executor]) => {
         try {
@@ -709,10 +785,6 @@ export class Scheduler implements TaskOperations {
         }
       }),
     );
-    await this.round;
-    this.runLeases.stop();
-    await this.shutdownStores();
-    this.events.emit('scheduler:shutdown', {});
   }
 
   private async shutdownStores(): Promise<void> {
@@ -778,11 +850,9 @@ export class Scheduler implements TaskOperations {
       try {
         for (;;) {
           const claimed = await handle.claimDue(now, this.batchSize, this.instanceId, this.leaseDuration);
-          for (const task of claimed) {
-            if (this.currentState === 'running') await this.dispatch(task, handle, now);
-            // Paused or shut down mid-round: hand the task back untouched for later.
-            else await this.releaseUnchanged(handle, task);
-          }
+          if (this.currentState === 'running') await this.dispatchBatch(claimed, handle, now);
+          // Paused or shut down while claiming: hand the tasks back untouched for later.
+          else await handle.dispatch(claimed.map((task) => this.unchangedRelease(task)));
           dispatched += claimed.length;
           if (claimed.length < this.batchSize || this.currentState !== 'running') break;
         }
@@ -802,13 +872,12 @@ export class Scheduler implements TaskOperations {
   }
 
   private releaseUnchanged(handle: StoreHandle, task: TaskRecord): Promise<boolean> {
-    return handle.store.releaseTask({
-      id: task.id,
-      owner: this.instanceId,
-      claimedRevision: task.revision,
-      nextRunTime: task.nextRunTime,
-      removeWhenFinished: false,
-    });
+    return handle.store.releaseTask(this.unchangedRelease(task));
+  }
+
+  /** The release that hands a claimed task back as it was. */
+  private unchangedRelease(task: TaskRecord): TaskRelease {
+    return { id: task.id, owner: this.instanceId, claimedRevision: task.revision, nextRunTime: task.nextRunTime, removeWhenFinished: false };
   }
 
   /** Why this instance cannot run a task (its handler or executor is unknown here), if it cannot. */
@@ -821,44 +890,54 @@ export class Scheduler implements TaskOperations {
   }
 
   /**
-   * Dispatches one claimed task. The new schedule is committed before anything runs, so a fire
-   * is never run twice: if this instance dies before the commit, the claim expires and another
-   * instance dispatches the fire; if it dies after, the fire is its own, and its run lease (taken
-   * before the commit) makes it reported as interrupted.
+   * Dispatches a claimed batch. The new schedules are committed before anything runs, so a fire
+   * is never run twice: if this instance dies before the commit, the claims expire and another
+   * instance dispatches the fires. The run leases are recorded in the same store step as the
+   * commit (see {@link StoreHandle.dispatch}), so if this instance dies after it, its runs are
+   * reported as interrupted once their leases expire, instead of vanishing.
    */
-  private async dispatch(task: TaskRecord, handle: StoreHandle, now: number): Promise<void> {
-    const refusal = this.cannotRunHere(task);
-    if (refusal !== undefined) {
-      await handle.quarantine(task.id, refusal);
-      return;
+  private async dispatchBatch(claimed: readonly TaskRecord[], handle: StoreHandle, now: number): Promise<void> {
+    const planned: PlannedDispatch[] = [];
+    for (const task of claimed) {
+      const refusal = this.cannotRunHere(task);
+      if (refusal !== undefined) {
+        await handle.quarantine(task.id, refusal);
+        continue;
+      }
+      let plan: RunPlan;
+      try {
+        // The store said it is due: by its clock, which may be ahead of this one.
+        plan = planRuns(task, Math.max(now, task.nextRunTime ?? now), Math.random);
+      } catch (error) {
+        this.logger.error(`Task "${task.id}": its trigger failed to compute the next run time; pausing it.`, error);
+        planned.push({ task, dispatch: { ...this.unchangedRelease(task), nextRunTime: null } });
+        continue;
+      }
+      const release: TaskRelease = { id: task.id, owner: this.instanceId, claimedRevision: task.revision, nextRunTime: plan.nextRunTime, removeWhenFinished: true };
+      const runner = plan.runTimes.length > 0 ? this.findRunner(task, handle, plan.runTimes, false) : undefined;
+      if (runner === undefined) {
+        planned.push({ task, plan, dispatch: release });
+        continue;
+      }
+      const runId = this.runLeases.newRunId();
+      const run = { ...this.runLeases.lease(task.id, runId, plan.runTimes[0]!), maxInstances: task.maxInstances };
+      planned.push({ task, plan, dispatch: { ...release, run }, run: { ...runner, runId } });
     }
-    let plan: RunPlan;
-    try {
-      // The store said it is due: by its clock, which may be ahead of this one.
-      plan = planRuns(task, Math.max(now, task.nextRunTime ?? now), Math.random);
-    } catch (error) {
-      this.logger.error(`Task "${task.id}": its trigger failed to compute the next run time; pausing it.`, error);
-      await handle.store.releaseTask({ id: task.id, owner: this.instanceId, claimedRevision: task.revision, nextRunTime: null, removeWhenFinished: false });
-      return;
+    if (planned.length === 0) return;
+    const outcomes = await handle.dispatch(planned.map((entry) => entry.dispatch));
+    for (const [index, { task, plan, run }] of planned.entries()) {
+      // Not released: changed since the claim, or the claim was lost; not this instance's fire.
+      if (outcomes[index]?.released !== true || plan === undefined) continue;
+      if (plan.nextRunTime === null) this.events.emit('task:removed', { taskId: task.id, store: handle.alias });
+      this.reportMissed(task, handle.alias, plan.missed, plan.missedCount);
+      if (run === undefined) continue;
+      if (outcomes[index]?.runLeased !== true) {
+        this.reportRunRefused(task, handle.alias, plan.runTimes, errors.maxInstances(task.id, task.maxInstances));
+        continue;
+      }
+      this.runLeases.adopt(handle, task.id, run.runId);
+      await this.startRun(task, handle, plan.runTimes, run);
     }
-    // The run lease is taken before the commit: should this instance die between the two, the
-    // run is reported as interrupted once the lease expires, instead of vanishing.
-    const run = plan.runTimes.length > 0 ? await this.prepareRun(task, handle, plan.runTimes, false) : undefined;
-    const applied = await handle.store.releaseTask({
-      id: task.id,
-      owner: this.instanceId,
-      claimedRevision: task.revision,
-      nextRunTime: plan.nextRunTime,
-      removeWhenFinished: true,
-    });
-    if (!applied) {
-      // Changed since the claim, or the claim was lost: not this instance's fire to run.
-      if (run !== undefined) await this.runLeases.release(run.runId);
-      return;
-    }
-    if (plan.nextRunTime === null) this.events.emit('task:removed', { taskId: task.id, store: handle.alias });
-    this.reportMissed(task, handle.alias, plan.missed, plan.missedCount);
-    if (run !== undefined) await this.startRun(task, handle, plan.runTimes, run);
   }
 
   private reportMissed(task: TaskRecord, store: string, missed: number[], count: number): void {
@@ -876,28 +955,48 @@ export class Scheduler implements TaskOperations {
    * `rethrow`, thrown for `runTask` callers) and yields `undefined`.
    */
   private async prepareRun(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean): Promise<PreparedRun | undefined> {
+    const runner = this.findRunner(task, handle, runTimes, rethrow);
+    if (runner === undefined) return undefined;
+    try {
+      const runId = await this.runLeases.acquire(handle, task.id, task.maxInstances, runTimes[0]!);
+      if (runId === null) throw errors.maxInstances(task.id, task.maxInstances);
+      return { ...runner, runId };
+    } catch (error) {
+      this.reportRunRefused(task, handle.alias, runTimes, error);
+      if (rethrow) throw error;
+      return undefined;
+    }
+  }
+
+  /**
+   * What a run needs from this process: its executor and handler, and room under `maxInstances`
+   * here (the local count answers without a round trip when this instance alone is at the limit).
+   * A refusal is reported (and, with `rethrow`, thrown) and yields `undefined`.
+   */
+  private findRunner(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean): Omit<PreparedRun, 'runId'> | undefined {
     try {
       const executor = this.executors.get(task.executor);
       if (executor === undefined) throw errors.unknownExecutor(task.id, task.executor, [...this.executors.keys()]);
       const handler = typeof task.handler === 'function' ? task.handler : this.handlers.get(task.handler);
       if (handler === undefined) throw errors.handlerNotDefined(task.id, task.handler as string, [...this.handlers.keys()]);
-      // The local count answers without a round trip when this instance alone is at the limit.
       if (executor.runningInstances(task.id) >= task.maxInstances) throw errors.maxInstances(task.id, task.maxInstances);
-      const runId = await this.runLeases.acquire(handle, task.id, task.maxInstances, runTimes[0]!);
-      if (runId === null) throw errors.maxInstances(task.id, task.maxInstances);
-      return { executor, handler, runId };
+      return { executor, handler };
     } catch (error) {
-      const store = handle.alias;
-      const scheduledRunTimes = runTimes.map((time) => new Date(time));
-      if (isHoraeError(error, 'MAX_INSTANCES')) {
-        this.logger.warn(error.message);
-        this.events.emit('task:max-instances', { taskId: task.id, store, scheduledRunTimes, maxInstances: task.maxInstances });
-      } else {
-        this.logger.error(`Task "${task.id}" could not be run.`, error);
-        for (const scheduledAt of scheduledRunTimes) this.events.emit('task:error', { taskId: task.id, store, scheduledAt, error, duration: 0 });
-      }
+      this.reportRunRefused(task, handle.alias, runTimes, error);
       if (rethrow) throw error;
       return undefined;
+    }
+  }
+
+  /** Reports runs that could not start: over `maxInstances`, or failing to get ready. */
+  private reportRunRefused(task: TaskRecord, store: string, runTimes: number[], error: unknown): void {
+    const scheduledRunTimes = runTimes.map((time) => new Date(time));
+    if (isHoraeError(error, 'MAX_INSTANCES')) {
+      this.logger.warn(error.message);
+      this.events.emit('task:max-instances', { taskId: task.id, store, scheduledRunTimes, maxInstances: task.maxInstances });
+    } else {
+      this.logger.error(`Task "${task.id}" could not be run.`, error);
+      for (const scheduledAt of scheduledRunTimes) this.events.emit('task:error', { taskId: task.id, store, scheduledAt, error, duration: 0 });
     }
   }
 
@@ -1062,6 +1161,38 @@ export class Scheduler implements TaskOperations {
     this.events.emit('task:modified', { taskId: record.id, store: alias });
     this.notifyRunTime(replacement.nextRunTime);
     return replacement;
+  }
+
+  /**
+   * Puts validated tasks into one store in one step where it can. Ids that exist go the way of
+   * {@link Scheduler.commit} when they may be replaced, and are reported together when not.
+   */
+  private async commitMany(alias: string, tasks: readonly PendingTask[]): Promise<Map<PendingTask, TaskRecord>> {
+    const store = this.storeFor(undefined, alias);
+    const now = this.clock();
+    const fresh = new Map<string, { task: PendingTask; record: TaskRecord }>();
+    for (const task of tasks) {
+      const first = task.nextRunTime !== undefined ? task.nextRunTime : this.firstRunTime(task.record, now);
+      if (first === null && task.nextRunTime === undefined && task.record.trigger.firesOnShutdown !== true) throw this.neverFires(task.record);
+      fresh.set(task.record.id, { task, record: taskRecord({ ...task.record, nextRunTime: first }) });
+    }
+    const existing = new Set(await store.addMany([...fresh.values()].map(({ record }) => record)));
+    const committed = new Map<PendingTask, TaskRecord>();
+    const refused: string[] = [];
+    let earliest: number | null = null;
+    for (const [id, { task, record }] of fresh) {
+      if (existing.has(id)) {
+        if (task.replaceExisting) committed.set(task, await this.commit(task));
+        else refused.push(id);
+        continue;
+      }
+      committed.set(task, record);
+      this.events.emit('task:added', { taskId: id, store: alias });
+      if (record.nextRunTime !== null && (earliest === null || record.nextRunTime < earliest)) earliest = record.nextRunTime;
+    }
+    this.notifyRunTime(earliest);
+    if (refused.length > 0) throw errors.conflictingIds(refused, alias, committed.size);
+    return committed;
   }
 
   private neverFires(record: TaskRecord) {

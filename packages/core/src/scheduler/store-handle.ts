@@ -1,5 +1,6 @@
 import { TaskCodec, UnreadableRecordError } from '../stores/codec.js';
-import type { QuarantinedTask, StoredTask, TaskStore } from '../stores/store.js';
+import { isHoraeError } from '../errors/index.js';
+import type { DispatchOutcome, QuarantinedTask, StoredTask, TaskDispatch, TaskStore } from '../stores/store.js';
 import type { TaskRecord } from '../tasks/task.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 
@@ -33,6 +34,45 @@ export class StoreHandle {
 
   add(record: TaskRecord): Promise<void> {
     return this.store.addTask(this.codec.encode(record));
+  }
+
+  /** Adds records in one step where the store can; resolves to the ids that existed already. */
+  async addMany(records: readonly TaskRecord[]): Promise<string[]> {
+    const encoded = records.map((record) => this.codec.encode(record));
+    if (this.store.addTasks !== undefined) return this.store.addTasks(encoded);
+    const existing: string[] = [];
+    for (const task of encoded) {
+      try {
+        await this.store.addTask(task);
+      } catch (error) {
+        if (!isHoraeError(error, 'CONFLICTING_ID')) throw error;
+        existing.push(task.id);
+      }
+    }
+    return existing;
+  }
+
+  /**
+   * Hands back claimed tasks with their run leases: in one step where the store can, else task
+   * by task with the same outcome (the run lease first, given back if the release is refused).
+   */
+  async dispatch(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+    if (this.store.dispatchTasks !== undefined) return this.store.dispatchTasks(dispatches);
+    const outcomes: DispatchOutcome[] = [];
+    for (const dispatch of dispatches) {
+      const { run } = dispatch;
+      const leased = run !== undefined && (await this.store.acquireRunLease(run.lease, run.maxInstances, run.duration));
+      const released = await this.store.releaseTask(dispatch);
+      if (leased && !released) await this.store.releaseRunLease(run.lease.taskId, run.lease.runId);
+      outcomes.push({ released, runLeased: leased && released });
+    }
+    return outcomes;
+  }
+
+  /** Gives back run leases, in one step where the store can. */
+  async releaseRunLeases(leases: readonly { taskId: string; runId: string }[]): Promise<void> {
+    if (this.store.releaseRunLeases !== undefined) return this.store.releaseRunLeases(leases);
+    for (const { taskId, runId } of leases) await this.store.releaseRunLease(taskId, runId);
   }
 
   update(record: TaskRecord): Promise<void> {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
-import { InlineExecutor } from '../executors/inline.js';
 import { MemoryStore } from '../stores/memory.js';
+import type { DispatchOutcome, StoredTask, TaskDispatch } from '../stores/store.js';
 import type { RunContext } from '../tasks/task.js';
 import { deferred, PersistentMemoryStore, testScheduler } from '../testing/harness.js';
 
@@ -107,6 +107,87 @@ describe('adding tasks', () => {
   });
 });
 
+describe('adding many tasks at once', () => {
+  /** A store that counts its bulk adds. */
+  class BulkStore extends MemoryStore {
+    bulkCalls = 0;
+    override addTasks(tasks: readonly StoredTask[]): Promise<string[]> {
+      this.bulkCalls++;
+      return super.addTasks(tasks);
+    }
+  }
+
+  it('adds them in one store call, in order, and runs each', async () => {
+    const store = new BulkStore();
+    const { scheduler, ofType } = testScheduler({ stores: { default: store } });
+    const runs: number[] = [];
+    scheduler.define('record', (args: { i: number }) => void runs.push(args.i));
+    await scheduler.start();
+    const tasks = await scheduler.addTasks(
+      [3, 1, 2].map((i) => ({ id: `t${i}`, handler: 'record', args: { i }, trigger: { type: 'date', runAt: start + i * 100 } })),
+    );
+    expect(tasks.map((task) => [task.id, task.nextRunTime?.getTime()])).toEqual([['t3', start + 300], ['t1', start + 100], ['t2', start + 200]]);
+    expect(store.bulkCalls).toBe(1);
+    expect(ofType('task:added').map((event) => event.taskId)).toEqual(['t3', 't1', 't2']);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(runs).toEqual([1, 2, 3]);
+    await scheduler.shutdown();
+  });
+
+  it('checks every task before adding any', async () => {
+    const { scheduler } = testScheduler();
+    scheduler.define('record', () => undefined);
+    await scheduler.start();
+    const adding = scheduler.addTasks([
+      { id: 'fine', handler: 'record', trigger: { type: 'date', runAt: start + 100 } },
+      { id: 'broken', handler: 'record', trigger: { type: 'interval', seconds: -1 } },
+    ]);
+    await expect(adding).rejects.toSatisfy((error) => isHoraeError(error) && error.taskId === 'broken');
+    await expect(scheduler.addTasks([{ id: 'twice', handler: 'record' }, { id: 'twice', handler: 'record' }])).rejects.toThrow(/given twice/);
+    expect(await scheduler.getTasks()).toEqual([]);
+    await scheduler.shutdown();
+  });
+
+  it('replaces existing ids with replaceExisting, and names the others after adding the rest', async () => {
+    const store = new BulkStore();
+    const { scheduler } = testScheduler({ stores: { default: store } });
+    scheduler.define('record', () => undefined);
+    await scheduler.start();
+    await scheduler.addTasks([
+      { id: 'kept', handler: 'record', trigger: { type: 'date', runAt: start + 100 } },
+      { id: 'replaced', handler: 'record', trigger: { type: 'date', runAt: start + 100 } },
+    ]);
+    await scheduler.addTasks([{ id: 'replaced', handler: 'record', trigger: { type: 'date', runAt: start + 500 } , replaceExisting: true }, { id: 'new', handler: 'record' , trigger: { type: 'date', runAt: start + 900 } }]);
+    expect((await scheduler.getTask('replaced'))?.nextRunTime).toEqual(new Date(start + 500));
+    const conflict = scheduler.addTasks([
+      { id: 'kept', handler: 'record', trigger: { type: 'date', runAt: start + 700 } },
+      { id: 'also-new', handler: 'record', trigger: { type: 'date', runAt: start + 800 } },
+    ]);
+    await expect(conflict).rejects.toSatisfy((error) => isHoraeError(error, 'CONFLICTING_ID') && /"kept"/.test(error.message) && /other 1 task/.test(error.message));
+    expect((await scheduler.getTask('kept'))?.nextRunTime).toEqual(new Date(start + 100));
+    expect((await scheduler.getTasks()).map((task) => task.id).sort()).toEqual(['also-new', 'kept', 'new', 'replaced']);
+    await scheduler.shutdown();
+  });
+
+  it('keeps them pending before start, and works the same without a bulk-capable store', async () => {
+    const { scheduler } = testScheduler();
+    const runs: string[] = [];
+    scheduler.define('record', (_args, ctx: RunContext) => void runs.push(ctx.taskId));
+    const tasks = await scheduler.addTasks([
+      { id: 'a', handler: 'record', trigger: { type: 'date', runAt: start + 100 } },
+      { id: 'b', handler: 'record', trigger: { type: 'date', runAt: start + 200 } },
+    ]);
+    expect(tasks.map((task) => task.pending)).toEqual([true, true]);
+    await expect(scheduler.addTasks([{ id: 'a', handler: 'record' }])).rejects.toSatisfy((error) => isHoraeError(error, 'CONFLICTING_ID'));
+    await scheduler.start();
+    await scheduler.addTasks([{ id: 'c', handler: 'record', trigger: { type: 'date', runAt: start + 300 } }]);
+    await expect(scheduler.addTasks([{ id: 'c', handler: 'record' }])).rejects.toSatisfy((error) => isHoraeError(error, 'CONFLICTING_ID'));
+    await vi.advanceTimersByTimeAsync(300);
+    expect(runs).toEqual(['a', 'b', 'c']);
+    await scheduler.shutdown();
+  });
+});
+
 describe('changing tasks', () => {
   it('updates fields and keeps the schedule unless the trigger changes', async () => {
     const { scheduler, ofType, runs } = await running();
@@ -206,24 +287,25 @@ describe('changing tasks', () => {
   });
 
   it('leaves a task the loop is dispatching to the loop', async () => {
-    const { scheduler } = testScheduler({ executors: { default: new InlineExecutor() } });
+    // The loop has claimed the task and waits for the store to commit its dispatch.
     const gate = deferred();
+    class SlowCommitStore extends MemoryStore {
+      override async dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+        await gate.promise;
+        return super.dispatchTasks(dispatches);
+      }
+    }
+    const { scheduler } = testScheduler({ stores: { default: new SlowCommitStore() } });
     const calls: string[] = [];
-    scheduler.define('first', () => {
-      calls.push('first');
-      return gate.promise;
-    });
-    scheduler.define('second', () => void calls.push('second'));
-    await scheduler.addTask({ id: 'first', handler: 'first', trigger: { type: 'date', runAt: start + 100 } });
-    await scheduler.addTask({ id: 'second', handler: 'second', trigger: { type: 'date', runAt: start + 100 } });
+    scheduler.define('record', (_args, ctx: RunContext) => void calls.push(ctx.taskId));
+    await scheduler.addTask({ id: 'claimed', handler: 'record', trigger: { type: 'date', runAt: start + 100 } });
     await scheduler.start();
-    // The loop claimed both and waits on the first (inline) run: the second is claimed, not yet run.
     await vi.advanceTimersByTimeAsync(100);
-    expect(calls).toEqual(['first']);
-    expect((await scheduler.runTask('second'))?.id).toBe('second');
+    expect((await scheduler.runTask('claimed'))?.id).toBe('claimed');
+    expect(calls).toEqual([]);
     gate.resolve();
     await vi.advanceTimersByTimeAsync(0);
-    expect(calls).toEqual(['first', 'second']);
+    expect(calls).toEqual(['claimed']);
     await scheduler.shutdown();
   });
 

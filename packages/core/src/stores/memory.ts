@@ -1,6 +1,17 @@
 import { errors } from '../errors/index.js';
 import { RunTimeHeap, type HeapEntry } from './run-time-heap.js';
-import type { ClaimOptions, Lease, QuarantinedTask, RunLease, StoredTask, StoreContext, TaskRelease, TaskStore } from './store.js';
+import type {
+  ClaimOptions,
+  DispatchOutcome,
+  Lease,
+  QuarantinedTask,
+  RunLease,
+  StoredTask,
+  StoreContext,
+  TaskDispatch,
+  TaskRelease,
+  TaskStore,
+} from './store.js';
 
 interface Claim {
   readonly owner: string;
@@ -85,11 +96,19 @@ export class MemoryStore implements TaskStore {
 
   addTask(task: StoredTask): Promise<void> {
     if (this.entries.has(task.id)) return Promise.reject(errors.conflictingId(task.id, this.alias));
-    const entry = new Entry(task, this.sequence++);
-    this.entries.set(task.id, entry);
-    this.place(entry);
+    this.insert(task);
     this.changed();
     return Promise.resolve();
+  }
+
+  addTasks(tasks: readonly StoredTask[]): Promise<string[]> {
+    const existing: string[] = [];
+    for (const task of tasks) {
+      if (this.entries.has(task.id)) existing.push(task.id);
+      else this.insert(task);
+    }
+    if (existing.length < tasks.length) this.changed();
+    return Promise.resolve(existing);
   }
 
   updateTask(task: StoredTask): Promise<void> {
@@ -153,33 +172,23 @@ export class MemoryStore implements TaskStore {
   }
 
   releaseTask(release: TaskRelease): Promise<boolean> {
-    const entry = this.entries.get(release.id);
-    if (entry === undefined || entry.claim?.owner !== release.owner || entry.revision !== release.claimedRevision) {
-      return Promise.resolve(false);
-    }
-    entry.claim = null;
-    if (release.nextRunTime === null && release.removeWhenFinished) {
-      this.due.remove(entry);
-      this.entries.delete(release.id);
-    } else {
-      entry.nextRunTime = release.nextRunTime;
-      entry.revision++;
-      this.place(entry);
-      this.changed();
-    }
-    return Promise.resolve(true);
+    return Promise.resolve(this.release(release));
+  }
+
+  dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+    return Promise.resolve(
+      dispatches.map((dispatch) => {
+        if (!this.releasable(dispatch)) return { released: false, runLeased: false };
+        const { run } = dispatch;
+        const runLeased = run !== undefined && this.acquire(run.lease, run.maxInstances, run.duration);
+        this.release(dispatch);
+        return { released: true, runLeased };
+      }),
+    );
   }
 
   acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
-    const now = Date.now();
-    let held = this.runLeases.get(lease.taskId);
-    let live = 0;
-    if (held !== undefined) for (const other of held.values()) if (other.expiresAt > now) live++;
-    if (live >= maxInstances) return Promise.resolve(false);
-    if (held === undefined) this.runLeases.set(lease.taskId, (held = new Map<string, RunLease & { expiresAt: number }>()));
-    held.set(lease.runId, { ...lease, expiresAt: now + duration });
-    this.runTasks.set(lease.runId, lease.taskId);
-    return Promise.resolve(true);
+    return Promise.resolve(this.acquire(lease, maxInstances, duration));
   }
 
   renewRunLeases(owner: string, runIds: readonly string[], duration: number): Promise<void> {
@@ -196,6 +205,11 @@ export class MemoryStore implements TaskStore {
     return Promise.resolve();
   }
 
+  releaseRunLeases(leases: readonly { readonly taskId: string; readonly runId: string }[]): Promise<void> {
+    for (const { taskId, runId } of leases) this.forgetRunLease(taskId, runId);
+    return Promise.resolve();
+  }
+
   takeExpiredRunLeases(): Promise<RunLease[]> {
     const now = Date.now();
     const expired: RunLease[] = [];
@@ -207,6 +221,45 @@ export class MemoryStore implements TaskStore {
       }
     }
     return Promise.resolve(expired);
+  }
+
+  private insert(task: StoredTask): void {
+    const entry = new Entry(task, this.sequence++);
+    this.entries.set(task.id, entry);
+    this.place(entry);
+  }
+
+  private releasable(release: TaskRelease): boolean {
+    const entry = this.entries.get(release.id);
+    return entry !== undefined && entry.claim?.owner === release.owner && entry.revision === release.claimedRevision;
+  }
+
+  private release(release: TaskRelease): boolean {
+    const entry = this.entries.get(release.id);
+    if (entry === undefined || !this.releasable(release)) return false;
+    entry.claim = null;
+    if (release.nextRunTime === null && release.removeWhenFinished) {
+      this.due.remove(entry);
+      this.entries.delete(release.id);
+    } else {
+      entry.nextRunTime = release.nextRunTime;
+      entry.revision++;
+      this.place(entry);
+      this.changed();
+    }
+    return true;
+  }
+
+  private acquire(lease: RunLease, maxInstances: number, duration: number): boolean {
+    const now = Date.now();
+    let held = this.runLeases.get(lease.taskId);
+    let live = 0;
+    if (held !== undefined) for (const other of held.values()) if (other.expiresAt > now) live++;
+    if (live >= maxInstances) return false;
+    if (held === undefined) this.runLeases.set(lease.taskId, (held = new Map<string, RunLease & { expiresAt: number }>()));
+    held.set(lease.runId, { ...lease, expiresAt: now + duration });
+    this.runTasks.set(lease.runId, lease.taskId);
+    return true;
   }
 
   private forgetRunLease(taskId: string, runId: string): void {

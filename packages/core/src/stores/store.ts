@@ -77,6 +77,29 @@ export interface TaskRelease {
   readonly removeWhenFinished: boolean;
 }
 
+/**
+ * A claimed task handed back after planning its runs: its release, plus the run lease its run
+ * needs when it runs now. See {@link TaskStore.dispatchTasks}.
+ * @public
+ */
+export interface TaskDispatch extends TaskRelease {
+  /** The run to record, counted against `maxInstances`; absent when nothing runs. */
+  readonly run?: {
+    readonly lease: RunLease;
+    readonly maxInstances: number;
+    /** How long the run lease holds without renewal, ms. */
+    readonly duration: number;
+  };
+}
+
+/** What became of one {@link TaskDispatch}. @public */
+export interface DispatchOutcome {
+  /** Whether the release applied (the claim was still the caller's and the task unchanged). */
+  readonly released: boolean;
+  /** Whether the run lease was recorded; never `true` when the release did not apply. */
+  readonly runLeased: boolean;
+}
+
 /** One run of a task in progress somewhere, counted against its `maxInstances`. @public */
 export interface RunLease {
   readonly taskId: string;
@@ -122,6 +145,12 @@ export interface TaskStore {
   /** Adds a task; rejects with a `CONFLICTING_ID` error when the id exists. */
   addTask(task: StoredTask): Promise<void>;
   /**
+   * Optional, for speed: adds many tasks in one step. Adds each task whose id is free and
+   * resolves to the ids that existed already (those tasks are left as they are). Without it, the
+   * scheduler calls {@link TaskStore.addTask} once per task.
+   */
+  addTasks?(tasks: readonly StoredTask[]): Promise<string[]>;
+  /**
    * Replaces a task by id, whatever claim it is under (the claim's release will then be
    * refused); rejects with a `TASK_NOT_FOUND` error when it does not exist.
    */
@@ -147,6 +176,15 @@ export interface TaskStore {
   claimTask(id: string, lease: Lease): Promise<StoredTask | null>;
   /** Commits a claimed task's new schedule and ends the claim; resolves to whether it applied. */
   releaseTask(release: TaskRelease): Promise<boolean>;
+  /**
+   * Optional, for speed: hands back a batch of claimed tasks in one step, outcomes in order.
+   * For each dispatch, atomically: when its release applies, record its run lease (if it has a
+   * run, and fewer than `maxInstances` runs hold live leases) and commit the release; when it
+   * does not apply, change nothing. Without it, the scheduler calls
+   * {@link TaskStore.acquireRunLease} and {@link TaskStore.releaseTask} per task, giving the run
+   * lease back when the release is refused — the same outcome in more round trips.
+   */
+  dispatchTasks?(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]>;
 
   /**
    * Records a run in progress if fewer than `maxInstances` runs of the task hold live leases;
@@ -156,6 +194,8 @@ export interface TaskStore {
   /** Extends the given run leases of `owner` by `duration` from now (a heartbeat). */
   renewRunLeases(owner: string, runIds: readonly string[], duration: number): Promise<void>;
   releaseRunLease(taskId: string, runId: string): Promise<void>;
+  /** Optional, for speed: releases several run leases in one step (else one call each). */
+  releaseRunLeases?(leases: readonly { readonly taskId: string; readonly runId: string }[]): Promise<void>;
   /** Removes and returns the run leases that expired; each is returned to one caller only. */
   takeExpiredRunLeases(): Promise<RunLease[]>;
 
