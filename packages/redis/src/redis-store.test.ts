@@ -6,7 +6,7 @@ import { storeConformance, type StoreBackend } from '@horae/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { RedisStore, redisStoreKeys, type RedisStoreOptions } from './redis-store.js';
-import { RELEASE } from './scripts.js';
+import { DISPATCH } from './scripts.js';
 
 const url = process.env.REDIS_URL;
 const SECOND = 1_000;
@@ -135,18 +135,20 @@ function redisSuites(url: string): void {
       await store.releaseTask({ id: 'c', owner: 'layout', claimedRevision: 1, nextRunTime: Date.now() + 60 * SECOND, removeWhenFinished: true });
       const keys = (await admin.keys(`*${opened.prefix}*`)).sort();
       const tag = `{${opened.prefix}}`;
+      const outcomes = keys.filter((key) => key.startsWith(`${tag}:dispatched:`));
+      expect(outcomes).toHaveLength(1);
       expect(keys).toEqual([
         `${tag}:claims`,
+        outcomes[0],
         `${tag}:due`,
         `${tag}:quarantine`,
-        `${tag}:released:c`,
         `${tag}:run-expiry`,
         `${tag}:runs`,
         `${tag}:seq`,
         `${tag}:task-runs`,
         `${tag}:tasks`,
       ]);
-      expect(await admin.pttl(`${tag}:released:c`)).toBeGreaterThan(60 * SECOND);
+      expect(await admin.pttl(outcomes[0]!)).toBeGreaterThan(60 * SECOND);
       // Cluster hashes only what is between the first { and }: the same for every key.
       for (const key of keys) expect(/^\{([^}]*)\}/.exec(key)?.[1]).toBe(opened.prefix);
       expect(store.keys.channel).toBe(`${tag}:changes`);
@@ -403,7 +405,7 @@ function redisSuites(url: string): void {
         expect(await through.claimDueTasks({ now: Date.now(), limit: 1, owner: 'through', duration: 60 * SECOND })).toHaveLength(1);
         // Redis knows the release script now: a muted EVALSHA would otherwise get a NOSCRIPT
         // nobody hears, and the script would not run at all.
-        await admin.script('LOAD', RELEASE.lua);
+        await admin.script('LOAD', DISPATCH.lua);
         proxy.mute();
         const release = through.releaseTask({ id: 'a', owner: 'through', claimedRevision: 1, nextRunTime: Date.now() + 60 * SECOND, removeWhenFinished: true });
         const outcome = release.then((applied) => `resolved ${applied}`, () => 'an error');

@@ -4,12 +4,14 @@ import {
   HoraeError,
   resolveEncryptionKey,
   type ClaimOptions,
+  type DispatchOutcome,
   type Lease,
   type Logger,
   type QuarantinedTask,
   type RunLease,
   type StoreContext,
   type StoredTask,
+  type TaskDispatch,
   type TaskRelease,
   type TaskStore,
 } from '@horae/core';
@@ -17,12 +19,13 @@ import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import {
   ACQUIRE_RUN,
   ADD,
+  ADD_MANY,
   CLAIM_DUE,
   CLAIM_ONE,
   DELETE,
+  DISPATCH,
   QUARANTINE,
-  RELEASE,
-  RELEASE_RUN,
+  RELEASE_RUNS,
   REMOVE_ALL,
   RENEW_RUNS,
   RESTORE,
@@ -103,20 +106,23 @@ export interface RedisStoreKeys {
   /** Hash: task id -> `{"reason","quarantinedAt","row"}`, the row exactly as it was found. */
   readonly quarantine: string;
   /**
-   * String per task, for two minutes after each release: `<claimed revision>:<next run time>:
-   * <remove when finished 1|0>:<owner>`, so that the same release sent twice (its reply lost with
-   * a connection) is answered alike both times.
+   * String per dispatch batch (releases of claimed tasks), for two minutes: its outcome, one digit
+   * per task, so that the same batch sent twice (its reply lost with a connection) is answered
+   * alike both times.
    */
-  released(taskId: string): string;
+  dispatched(batchId: string): string;
   /** The pub/sub channel of change messages (a channel, not a key). */
   readonly channel: string;
 }
 
 /**
- * How long a release stays recognisable when sent again, ms: longer than a client keeps a command
- * across reconnection attempts (ioredis by default: 20 attempts, at most 2 s apart).
+ * How long a dispatch batch's outcome stays recognisable when sent again, ms: longer than a
+ * client keeps a command across reconnection attempts (ioredis by default: 20 attempts, at most
+ * 2 s apart).
  */
-const RELEASE_MARKER_TTL = 120_000;
+const OUTCOME_TTL = 120_000;
+/** The most tasks one add script takes: each script stays short, so Redis serves others between. */
+const ADD_BATCH = 1_000;
 /**
  * The most tasks one claim script takes, whatever the limit asked: it keeps each script short, so
  * Redis serves other clients between batches. The scheduler asks again while batches come full.
@@ -250,6 +256,16 @@ export class RedisStore implements TaskStore {
     if (added !== 1) throw conflictingId(task.id, this.alias);
   }
 
+  /** Adds the tasks whose ids are free, one script per {@link ADD_BATCH} tasks; resolves to the ids that existed. */
+  async addTasks(tasks: readonly StoredTask[]): Promise<string[]> {
+    const batches: Promise<unknown>[] = [];
+    for (let start = 0; start < tasks.length; start += ADD_BATCH) {
+      const args = tasks.slice(start, start + ADD_BATCH).flatMap((task) => [task.id, ...this.rowArguments(task)]);
+      batches.push(this.run(ADD_MANY, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.seq], [...this.announcement(), ...args]));
+    }
+    return (await Promise.all(batches)).flat() as string[];
+  }
+
   async updateTask(task: StoredTask): Promise<void> {
     const updated = await this.run(UPDATE, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.seq], [task.id, ...this.rowArguments(task), ...this.announcement()]);
     if (updated !== 1) throw taskNotFound(task.id, this.alias);
@@ -317,24 +333,38 @@ export class RedisStore implements TaskStore {
   }
 
   async releaseTask(release: TaskRelease): Promise<boolean> {
-    const applied = await this.run(RELEASE, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.released(release.id)], [
-      release.id,
-      release.owner,
-      String(release.claimedRevision),
-      timeText(release.id, release.nextRunTime),
-      release.removeWhenFinished ? '1' : '0',
-      ...this.announcement(),
-      String(RELEASE_MARKER_TTL),
-    ]);
-    return applied === 1;
+    const [outcome] = await this.dispatchTasks([release]);
+    return outcome?.released === true;
+  }
+
+  /** One script per batch: run leases, releases and the batch's outcome, kept for a resend. */
+  async dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+    if (dispatches.length === 0) return [];
+    const args = [String(OUTCOME_TTL)];
+    for (const dispatch of dispatches) {
+      const { run } = dispatch;
+      if (run !== undefined) checkDuration(run.duration);
+      args.push(
+        dispatch.id,
+        dispatch.owner,
+        String(dispatch.claimedRevision),
+        timeText(dispatch.id, dispatch.nextRunTime),
+        dispatch.removeWhenFinished ? '1' : '0',
+        run?.lease.runId ?? '',
+        run === undefined ? '' : runLeaseJson(run.lease),
+        run === undefined ? '0' : String(instanceBound(run.maxInstances)),
+        run === undefined ? '0' : String(run.duration),
+      );
+    }
+    const keys = [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.runs, this.keys.runExpiry, this.keys.taskRuns, this.keys.dispatched(randomUUID())];
+    const answer = String(await this.run(DISPATCH, keys, args));
+    return dispatches.map((_, index) => ({ released: answer[index] !== '0', runLeased: answer[index] === '2' }));
   }
 
   async acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
     checkDuration(duration);
-    const record = JSON.stringify({ taskId: lease.taskId, runId: lease.runId, owner: lease.owner, scheduledAt: lease.scheduledAt });
-    // Lua reads no "Infinity": an unbounded maxInstances becomes a bound no count reaches.
-    const bound = Number.isFinite(maxInstances) ? maxInstances : Number.MAX_SAFE_INTEGER;
-    const acquired = await this.run(ACQUIRE_RUN, [this.keys.runs, this.keys.runExpiry, this.keys.taskRuns], [lease.taskId, lease.runId, record, String(bound), String(duration)]);
+    const args = [lease.taskId, lease.runId, runLeaseJson(lease), String(instanceBound(maxInstances)), String(duration)];
+    const acquired = await this.run(ACQUIRE_RUN, [this.keys.runs, this.keys.runExpiry, this.keys.taskRuns], args);
     return acquired === 1;
   }
 
@@ -345,7 +375,12 @@ export class RedisStore implements TaskStore {
   }
 
   async releaseRunLease(taskId: string, runId: string): Promise<void> {
-    await this.run(RELEASE_RUN, [this.keys.runs, this.keys.runExpiry, this.keys.taskRuns], [taskId, runId]);
+    await this.releaseRunLeases([{ taskId, runId }]);
+  }
+
+  async releaseRunLeases(leases: readonly { readonly taskId: string; readonly runId: string }[]): Promise<void> {
+    if (leases.length === 0) return;
+    await this.run(RELEASE_RUNS, [this.keys.runs, this.keys.runExpiry, this.keys.taskRuns], leases.flatMap(({ taskId, runId }) => [taskId, runId]));
   }
 
   async takeExpiredRunLeases(): Promise<RunLease[]> {
@@ -525,7 +560,7 @@ export function redisStoreKeys(prefix: string): RedisStoreKeys {
     runExpiry: `${tag}:run-expiry`,
     taskRuns: `${tag}:task-runs`,
     quarantine: `${tag}:quarantine`,
-    released: (taskId) => `${tag}:released:${taskId}`,
+    dispatched: (batchId) => `${tag}:dispatched:${batchId}`,
     channel: `${tag}:changes`,
   };
 }
@@ -592,6 +627,15 @@ function quarantinedTask(id: string, raw: string): QuarantinedTask {
   // A readable row gives back the task's fields; an unreadable one is shown exactly as found.
   if (typeof row === 'string') return { id, payload: found, nextRunTime: null, revision: 0, reason, quarantinedAt };
   return { id, payload: row.payload, nextRunTime: row.nextRunTime, revision: row.revision, reason, quarantinedAt };
+}
+
+function runLeaseJson(lease: RunLease): string {
+  return JSON.stringify({ taskId: lease.taskId, runId: lease.runId, owner: lease.owner, scheduledAt: lease.scheduledAt });
+}
+
+/** Lua reads no "Infinity": an unbounded maxInstances becomes a bound no count reaches. */
+function instanceBound(maxInstances: number): number {
+  return Number.isFinite(maxInstances) ? maxInstances : Number.MAX_SAFE_INTEGER;
 }
 
 function parseRunLease(raw: string): RunLease | undefined {

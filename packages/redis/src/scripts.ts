@@ -83,6 +83,33 @@ end
 local function unreadable(why)
   return 'its record in Redis cannot be read: ' .. why
 end
+
+-- Records a run lease if fewer than max_instances runs of the task hold live ones; true if it did.
+local function acquire_run(runs, expiries, task_runs, task_id, run_id, record, max_instances, duration, now)
+  local prefix = task_id .. '\\0'
+  local live = 0
+  for _, member in ipairs(redis.call('ZRANGEBYLEX', task_runs, '[' .. prefix, '(' .. task_id .. '\\1')) do
+    local score = redis.call('ZSCORE', expiries, string.sub(member, #prefix + 1))
+    if not score then
+      -- released or reported already: only the index entry was left
+      redis.call('ZREM', task_runs, member)
+    elseif tonumber(score) > now then
+      live = live + 1
+    end
+  end
+  if live >= max_instances then return false end
+  redis.call('HSET', runs, run_id, record)
+  redis.call('ZADD', expiries, num(now + duration), run_id)
+  redis.call('ZADD', task_runs, 0, prefix .. run_id)
+  return true
+end
+
+-- Calls a command with many arguments in slices: Lua's unpack takes only so many at once.
+local function call_in_slices(command, key, values, slice)
+  for i = 1, #values, slice do
+    redis.call(command, key, unpack(values, i, math.min(i + slice - 1, #values)))
+  end
+end
 `;
 
 function script(name: string, body: string): Script {
@@ -105,6 +132,38 @@ redis.call('HDEL', claims, id)
 if next_run == 'null' then redis.call('ZREM', due, id) else redis.call('ZADD', due, next_run, id) end
 redis.call('PUBLISH', ARGV[5], ARGV[6])
 return 1
+`,
+);
+
+/**
+ * Adds the tasks whose ids are free, in one step; the others are left as they are.
+ * KEYS: tasks, due, claims, seq. ARGV: channel, message, then per task: id, next run time
+ * ("null" or a number), revision, payload as a JSON string. Returns the ids that existed.
+ */
+export const ADD_MANY = script(
+  'add-many',
+  `
+local tasks, due, claims, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local count = (#ARGV - 2) / 4
+local first_seq = redis.call('INCRBY', seq, count) - count
+local existing, added, scores = {}, {}, {}
+for i = 0, count - 1 do
+  local at = 3 + i * 4
+  local id, next_run = ARGV[at], ARGV[at + 1]
+  if redis.call('HSETNX', tasks, id, encode_row(next_run, ARGV[at + 2], num(first_seq + i + 1), ARGV[at + 3])) == 0 then
+    table.insert(existing, id)
+  else
+    table.insert(added, id)
+    if next_run ~= 'null' then
+      table.insert(scores, next_run)
+      table.insert(scores, id)
+    end
+  end
+end
+call_in_slices('HDEL', claims, added, 1000)
+call_in_slices('ZADD', due, scores, 2000)
+if #added > 0 then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
+return existing
 `,
 );
 
@@ -243,42 +302,57 @@ return { 'claimed', raw }
 );
 
 /**
- * Commits a claimed task's next run time and ends the claim, or deletes the finished task; only
- * while the claim is the caller's and the task's revision is the claimed one.
+ * Hands back a batch of claimed tasks. For each, only while the claim is the caller's and the
+ * task's revision is the claimed one: records its run lease (when it has a run, and fewer than
+ * maxInstances runs hold live leases), commits its next run time and ends the claim, or deletes
+ * the finished task. Others learn of the new run times by their poll, or by the claim's expiry
+ * they already know: a release never moves a run time earlier, so nobody is woken for it.
  *
- * Idempotent: the release leaves a short-lived marker, so the very same release sent again (by a
- * client that resends a command whose reply was lost with its connection) answers 1 again instead
- * of being refused, which would make the scheduler skip a fire whose schedule already moved on.
+ * Idempotent: the outcome is kept for a while under the batch's own key, so the very same batch
+ * sent again (by a client that resends a command whose reply was lost with its connection) is
+ * answered alike, instead of refused, which would make the scheduler skip fires whose schedules
+ * already moved on.
  *
- * KEYS: tasks, due, claims, release marker of this task. ARGV: id, owner, claimed revision, next
- * run time ("null" or a number), remove when finished ("1" or "0"), channel, message, marker
- * lifetime ms. Returns 1 when applied, else 0.
+ * KEYS: tasks, due, claims, runs, run expiry, task runs, the batch's outcome key.
+ * ARGV: outcome lifetime ms, then per task 9 values: id, owner, claimed revision, next run time
+ * ("null" or a number), remove when finished ("1" or "0"), run id ("" for no run), run lease
+ * JSON, maxInstances, run lease duration ms.
+ * Returns one digit per task: 0 refused, 1 released, 2 released with its run lease.
  */
-export const RELEASE = script(
-  'release',
+export const DISPATCH = script(
+  'dispatch',
   `
-local tasks, due, claims, released = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local id, owner, claimed_revision, next_run = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
--- the whole release: only the same release sent again matches, not another one for that claim
-local marker = ARGV[3] .. ':' .. ARGV[4] .. ':' .. ARGV[5] .. ':' .. owner
-if redis.call('GET', released) == marker then return 1 end
-local raw = redis.call('HGET', tasks, id)
-if not raw then return 0 end
-local _, claim_owner = decode_claim(redis.call('HGET', claims, id))
-if claim_owner ~= owner then return 0 end
-local row = decode_row(raw)
-if not row or row.revision ~= claimed_revision then return 0 end
-redis.call('HDEL', claims, id)
-if next_run == 'null' and ARGV[5] == '1' then
-  redis.call('HDEL', tasks, id)
-  redis.call('ZREM', due, id)
-else
-  redis.call('HSET', tasks, id, encode_row(next_run, num(row.revision + 1), row_seq(row) or '0', cjson.encode(row.payload)))
-  if next_run == 'null' then redis.call('ZREM', due, id) else redis.call('ZADD', due, next_run, id) end
+local tasks, due, claims, runs, expiries, task_runs, outcome_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local known = redis.call('GET', outcome_key)
+if known then return known end
+local outcomes = {}
+local now = nil
+for at = 2, #ARGV, 9 do
+  local id, owner, next_run, remove, run_id = ARGV[at], ARGV[at + 1], ARGV[at + 3], ARGV[at + 4], ARGV[at + 5]
+  local outcome = '0'
+  local raw = redis.call('HGET', tasks, id)
+  local _, claim_owner = decode_claim(raw and redis.call('HGET', claims, id))
+  local row = raw and claim_owner == owner and decode_row(raw)
+  if row and row.revision == tonumber(ARGV[at + 2]) then
+    outcome = '1'
+    if run_id ~= '' then
+      now = now or now_ms()
+      if acquire_run(runs, expiries, task_runs, id, run_id, ARGV[at + 6], tonumber(ARGV[at + 7]), tonumber(ARGV[at + 8]), now) then outcome = '2' end
+    end
+    redis.call('HDEL', claims, id)
+    if next_run == 'null' and remove == '1' then
+      redis.call('HDEL', tasks, id)
+      redis.call('ZREM', due, id)
+    else
+      redis.call('HSET', tasks, id, encode_row(next_run, num(row.revision + 1), row_seq(row) or '0', cjson.encode(row.payload)))
+      if next_run == 'null' then redis.call('ZREM', due, id) else redis.call('ZADD', due, next_run, id) end
+    end
+  end
+  table.insert(outcomes, outcome)
 end
-redis.call('SET', released, marker, 'PX', ARGV[8])
-redis.call('PUBLISH', ARGV[6], ARGV[7])
-return 1
+local answer = table.concat(outcomes)
+redis.call('SET', outcome_key, answer, 'PX', ARGV[1])
+return answer
 `,
 );
 
@@ -290,25 +364,9 @@ return 1
 export const ACQUIRE_RUN = script(
   'acquire-run',
   `
-local runs, expiries, task_runs = KEYS[1], KEYS[2], KEYS[3]
-local task_id, run_id, max_instances, duration = ARGV[1], ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[5])
-local now = now_ms()
-local prefix = task_id .. '\\0'
-local live = 0
-for _, member in ipairs(redis.call('ZRANGEBYLEX', task_runs, '[' .. prefix, '(' .. task_id .. '\\1')) do
-  local score = redis.call('ZSCORE', expiries, string.sub(member, #prefix + 1))
-  if not score then
-    -- released or reported already: only the index entry was left
-    redis.call('ZREM', task_runs, member)
-  elseif tonumber(score) > now then
-    live = live + 1
-  end
-end
-if live >= max_instances then return 0 end
-redis.call('HSET', runs, run_id, ARGV[3])
-redis.call('ZADD', expiries, num(now + duration), run_id)
-redis.call('ZADD', task_runs, 0, prefix .. run_id)
-return 1
+local acquired = acquire_run(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now_ms())
+if acquired then return 1 end
+return 0
 `,
 );
 
@@ -332,21 +390,25 @@ return 1
 `,
 );
 
-/** KEYS: runs, run expiry, task runs. ARGV: task id, run id. */
-export const RELEASE_RUN = script(
-  'release-run',
+/**
+ * Gives run leases back. KEYS: runs, run expiry, task runs. ARGV: task id, run id, task id,
+ * run id, ... A run id recorded for another task is left alone.
+ */
+export const RELEASE_RUNS = script(
+  'release-runs',
   `
 local runs, expiries, task_runs = KEYS[1], KEYS[2], KEYS[3]
-local task_id, run_id = ARGV[1], ARGV[2]
-local raw = redis.call('HGET', runs, run_id)
-if raw then
-  local ok, lease = pcall(cjson.decode, raw)
-  -- a run id of another task is not this one's to release
-  if ok and type(lease) == 'table' and lease.taskId ~= task_id then return 0 end
+for at = 1, #ARGV, 2 do
+  local task_id, run_id = ARGV[at], ARGV[at + 1]
+  local raw = redis.call('HGET', runs, run_id)
+  local ok, lease = true, nil
+  if raw then ok, lease = pcall(cjson.decode, raw) end
+  if not (raw and ok and type(lease) == 'table' and lease.taskId ~= task_id) then
+    redis.call('HDEL', runs, run_id)
+    redis.call('ZREM', expiries, run_id)
+    redis.call('ZREM', task_runs, task_id .. '\\0' .. run_id)
+  end
 end
-redis.call('HDEL', runs, run_id)
-redis.call('ZREM', expiries, run_id)
-redis.call('ZREM', task_runs, task_id .. '\\0' .. run_id)
 return 1
 `,
 );
