@@ -34,9 +34,9 @@ export function toHoraeLogger(option: HoraeLoggerOption | undefined): Logger {
   const details = (meta: unknown[]): unknown[] =>
     meta.flatMap((item) => (item instanceof Error ? [item.stack ?? `${item.name}: ${item.message}`] : [item]));
   return {
-    debug: (message, ...meta) => nest.debug?.(message, ...meta),
-    info: (message, ...meta) => nest.log(message, ...meta),
-    warn: (message, ...meta) => nest.warn(message, ...details(meta)),
-    error: (message, ...meta) => nest.error(message, ...details(meta)),
+    debug: (message, ...meta) => void nest.debug?.(message, ...meta),
+    info: (message, ...meta) => void nest.log(message, ...meta),
+    warn: (message, ...meta) => void nest.warn(message, ...details(meta)),
+    error: (message, ...meta) => void nest.error(message, ...details(meta)),
   };
 }

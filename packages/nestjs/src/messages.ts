@@ -39,5 +39,6 @@ export function describe(value: unknown): string {
       return 'an object';
     }
   }
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return typeof value === 'symbol' ? value.toString() : 'a value';
 }

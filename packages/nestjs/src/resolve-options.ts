@@ -23,7 +23,7 @@ export async function resolveScheduled(options: ScheduledOptions, config: unknow
       throw new HoraeError('INVALID_OPTION', messages.optionFunctionFailed(where, key), { cause: error });
     }
   }
-  return resolved as ResolvedScheduled;
+  return resolved;
 }
 
 /** Turns a resolved declaration into `addTask` options for the task `id`. */

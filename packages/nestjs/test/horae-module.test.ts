@@ -15,7 +15,7 @@ import { boot, deferred, recordingLogger } from './helpers.js';
 const START = new Date('2030-01-01T00:00:00.000Z');
 const quiet = recordingLogger;
 
-let apps: INestApplication[] = [];
+const apps: INestApplication[] = [];
 const track = (app: INestApplication) => (apps.push(app), app);
 
 beforeEach(() => {

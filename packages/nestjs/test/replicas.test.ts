@@ -24,7 +24,7 @@ function replica(name: string, settings: Record<string, unknown>): Promise<Child
   const child = spawn(process.execPath, ['--import', 'tsx', REPLICA, JSON.stringify({ ...settings, name })], { cwd: PACKAGE, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`replica ${name} did not start within 30 s`)), 30_000);
-    child.stdout!.on('data', (data: Buffer) => {
+    child.stdout.on('data', (data: Buffer) => {
       if (data.toString().includes('ready')) {
         clearTimeout(timer);
         resolve(child);
@@ -76,11 +76,11 @@ if (url === undefined || url === '') {
       try {
         // Close app "a" half-way; "b" alone must carry on.
         await sleep(Math.max(0, startAt + RUN_FOR / 2 - Date.now()));
-        await stop(first!);
+        await stop(first);
         const closedAt = Date.now();
         // Wait for the last fire to be logged (no timing threshold: the test timeout bounds it).
         while (!(await entries(logFile)).some((entry) => entry.scheduledAt === lastFire)) await sleep(200);
-        await stop(second!);
+        await stop(second);
         const log = await entries(logFile);
         expect(log.filter((entry) => entry.event === 'error')).toEqual([]);
         const fires = log.filter((entry) => entry.event === 'ran' && entry.scheduledAt! <= lastFire);
@@ -93,7 +93,7 @@ if (url === undefined || url === '') {
         expect(fires.filter((entry) => entry.scheduledAt! > closedAt).every((entry) => entry.name === 'b')).toBe(true);
         expect(fires.some((entry) => entry.scheduledAt! > closedAt)).toBe(true);
       } finally {
-        await Promise.all([stop(first!), stop(second!)]);
+        await Promise.all([stop(first), stop(second)]);
         const admin = new Redis(url);
         const keys = await admin.keys(`{${prefix}}*`);
         if (keys.length > 0) await admin.del(...keys);

@@ -8,7 +8,7 @@ import { boot, recordingLogger } from './helpers.js';
 
 const START = new Date('2030-01-01T00:00:00.500Z');
 const fired: string[] = [];
-let apps: INestApplication[] = [];
+const apps: INestApplication[] = [];
 
 beforeEach(() => {
   fired.length = 0;
@@ -151,7 +151,7 @@ describe('@horae/nestjs/schedule, the drop-in', () => {
     expect(fired.filter((what) => what === 'user-job')).toHaveLength(2);
     const info = await scheduler.getTaskInfo('user-job', { store: LOCAL_STORE });
     expect(info?.triggerDescription).toContain('*/2 * * * * *');
-    job.stop();
+    void job.stop();
     expect(job.isActive).toBe(false);
     await vi.advanceTimersByTimeAsync(4_000);
     expect(fired.filter((what) => what === 'user-job')).toHaveLength(2);

@@ -223,7 +223,7 @@ export class SchedulerRegistry {
 
   /** Waits for the operations queued on adopted jobs so far (tests, shutdown). */
   async settled(): Promise<void> {
-    await Promise.all([...this.cronJobs.values()].map((job) => this.queues.get(job)));
+    await Promise.all([...this.cronJobs.values()].map((job) => this.queues.get(job) ?? Promise.resolve()));
   }
 
   private async deleteTask(name: string, job: HoraeCronJob | undefined): Promise<void> {
