@@ -72,7 +72,7 @@ export interface TaskRow extends StoredTask {
 
 /** A task, or why its document cannot be read. */
 export function readTask(document: Document): TaskRow | string {
-  const { _id: id, nextRunTime = null, dueAt = null, revision, payload, seq } = document;
+  const { _id: id, nextRunTime = null, dueAt = null, revision, payload, seq } = document as Partial<Record<string, unknown>>;
   if (typeof id !== 'string') return 'its _id is not a string';
   if (nextRunTime !== null && !isFiniteNumber(nextRunTime)) return 'its nextRunTime is neither a number nor null';
   if (!isFiniteNumber(revision)) return 'its revision is not a number';
@@ -85,12 +85,12 @@ export function readTask(document: Document): TaskRow | string {
 
 /** A quarantined task as {@link QuarantinedTask}: a readable record gives its fields, else as found. */
 export function readQuarantined(entry: Document): QuarantinedTask {
-  const id = String(entry._id);
-  const reason = typeof entry.reason === 'string' ? entry.reason : 'its quarantine entry cannot be read';
-  const quarantinedAt = isFiniteNumber(entry.quarantinedAt) ? entry.quarantinedAt : 0;
-  const record: unknown = entry.record;
+  const { _id, reason: givenReason, quarantinedAt: givenAt, record } = entry as Partial<Record<string, unknown>>;
+  const id = String(_id);
+  const reason = typeof givenReason === 'string' ? givenReason : 'its quarantine entry cannot be read';
+  const quarantinedAt = isFiniteNumber(givenAt) ? givenAt : 0;
   if (typeof record !== 'object' || record === null) return { id, payload: record ?? entry, nextRunTime: null, revision: 0, reason, quarantinedAt };
-  const task = readTask(record as Document);
+  const task = readTask(record);
   if (typeof task !== 'string') return { id, payload: task.payload, nextRunTime: task.nextRunTime, revision: task.revision, reason, quarantinedAt };
   // Unreadable: the payload as found when there is one, else the whole document.
   const found = record as Document;
@@ -117,9 +117,10 @@ export function readRunLease(taskId: string, entry: unknown): RunLease | undefin
  * store writes), so that a move to the quarantine never takes away a version nobody looked at.
  */
 export function unchanged(document: Document): Document {
-  const filter: Document = { _id: document._id };
+  const found = document as Partial<Record<string, unknown>>;
+  const filter: Document = { _id: found._id };
   for (const field of ['nextRunTime', 'dueAt', 'revision', 'seq', 'payload', 'claimedBy', 'claimExpiresAt', 'claimToken']) {
-    filter[field] = field in document ? { $eq: document[field] } : { $exists: false };
+    filter[field] = field in found ? { $eq: found[field] } : { $exists: false };
   }
   return filter;
 }
