@@ -19,5 +19,8 @@ export default defineProject({
     setupFiles: ['test/setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 30_000,
+    // The Nest major these tests must load (test/nest-version.test.ts checks it). Here: the
+    // devDependencies of this package; packages/nestjs-nest12 runs the same tests on Nest 12.
+    provide: { nestMajor: 11 },
   },
 });
