@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Module, type INestApplication } from '@nestjs/common';
 import { MemoryStore, Scheduler, isHoraeError, type RunContext } from '@horae/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -44,6 +44,34 @@ describe('HoraeModule.forRoot', () => {
     await vi.advanceTimersByTimeAsync(3_000);
     expect(calls.filter((call) => call.what === 'tick')).toHaveLength(3);
     expect(calls[0]!.ctx!.taskId).toBe('Reports.tick');
+  });
+
+  it('discovers @Scheduled on controller methods too, and the controller still serves its routes', async () => {
+    @Controller('status')
+    class StatusController {
+      private refreshed = 0;
+      @Get()
+      status() {
+        return { refreshed: this.refreshed };
+      }
+      @Scheduled({ interval: 1_000 })
+      refresh() {
+        this.refreshed += 1;
+        calls.push({ what: 'controller', instance: this });
+      }
+    }
+    @Module({ controllers: [StatusController] })
+    class StatusModule {}
+    @Module({ imports: [HoraeModule.forRoot({ logger: quiet() }), StatusModule] })
+    class App {}
+    const app = track(await boot(App));
+    expect((await app.get(Scheduler).getTaskInfos()).map((info) => info.id)).toEqual(['StatusController.refresh']);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(calls.map((call) => call.what)).toEqual(['controller', 'controller']);
+    // Called on the controller instance Nest serves requests with.
+    const controller = app.get(StatusController);
+    expect(calls[0]!.instance).toBe(controller);
+    expect(controller.status()).toEqual({ refreshed: 2 });
   });
 
   it('makes the scheduler injectable as the class and through @InjectScheduler()', async () => {
