@@ -211,19 +211,27 @@ export class RedisStore implements TaskStore {
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.keys.channel && !this.isOwnMessage(message)) context.wake();
     });
+    const subscribe = (): Promise<void> =>
+      subscriber.subscribe(this.keys.channel).then(
+        () => undefined,
+        (error: unknown) => {
+          // Rejected only when the connection was closed: by shutdown, or for good.
+          if (this.subscriber === subscriber) this.logger.error(`Store "${this.alias}" could not subscribe to change messages; it polls every ${this.pollInterval} ms.`, error);
+        },
+      );
     let connectedBefore = false;
+    let readyBefore = false;
     subscriber.on('ready', () => {
-      // After a reconnection (ioredis subscribes again by itself) changes may have been missed.
+      // A reconnection: subscribe again (a Cluster's subscriber does so by itself), here rather
+      // than by ioredis's autoResubscribe, whose SUBSCRIBE nobody awaits: cut short by shutdown,
+      // it was an unhandled "Connection is closed." rejection.
+      if (readyBefore && !isCluster(subscriber)) void subscribe();
+      readyBefore = true;
+      // After a reconnection changes may have been missed.
       if (connectedBefore) context.wake();
       connectedBefore = true;
     });
-    const subscribed = subscriber.subscribe(this.keys.channel).then(
-      () => undefined,
-      (error: unknown) => {
-        // Rejected only when the connection was closed: by shutdown, or for good.
-        if (this.subscriber === subscriber) this.logger.error(`Store "${this.alias}" could not subscribe to change messages; it polls every ${this.pollInterval} ms.`, error);
-      },
-    );
+    const subscribed = subscribe();
     // Redis down at start: the scheduler starts anyway and retries its store calls; the
     // subscription is made as soon as Redis answers (the command waits in the offline queue).
     let onError: (error: unknown) => void = () => undefined;
@@ -447,10 +455,11 @@ export class RedisStore implements TaskStore {
 
   /**
    * A connection of its own for SUBSCRIBE (a subscribed connection can do nothing else). Its
-   * SUBSCRIBE waits for Redis however long an outage lasts, and is made again on reconnection.
+   * SUBSCRIBE waits for Redis however long an outage lasts, and is made again on reconnection
+   * (by start()'s 'ready' listener, not by ioredis: see there).
    */
   private openSubscriber(): Redis | Cluster {
-    const patient = { enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true, lazyConnect: false } as const;
+    const patient = { enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false, lazyConnect: false } as const;
     let subscriber: Redis | Cluster;
     if (this.givenClient === undefined) subscriber = this.openOwnConnection(patient);
     else if (isCluster(this.givenClient)) {
