@@ -13,7 +13,7 @@ export interface Payload {
   i: number;
 }
 
-/** How many tasks / jobs one `Promise.all` or one `addBulk` call takes, when adding in chunks. */
+/** How many tasks / jobs one `addTasks`, `Promise.all` or `addBulk` call takes, when adding in chunks. */
 export const CHUNK = 1_000;
 
 // ------------------------------------------------------------------ Horae
@@ -49,7 +49,7 @@ export function horaeScheduler(options: HoraeOptions): Scheduler {
  * Puts `count` tasks that are already due into a Horae store and stops: date triggers at the
  * time of loading, `misfireGraceTime: null` so they run however long the draining takes (as a
  * waiting BullMQ job does). The scheduler is started paused, so nothing is dispatched here.
- * Added with `Promise.all` over chunks of {@link CHUNK}. Resolves to the time it took, ms.
+ * Added with `addTasks` in chunks of {@link CHUNK}. Resolves to the time it took, ms.
  */
 export async function loadDueHorae(prefix: string, count: number): Promise<number> {
   const scheduler = horaeScheduler({ prefix, instanceId: 'bench-loader' });
@@ -58,7 +58,7 @@ export async function loadDueHorae(prefix: string, count: number): Promise<numbe
   const runAt = Date.now();
   const indices = Array.from({ length: count }, (_, i) => i);
   for (const chunk of chunks(indices, CHUNK)) {
-    await Promise.all(chunk.map((i) => scheduler.addTask({ handler: HANDLER, args: { i }, trigger: { type: 'date', runAt }, misfireGraceTime: null })));
+    await scheduler.addTasks(chunk.map((i) => ({ handler: HANDLER, args: { i }, trigger: { type: 'date', runAt }, misfireGraceTime: null })));
   }
   const took = performance.now() - started;
   await scheduler.shutdown();
