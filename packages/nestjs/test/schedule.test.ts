@@ -129,6 +129,62 @@ describe('@horae/nestjs/schedule, the drop-in', () => {
     expect((await noon.info())?.nextRunTime).toEqual(new Date('2030-01-01T03:00:00.000Z'));
   });
 
+  it('runs callbacks added with addCallback after the method on every tick, with the job as this', async () => {
+    const { registry } = await start();
+    const job = registry.getCronJob('every-second');
+    const seen: unknown[] = [];
+    job.addCallback(function (this: unknown) {
+      seen.push(this);
+      fired.push('callback');
+    });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(fired.filter((what) => what === 'cron' || what === 'callback')).toEqual(['cron', 'callback', 'cron', 'callback']);
+    expect(seen).toEqual([job, job]);
+    await job.fireOnTick();
+    expect(fired.slice(-2)).toEqual(['cron', 'callback']);
+  });
+
+  it('takes start, stop and setTime effect at once for callers that do not await, as cron does, and the store follows in call order', async () => {
+    const { registry, scheduler } = await start();
+    const job = registry.getCronJob('every-second');
+    const theirs = new CronJob('* * * * * *', () => undefined, null, true);
+    try {
+      for (const subject of [job, theirs]) {
+        void subject.stop();
+        expect(subject.isActive).toBe(false);
+        void subject.start();
+        expect(subject.isActive).toBe(true);
+        // A stopped job stays stopped across setTime, in both.
+        void subject.stop();
+        void subject.setTime(new CronTime('*/5 * * * * *'));
+        expect(subject.isActive).toBe(false);
+        expect(String(subject.cronTime.source)).toBe('*/5 * * * * *');
+      }
+    } finally {
+      void theirs.stop();
+    }
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(fired).not.toContain('cron');
+    const info = await scheduler.getTaskInfo('every-second');
+    expect(info?.nextRunTime).toBeNull();
+    expect(info?.triggerDescription).toContain('*/5 * * * * *');
+    void job.start();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(fired.filter((what) => what === 'cron')).toHaveLength(1);
+  });
+
+  it('logs a failed start or stop instead of leaving an unhandled rejection, and rejects for callers that await', async () => {
+    const logger = recordingLogger();
+    const { registry, scheduler } = await start({ logger });
+    const job = registry.getCronJob('every-second');
+    await scheduler.deleteTask('every-second');
+    void job.stop();
+    await expect(job.start()).rejects.toThrow('every-second');
+    const logged = logger.lines.filter((line) => line.level === 'error').map((line) => line.message);
+    expect(logged).toEqual(['CronJob "every-second" could not stop.', 'CronJob "every-second" could not start.']);
+    expect(() => job.setTime({ source: 42 })).toThrow('CronJob "every-second": setTime needs a CronTime');
+  });
+
   it("stops a decorated interval with Node's clearInterval, as code written for the original does", async () => {
     const { registry } = await start();
     clearInterval(registry.getInterval('poll') as unknown as NodeJS.Timeout);

@@ -9,5 +9,5 @@ export { ScheduleModule, type ScheduleModuleAsyncOptions, type ScheduleModuleOpt
 export { Cron, Interval, Timeout, type CronOptions, type CronTimeInput } from './decorators.js';
 export { CronExpression } from './cron-expression.js';
 export { SchedulerRegistry, type CronJobLike, type RegisteredCronJob } from './registry.js';
-export { HoraeCronJob, TimerHandle, type CronTimeView } from './jobs.js';
+export { HoraeCronJob, TimerHandle, type CronTimeView, type CronJobCallback } from './jobs.js';
 export { LOCAL_STORE, type ScheduleModuleOptions } from './schedule-options.js';

@@ -9,7 +9,7 @@ export interface JobBinding {
   readonly id: string;
   /** The store the task lives in. */
   readonly store: string;
-  /** Calls the method, in this process (for `fireOnTick` while the scheduler is stopped). */
+  /** Calls the method, in this process. */
   readonly invoke: TaskHandler;
   /** Reports an error of an operation nobody awaits (a handle method called without `await`). */
   readonly report: (message: string, error: unknown) => void;
@@ -23,11 +23,20 @@ export interface CronTimeView {
   toString(): string;
 }
 
+/** A callback added with {@link HoraeCronJob.addCallback}; `this` is the job, as in `cron`. */
+export type CronJobCallback = (this: HoraeCronJob) => unknown;
+
 /**
  * A cron job of the {@link SchedulerRegistry}, backed by a Horae task: it offers what code and
  * tests call on `@nestjs/schedule`'s jobs (the `cron` package's `CronJob`) — `start`, `stop`,
- * `isActive`, `lastDate`, `nextDate`, `nextDates`, `fireOnTick`, `setTime` — and acts on the task.
- * On a shared store, `start` and `stop` resume and pause the task for every replica.
+ * `isActive`, `lastDate`, `nextDate`, `nextDates`, `fireOnTick`, `setTime`, `addCallback` — and
+ * acts on the task. On a shared store, `start` and `stop` resume and pause the task for every
+ * replica.
+ *
+ * As on the original, `start`, `stop` and `setTime` take effect on `isActive` and `cronTime` at
+ * once, so code that does not await them reads what it expects; the store catches up in the order
+ * of the calls. They return a promise for callers that want to know when the store has: a failure
+ * is logged and rejects that promise, without an unhandled rejection when nobody awaits it.
  *
  * @example
  * ```ts
@@ -45,6 +54,9 @@ export class HoraeCronJob {
   private active: boolean;
   private callbacksRunning = 0;
   private time: CronTimeView;
+  private readonly callbacks: CronJobCallback[] = [];
+  /** The store operations of start, stop and setTime, one after the other in call order. */
+  private queue: Promise<unknown> = Promise.resolve();
   declare private readonly binding: JobBinding;
 
   constructor(binding: JobBinding, cronTime: CronTimeView, active: boolean) {
@@ -82,16 +94,30 @@ export class HoraeCronJob {
     return this.callbacksRunning > 0;
   }
 
-  /** Starts (resumes) the job's task. */
+  /** Starts (resumes) the job's task; `isActive` is `true` at once. */
   start(): Promise<void> {
     this.active = true;
-    return this.act('start', () => this.binding.scheduler.resumeTask(this.name, { store: this.binding.store }));
+    return this.enqueue('start', async () => {
+      const { scheduler, store } = this.binding;
+      // Only a paused task is resumed: resuming a running one would recompute its next run time.
+      const task = await scheduler.getTask(this.name, { store });
+      if (task === null || task.nextRunTime === null) await scheduler.resumeTask(this.name, { store });
+    });
   }
 
-  /** Stops (pauses) the job's task; a run in progress goes on. */
+  /** Stops (pauses) the job's task, a run in progress goes on; `isActive` is `false` at once. */
   stop(): Promise<void> {
     this.active = false;
-    return this.act('stop', () => this.binding.scheduler.pauseTask(this.name, { store: this.binding.store }));
+    return this.enqueue('stop', () => this.binding.scheduler.pauseTask(this.name, { store: this.binding.store }));
+  }
+
+  /**
+   * Adds a function to call on every tick, after the method, as `cron`'s `addCallback` does. It
+   * lives in this process: on a shared store, a tick taken by another replica calls the
+   * callbacks added there, so add it in every replica (at module init, say) for every tick.
+   */
+  addCallback(callback: CronJobCallback): void {
+    if (typeof callback === 'function') this.callbacks.push(callback);
   }
 
   /** When the handler last started in this process, or `null`. */
@@ -119,18 +145,26 @@ export class HoraeCronJob {
       return;
     }
     const controller = new AbortController();
-    await invoke(undefined, { taskId: id, taskName: id, scheduledAt: new Date(), signal: controller.signal, logger: scheduler.logger });
+    await this.track(invoke)(undefined, { taskId: id, taskName: id, scheduledAt: new Date(), signal: controller.signal, logger: scheduler.logger });
   }
 
-  /** Gives the job a new schedule: a `CronTime` of the `cron` package, or an expression. */
-  async setTime(time: string | { source: unknown; timeZone?: unknown }): Promise<void> {
+  /**
+   * Gives the job a new schedule: a `CronTime` of the `cron` package, or an expression. As in
+   * `cron`, a started job goes on from the new schedule and a stopped one stays stopped; a time
+   * that is not one throws at once.
+   */
+  setTime(time: string | { source: unknown; timeZone?: unknown }): Promise<void> {
     const source = typeof time === 'string' ? time : (time as { source?: unknown } | null)?.source;
     if (typeof source !== 'string' && !(source instanceof Date)) throw new TypeError(scheduleMessages.invalidCronTimeForSetTime(this.name));
     const timeZone = typeof time === 'object' && typeof time.timeZone === 'string' ? time.timeZone : this.time.timeZone;
     const view = cronTimeView(source, timeZone, undefined);
-    await this.binding.scheduler.rescheduleTask(this.name, triggerOf(view, this.binding.scheduler.timezone), { store: this.binding.store });
     this.time = view;
-    this.active = true;
+    const { scheduler, store } = this.binding;
+    const trigger = triggerOf(view, scheduler.timezone);
+    // Read when the operation runs, not now: a stop() called after setTime() must win.
+    return this.enqueue('setTime', () =>
+      this.active ? scheduler.rescheduleTask(this.name, trigger, { store }) : scheduler.updateTask(this.name, { trigger }, { store }),
+    );
   }
 
   /** A fresh snapshot of the job's task, read from its store. */
@@ -138,13 +172,15 @@ export class HoraeCronJob {
     return this.binding.scheduler.getTaskInfo(this.name, { store: this.binding.store });
   }
 
-  /** Wraps the handler so that `lastDate` and `isCallbackRunning` follow its runs. */
+  /** Wraps the handler so that `lastDate` and `isCallbackRunning` follow its runs, and added callbacks run after it. */
   track(handler: TaskHandler): TaskHandler {
     return async (args, ctx) => {
       this.lastExecution = new Date();
       this.callbacksRunning += 1;
       try {
-        return await handler(args, ctx);
+        const result = await handler(args, ctx);
+        for (const callback of [...this.callbacks]) await callback.call(this);
+        return result;
       } finally {
         this.callbacksRunning -= 1;
       }
@@ -167,13 +203,19 @@ export class HoraeCronJob {
     return times;
   }
 
-  private async act(what: string, operation: () => Promise<unknown>): Promise<void> {
-    try {
-      await operation();
-    } catch (error) {
-      this.binding.report(`CronJob "${this.name}" could not ${what}.`, error);
-      throw error;
-    }
+  /** Runs a store operation after the ones called before it; see the class comment on errors. */
+  private enqueue(what: string, operation: () => Promise<unknown>): Promise<void> {
+    const done = this.queue.then(operation).then(
+      () => undefined,
+      (error: unknown) => {
+        this.binding.report(`CronJob "${this.name}" could not ${what}.`, error);
+        throw error;
+      },
+    );
+    this.queue = done.catch(() => undefined);
+    // Handled here (it is logged above); a caller that awaits the promise still gets the error.
+    done.catch(() => undefined);
+    return done;
   }
 }
 
