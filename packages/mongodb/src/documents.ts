@@ -32,6 +32,8 @@ export interface TaskDocument {
   claimExpiresAt?: number;
   /** While claimed: unique per claim call, to find what one call claimed. */
   claimToken?: string;
+  /** The batch whose release last applied (see `dispatchTasks`), to find which did. */
+  releasedBy?: string;
 }
 
 /** The live runs of one task, for a cluster-wide `maxInstances`: one document per task id. */
@@ -119,7 +121,7 @@ export function readRunLease(taskId: string, entry: unknown): RunLease | undefin
 export function unchanged(document: Document): Document {
   const found = document as Partial<Record<string, unknown>>;
   const filter: Document = { _id: found._id };
-  for (const field of ['nextRunTime', 'dueAt', 'revision', 'seq', 'payload', 'claimedBy', 'claimExpiresAt', 'claimToken']) {
+  for (const field of ['nextRunTime', 'dueAt', 'revision', 'seq', 'payload', 'claimedBy', 'claimExpiresAt', 'claimToken', 'releasedBy']) {
     filter[field] = field in found ? { $eq: found[field] } : { $exists: false };
   }
   return filter;

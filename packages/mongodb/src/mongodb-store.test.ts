@@ -93,11 +93,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       processes: {
         storeModule: fileURLToPath(new URL('./fixtures/open-store.ts', import.meta.url)),
         config: (opened) => ({ url, database: DATABASE, collection: places.get(opened)!.collection }),
-        // 20 tasks firing every second, not the Redis suite's 50: the scheduler dispatches a claimed
-        // batch one task after another, two majority writes each (about 5 ms apiece on the one-node
-        // replica set here, journal flushes included), and 50 tasks on a busy 2-CPU machine run
-        // later than their 1 s interval, so that the core folds fires together (see the README).
-        tasks: 20,
+        tasks: 50,
         runFor: mode.startsWith('replica') ? 30_000 : 20_000,
       },
     });

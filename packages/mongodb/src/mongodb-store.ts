@@ -4,16 +4,18 @@ import {
   HoraeError,
   resolveEncryptionKey,
   type ClaimOptions,
+  type DispatchOutcome,
   type Lease,
   type Logger,
   type QuarantinedTask,
   type RunLease,
   type StoreContext,
   type StoredTask,
+  type TaskDispatch,
   type TaskRelease,
   type TaskStore,
 } from '@horae/core';
-import { MongoClient, ObjectId, type ChangeStream, type Collection, type Document, type IndexDescription, type MongoClientOptions } from 'mongodb';
+import { MongoClient, ObjectId, type AnyBulkWriteOperation, type ChangeStream, type Collection, type Document, type IndexDescription, type MongoClientOptions } from 'mongodb';
 import {
   claimStage,
   DUE_FILTER,
@@ -256,13 +258,31 @@ export class MongoDBStore implements TaskStore {
     }
   }
 
+  /**
+   * Adds many tasks in one `insertMany` (unordered, so every free id is added); resolves to the
+   * ids that existed already, whose tasks are left as they are.
+   */
+  async addTasks(tasks: readonly StoredTask[]): Promise<string[]> {
+    const documents = tasks.map((task) => this.newDocument(task));
+    if (documents.length === 0) return [];
+    await this.ready();
+    try {
+      await this.tasks().insertMany(documents, { ordered: false });
+      return [];
+    } catch (error) {
+      const failed = writeErrors(error);
+      if (failed === undefined || failed.some((entry) => entry.code !== DUPLICATE_KEY)) throw error;
+      return failed.map((entry) => documents[entry.index]!._id);
+    }
+  }
+
   async updateTask(task: StoredTask): Promise<void> {
     const { nextRunTime, revision, payload } = this.newDocument(task);
     await this.ready();
     // The claim ends with the change: its release is then refused.
     const { matchedCount } = await this.tasks().updateOne(
       { _id: task.id },
-      { $set: { nextRunTime, dueAt: nextRunTime, revision, payload }, $unset: { claimedBy: '', claimExpiresAt: '', claimToken: '' } },
+      { $set: { nextRunTime, dueAt: nextRunTime, revision, payload }, $unset: { claimedBy: '', claimExpiresAt: '', claimToken: '', releasedBy: '' } },
     );
     if (matchedCount !== 1) throw taskNotFound(task.id, this.alias);
   }
@@ -362,29 +382,57 @@ export class MongoDBStore implements TaskStore {
     return matchedCount === 1;
   }
 
+  /**
+   * Hands back a claimed batch in a few round trips whatever its size: the run leases first (one
+   * bulk write of the same atomic update {@link acquireRunLease} makes, then one read of which
+   * were recorded), then the releases (one bulk write of updates conditioned on owner and
+   * revision, each marking its task with a token of this batch, one read of the marks, one
+   * `deleteMany` of the finished tasks among them). Run leases of releases that were refused are
+   * taken back. As when dispatching task by task, a lease is recorded before its release commits,
+   * so a run whose instance dies after the commit is reported as interrupted.
+   */
+  async dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+    if (dispatches.length === 0) return [];
+    for (const dispatch of dispatches) {
+      checkTime(dispatch.id, dispatch.nextRunTime);
+      if (dispatch.run !== undefined) checkDuration(dispatch.run.duration);
+    }
+    await this.ready();
+    const leased = await this.acquireRunLeases(dispatches.flatMap((dispatch) => (dispatch.run === undefined ? [] : [dispatch.run])));
+    const token = randomUUID();
+    const claims = dispatches.map((dispatch) => ({ _id: dispatch.id, claimedBy: dispatch.owner, revision: dispatch.claimedRevision }));
+    await this.tasks().bulkWrite(
+      dispatches.map((dispatch, index) => ({
+        updateOne: {
+          filter: claims[index]!,
+          update: {
+            // A finished task is deleted below, once this batch knows its release applied.
+            $set: { nextRunTime: dispatch.nextRunTime, dueAt: dispatch.nextRunTime, releasedBy: token },
+            $inc: { revision: 1 },
+            $unset: { claimedBy: '', claimExpiresAt: '', claimToken: '' },
+          },
+        },
+      })),
+      { ordered: false },
+    );
+    const applied = new Set((await this.tasks().find({ _id: { $in: dispatches.map((dispatch) => dispatch.id) }, releasedBy: token }, { projection: { _id: 1 } }).toArray()).map((found) => found._id));
+    const finished = dispatches.filter((dispatch) => applied.has(dispatch.id) && dispatch.nextRunTime === null && dispatch.removeWhenFinished).map((dispatch) => dispatch.id);
+    if (finished.length > 0) await this.tasks().deleteMany({ _id: { $in: finished }, releasedBy: token });
+    const refused = dispatches.filter((dispatch) => dispatch.run !== undefined && !applied.has(dispatch.id) && leased.has(dispatch.run.lease.runId));
+    if (refused.length > 0) await this.releaseRunLeases(refused.map((dispatch) => ({ taskId: dispatch.run!.lease.taskId, runId: dispatch.run!.lease.runId })));
+    return dispatches.map((dispatch) => {
+      const released = applied.has(dispatch.id);
+      return { released, runLeased: released && dispatch.run !== undefined && leased.has(dispatch.run.lease.runId) };
+    });
+  }
+
   /** Counts and records in one atomic update of the task's runs document, on MongoDB's clock. */
   async acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
     checkDuration(duration);
     await this.ready();
-    const bound = Number.isFinite(maxInstances) ? maxInstances : Number.MAX_SAFE_INTEGER;
-    const entry = { runId: literal(lease.runId), owner: literal(lease.owner), scheduledAt: literal(lease.scheduledAt), expiresAt: { $add: [SERVER_NOW, duration] } };
-    const live = { $filter: { input: '$$all', cond: { $gt: ['$$this.expiresAt', SERVER_NOW] } } };
-    const pipeline = [
-      {
-        $set: {
-          runs: {
-            $let: {
-              vars: { all: { $ifNull: ['$runs', []] } },
-              in: { $cond: [{ $lt: [{ $size: live }, bound] }, { $concatArrays: ['$$all', [entry]] }, '$$all'] },
-            },
-          },
-        },
-      },
-      { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
-    ];
     for (let attempt = 0; ; attempt++) {
       try {
-        const after = await this.runs().findOneAndUpdate({ _id: lease.taskId }, pipeline, { upsert: true, returnDocument: 'after' });
+        const after = await this.runs().findOneAndUpdate({ _id: lease.taskId }, acquirePipeline(lease, maxInstances, duration), { upsert: true, returnDocument: 'after' });
         return (after?.runs ?? []).some((run) => run.runId === lease.runId);
       } catch (error) {
         // Two first runs of a task at once: both upserts insert, one fails; the second try updates.
@@ -415,6 +463,19 @@ export class MongoDBStore implements TaskStore {
       { $set: { runs: { $filter: { input: '$runs', cond: { $ne: ['$$this.runId', literal(runId)] } } } } },
       { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
     ]);
+  }
+
+  /** Releases run leases in two round trips whatever their number. */
+  async releaseRunLeases(leases: readonly { readonly taskId: string; readonly runId: string }[]): Promise<void> {
+    if (leases.length === 0) return;
+    await this.ready();
+    const taskIds = [...new Set(leases.map((lease) => lease.taskId))];
+    const runIds = leases.map((lease) => lease.runId);
+    await this.runs().updateMany({ _id: { $in: taskIds }, 'runs.runId': { $in: runIds } }, [
+      { $set: { runs: { $filter: { input: '$runs', cond: { $not: [{ $in: ['$$this.runId', literal(runIds)] }] } } } } },
+      { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
+    ]);
+    await this.runs().deleteMany({ _id: { $in: taskIds }, runs: { $size: 0 } });
   }
 
   /** Each task's expired leases are taken in one atomic update, so each goes to one caller only. */
@@ -555,6 +616,31 @@ export class MongoDBStore implements TaskStore {
 
   private quarantine(): Collection<QuarantineDocument> {
     return this.client().db(this.database).collection<QuarantineDocument>(this.collections.quarantine);
+  }
+
+  /** Records run leases in one bulk write and one read; resolves to the run ids recorded. */
+  private async acquireRunLeases(runs: readonly NonNullable<TaskDispatch['run']>[]): Promise<Set<string>> {
+    if (runs.length === 0) return new Set();
+    const operations: AnyBulkWriteOperation<RunsDocument>[] = runs.map(({ lease, maxInstances, duration }) => ({
+      updateOne: { filter: { _id: lease.taskId }, update: acquirePipeline(lease, maxInstances, duration), upsert: true },
+    }));
+    try {
+      await this.runs().bulkWrite(operations, { ordered: false });
+    } catch (error) {
+      // First runs of a task raced with another instance's: those upserts are tried again alone.
+      const failed = writeErrors(error);
+      if (failed === undefined || failed.some((entry) => entry.code !== DUPLICATE_KEY)) throw error;
+      for (const { index } of failed) {
+        const run = runs[index]!;
+        await this.acquireRunLease(run.lease, run.maxInstances, run.duration);
+      }
+    }
+    const runIds = runs.map((run) => run.lease.runId);
+    const found = await this.runs()
+      .find({ _id: { $in: [...new Set(runs.map((run) => run.lease.taskId))] }, 'runs.runId': { $in: runIds } }, { projection: { 'runs.runId': 1 } })
+      .toArray();
+    const wanted = new Set(runIds);
+    return new Set(found.flatMap((document) => document.runs.map((run) => run.runId)).filter((runId) => wanted.has(runId)));
   }
 
   /**
@@ -710,6 +796,37 @@ export class MongoDBStore implements TaskStore {
     await this.quarantine().deleteOne({ _id: id, moveToken });
     return false;
   }
+}
+
+/**
+ * The update that records a run lease if fewer than `maxInstances` of the task's runs hold live
+ * leases (by MongoDB's clock), keeping expired ones for {@link MongoDBStore.takeExpiredRunLeases}.
+ */
+function acquirePipeline(lease: RunLease, maxInstances: number, duration: number): Document[] {
+  const bound = Number.isFinite(maxInstances) ? maxInstances : Number.MAX_SAFE_INTEGER;
+  const entry = { runId: literal(lease.runId), owner: literal(lease.owner), scheduledAt: literal(lease.scheduledAt), expiresAt: { $add: [SERVER_NOW, duration] } };
+  const live = { $filter: { input: '$$all', cond: { $gt: ['$$this.expiresAt', SERVER_NOW] } } };
+  return [
+    {
+      $set: {
+        runs: {
+          $let: {
+            vars: { all: { $ifNull: ['$runs', []] } },
+            in: { $cond: [{ $lt: [{ $size: live }, bound] }, { $concatArrays: ['$$all', [entry]] }, '$$all'] },
+          },
+        },
+      },
+    },
+    { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
+  ];
+}
+
+/** The per-document errors of a bulk write or an unordered insertMany, if that is what failed. */
+function writeErrors(error: unknown): { index: number; code: unknown }[] | undefined {
+  const entries = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  if (entries === undefined || entries === null) return undefined;
+  const list = Array.isArray(entries) ? (entries as unknown[]) : [entries];
+  return list.map((entry) => ({ index: Number((entry as { index?: unknown }).index), code: (entry as { code?: unknown }).code }));
 }
 
 function stored(task: TaskRow): StoredTask {
