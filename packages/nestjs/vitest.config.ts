@@ -21,6 +21,6 @@ export default defineProject({
     hookTimeout: 30_000,
     // The Nest major these tests must load (test/nest-version.test.ts checks it). Here: the
     // devDependencies of this package; packages/nestjs-nest12 runs the same tests on Nest 12.
-    provide: { nestMajor: 11 },
+    provide: { nestMajor: 11, nestPackage: null },
   },
 });

@@ -6,13 +6,6 @@ import { describe, expect, inject, it } from 'vitest';
 import { ScheduleModule, SchedulerRegistry } from '../src/schedule/index.js';
 import { boot } from './helpers.js';
 
-declare module 'vitest' {
-  interface ProvidedContext {
-    /** The Nest major the project's vitest config says its tests run on (11: `nestjs`, 12: `nestjs@nest12`). */
-    nestMajor: number;
-  }
-}
-
 const major = (version: string) => Number(version.split('.')[0]);
 
 describe('the Nest these tests run on', () => {

@@ -75,6 +75,8 @@ async function runConsumer(api, format) {
   await scheduleApp.close();
   await scheduleApp.close();
 
+  // The Nest this application ran on, resolved as its own imports of Nest are.
+  result.nestMajor = Number(require('@nestjs/core/package.json').version.split('.')[0]);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
