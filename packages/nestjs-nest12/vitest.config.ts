@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configDefaults, defineProject, mergeConfig, type Plugin } from 'vitest/config';
+import { defineProject, mergeConfig, type Plugin } from 'vitest/config';
 import nestjs from '../nestjs/vitest.config.js';
 
 /**
@@ -50,9 +50,9 @@ export default defineProject(
     test: {
       name: 'nestjs@nest12',
       root: fileURLToPath(new URL('../nestjs/', import.meta.url)),
-      // Its child processes resolve Nest from packages/nestjs (Nest 11): run here, it would pass
-      // without testing Nest 12. (test/dist.test.ts installs the built package beside Nest 12.)
-      exclude: [...configDefaults.exclude, 'test/replicas.test.ts'],
+      // Tests in child processes learn where Nest 12 is from nestPackage: test/dist.test.ts
+      // installs the built package beside it, and the tsx-run fixtures of test/sigterm.test.ts and
+      // test/replicas.test.ts resolve @nestjs/* from it (test/fixtures/nest-from.mjs).
       provide: { nestMajor: 12, nestPackage: fileURLToPath(new URL('.', import.meta.url)) },
     },
   }),

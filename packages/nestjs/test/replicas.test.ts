@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 
 const url = process.env.REDIS_URL;
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 const REPLICA = fileURLToPath(new URL('./fixtures/replica.ts', import.meta.url));
+const NEST_FROM = fileURLToPath(new URL('./fixtures/nest-from.mjs', import.meta.url));
+const nestPackage = inject('nestPackage');
 const RUN_FOR = 20_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -21,13 +23,22 @@ interface Entry {
 }
 
 function replica(name: string, settings: Record<string, unknown>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', REPLICA, JSON.stringify({ ...settings, name })], { cwd: PACKAGE, stdio: ['ignore', 'pipe', 'inherit'] });
+  // In the nestjs@nest12 project the replicas resolve Nest as that project does (nest-from.mjs).
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', NEST_FROM, REPLICA, JSON.stringify({ ...settings, name })], {
+    cwd: PACKAGE,
+    env: { ...process.env, HORAE_NEST_PACKAGE: nestPackage ?? '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`replica ${name} did not start within 30 s`)), 30_000);
     child.stdout.on('data', (data: Buffer) => {
-      if (data.toString().includes('ready')) {
-        clearTimeout(timer);
-        resolve(child);
+      const ready = /ready on nest (\d+)/.exec(data.toString());
+      if (ready === null) return;
+      clearTimeout(timer);
+      if (Number(ready[1]) === inject('nestMajor')) resolve(child);
+      else {
+        child.kill('SIGKILL');
+        reject(new Error(`replica ${name} runs on Nest ${ready[1]}, not ${inject('nestMajor')}`));
       }
     });
     child.once('exit', (code) => reject(new Error(`replica ${name} exited with ${code} before it was ready`)));
@@ -63,7 +74,7 @@ if (url === undefined || url === '') {
     });
   }
 } else {
-  describe('two Nest applications in two processes on one Redis store', () => {
+  describe(`two Nest ${inject('nestMajor')} applications in two processes on one Redis store`, () => {
     it(`run an every-second @Scheduled task once per fire for ${RUN_FOR / 1000} s, and keep firing when one app closes`, { timeout: RUN_FOR + 90_000 }, async () => {
       const dir = await mkdtemp(join(tmpdir(), 'horae-nest-replicas-'));
       const logFile = join(dir, 'fires.log');
