@@ -3,7 +3,7 @@ import { isHoraeError } from '../errors/index.js';
 import type { RunContext } from '../tasks/task.js';
 import { InlineExecutor } from '../executors/inline.js';
 import { MemoryStore } from '../stores/memory.js';
-import type { DispatchOutcome, TaskDispatch } from '../stores/store.js';
+import type { ClaimOptions, DispatchOutcome, StoredTask, TaskDispatch } from '../stores/store.js';
 import { deferred, PersistentMemoryStore, testScheduler } from '../testing/harness.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');
@@ -178,6 +178,51 @@ describe('stopping mid-round', () => {
     scheduler.resume();
     await vi.advanceTimersByTimeAsync(0);
     expect(runs).toEqual(['first', 'same-batch', 'later']);
+    await scheduler.shutdown();
+  });
+
+  it('claims the next full batch while one is dispatched, and hands it back untouched when paused meanwhile', async () => {
+    const gates: (() => void)[] = [];
+    const claims: string[][] = [];
+    class GatedStore extends MemoryStore {
+      override async claimDueTasks(options: ClaimOptions): Promise<StoredTask[]> {
+        const claimed = await super.claimDueTasks(options);
+        if (claimed.length > 0) claims.push(claimed.map((task) => task.id));
+        return claimed;
+      }
+      override async dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return super.dispatchTasks(dispatches);
+      }
+    }
+    const store = new GatedStore();
+    const { scheduler } = testScheduler({ stores: { default: store }, batchSize: 2 });
+    const runs: string[] = [];
+    scheduler.define('record', (_args, ctx: RunContext) => void runs.push(ctx.taskId));
+    for (const id of ['a', 'b', 'c', 'd', 'e']) await scheduler.addTask({ id, handler: 'record', trigger: { type: 'date', runAt: start + 100 } });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(100);
+    // The second batch is claimed before the first is committed.
+    expect(claims).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(gates).toHaveLength(1);
+    scheduler.pause();
+    gates.shift()!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toEqual(['a', 'b']);
+    // The prefetched batch goes back unchanged (through the store, hence the gate), claimable again.
+    gates.shift()!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(claims).toHaveLength(2);
+    expect((await store.claimTask('c', { owner: 'probe', duration: 1 }))?.id).toBe('c');
+    await vi.advanceTimersByTimeAsync(10);
+    scheduler.resume();
+    for (let i = 0; i < 5 && runs.length < 5; i++) {
+      await vi.advanceTimersByTimeAsync(0);
+      while (gates.length > 0) gates.shift()!();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    // each once ("c" last: the probe's claim moved it behind its expiry)
+    expect(runs).toEqual(['a', 'b', 'd', 'e', 'c']);
     await scheduler.shutdown();
   });
 

@@ -848,13 +848,21 @@ export class Scheduler implements TaskOperations {
     };
     for (const handle of this.startedHandles()) {
       try {
-        for (;;) {
-          const claimed = await handle.claimDue(now, this.batchSize, this.instanceId, this.leaseDuration);
+        const claim = (): Promise<TaskRecord[]> => handle.claimDue(now, this.batchSize, this.instanceId, this.leaseDuration);
+        let claiming: Promise<TaskRecord[]> | undefined = claim();
+        while (claiming !== undefined) {
+          const claimed = await claiming;
+          claiming = undefined;
+          if (claimed.length === this.batchSize && this.currentState === 'running') {
+            // A full batch: claim the next one while this one is dispatched, saving a round trip
+            // per batch. Its failure is taken up when it is awaited, not reported as unhandled.
+            claiming = claim();
+            claiming.catch(() => undefined);
+          }
           if (this.currentState === 'running') await this.dispatchBatch(claimed, handle, now);
           // Paused or shut down while claiming: hand the tasks back untouched for later.
           else await handle.dispatch(claimed.map((task) => this.unchangedRelease(task)));
           dispatched += claimed.length;
-          if (claimed.length < this.batchSize || this.currentState !== 'running') break;
         }
         earlier(await handle.store.getNextRunTime());
         if (this.failingStores.delete(handle.alias)) this.logger.info(`Store "${handle.alias}" is reachable again.`);

@@ -33,6 +33,9 @@ export function systemTimezone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
+/** An ISO instant in UTC as `Date.prototype.toISOString` writes it. */
+const UTC_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /**
  * Converts a date input to epoch milliseconds. ISO strings without an offset are read as wall
  * time in `zone`. Returns `undefined` when the input is not a valid point in time.
@@ -44,6 +47,12 @@ export function toEpoch(input: unknown, zone: string): number | undefined {
   }
   if (typeof input === 'number') return Number.isFinite(input) ? input : undefined;
   if (typeof input === 'string') {
+    // The form records are written in (toISOString): read many times faster than by Luxon.
+    // Date.parse rolls "02-30" over to March, so only a string it writes back alike is taken.
+    if (UTC_ISO.test(input)) {
+      const ms = Date.parse(input);
+      if (!Number.isNaN(ms) && new Date(ms).toISOString() === input) return ms;
+    }
     const parsed = DateTime.fromISO(input, { zone, setZone: true });
     return parsed.isValid ? parsed.toMillis() : undefined;
   }
