@@ -187,7 +187,7 @@ const QUIET_CPU = 0.15;
  * server and machine): readings of 1 s, every 5 s, for at most `maxWaitMs`. Resolves to the last
  * reading, quiet or not, so that a report can show it.
  */
-export async function waitForQuiet(client: Redis, maxWaitMs = 300_000): Promise<Background> {
+export async function waitForQuiet(client: Redis, maxWaitMs = Number(process.env.BENCH_QUIET_MAX_WAIT_MS ?? 300_000)): Promise<Background> {
   const started = Date.now();
   for (;;) {
     const commands = async (): Promise<number> => Number((await info(client, 'stats')).get('total_commands_processed'));
