@@ -145,21 +145,36 @@ export const ADD_MANY = script(
   `
 local tasks, due, claims, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local count = (#ARGV - 2) / 4
+local ids = {}
+for i = 1, count do ids[i] = ARGV[3 + (i - 1) * 4] end
+-- one HMGET per slice instead of an HSETNX per task: far fewer calls into Redis
+local taken = {}
+for first = 1, count, 1000 do
+  local found = redis.call('HMGET', tasks, unpack(ids, first, math.min(first + 999, count)))
+  for offset = 1, #found do
+    if found[offset] then taken[ids[first + offset - 1]] = true end
+  end
+end
 local first_seq = redis.call('INCRBY', seq, count) - count
-local existing, added, scores = {}, {}, {}
-for i = 0, count - 1 do
-  local at = 3 + i * 4
+local existing, added, rows, scores = {}, {}, {}, {}
+for i = 1, count do
+  local at = 3 + (i - 1) * 4
   local id, next_run = ARGV[at], ARGV[at + 1]
-  if redis.call('HSETNX', tasks, id, encode_row(next_run, ARGV[at + 2], num(first_seq + i + 1), ARGV[at + 3])) == 0 then
-    table.insert(existing, id)
+  if taken[id] then
+    existing[#existing + 1] = id
   else
-    table.insert(added, id)
+    -- an id given twice: the first one wins, as with one add after another
+    taken[id] = true
+    added[#added + 1] = id
+    rows[#rows + 1] = id
+    rows[#rows + 1] = encode_row(next_run, ARGV[at + 2], num(first_seq + i), ARGV[at + 3])
     if next_run ~= 'null' then
-      table.insert(scores, next_run)
-      table.insert(scores, id)
+      scores[#scores + 1] = next_run
+      scores[#scores + 1] = id
     end
   end
 end
+call_in_slices('HSET', tasks, rows, 2000)
 call_in_slices('HDEL', claims, added, 1000)
 call_in_slices('ZADD', due, scores, 2000)
 if #added > 0 then redis.call('PUBLISH', ARGV[1], ARGV[2]) end

@@ -4,6 +4,9 @@ import type { DispatchOutcome, QuarantinedTask, StoredTask, TaskDispatch, TaskSt
 import type { TaskRecord } from '../tasks/task.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 
+/** How many tasks {@link StoreHandle.addMany} hands a store at once. */
+const ADD_SLICE = 250;
+
 /** What a store handle reports to its scheduler. */
 export interface StoreHandleHooks {
   /** A record was moved to the quarantine. */
@@ -38,10 +41,17 @@ export class StoreHandle {
 
   /** Adds records in one step where the store can; resolves to the ids that existed already. */
   async addMany(records: readonly TaskRecord[]): Promise<string[]> {
-    const encoded = records.map((record) => this.codec.encode(record));
-    if (this.store.addTasks !== undefined) return this.store.addTasks(encoded);
+    if (this.store.addTasks !== undefined) {
+      // In slices, each handed to the store before the next is encoded: a store that sends
+      // them to a server works on one slice while this process encodes the next.
+      const slices: Promise<string[]>[] = [];
+      for (let start = 0; start < records.length; start += ADD_SLICE) {
+        slices.push(this.store.addTasks(records.slice(start, start + ADD_SLICE).map((record) => this.codec.encode(record))));
+      }
+      return (await Promise.all(slices)).flat();
+    }
     const existing: string[] = [];
-    for (const task of encoded) {
+    for (const task of records.map((record) => this.codec.encode(record))) {
       try {
         await this.store.addTask(task);
       } catch (error) {

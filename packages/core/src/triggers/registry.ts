@@ -55,7 +55,29 @@ export class TriggerRegistry {
           `${this.types().map((t) => `"${t}"`).join(', ')} (register others with scheduler.triggers.register)`,
       );
     }
-    const context: TriggerContext = { ...options, create: (nested) => this.create(nested, options) };
-    return factory(spec, context);
+    return factory(spec, new CreationContext(this, options));
+  }
+}
+
+/**
+ * What a trigger factory is given. A class rather than an object with a closure: one is made for
+ * every trigger created, and adding many tasks at once creates many.
+ */
+class CreationContext implements TriggerContext {
+  readonly timezone: string;
+  readonly now: number;
+  readonly taskId: string | undefined;
+
+  constructor(
+    private readonly registry: TriggerRegistry,
+    options: { timezone: string; now: number; taskId?: string | undefined },
+  ) {
+    this.timezone = options.timezone;
+    this.now = options.now;
+    this.taskId = options.taskId;
+  }
+
+  create(input: TriggerInput): Trigger {
+    return this.registry.create(input, this);
   }
 }
