@@ -159,9 +159,9 @@ export async function waitForQuiet(client: MongoClient, maxWaitMs = 300_000): Pr
 export class BackgroundLog {
   private readonly readings: Background[] = [];
 
-  /** Waits for quiet, at most `BENCH_QUIET_MAX_MS` (default 300,000) ms. */
+  /** Waits for quiet, at most `BENCH_QUIET_MAX_WAIT_MS` (default 300,000) ms. */
   async quiet(client: MongoClient): Promise<void> {
-    this.readings.push(await waitForQuiet(client, Number(process.env.BENCH_QUIET_MAX_MS ?? 300_000)));
+    this.readings.push(await waitForQuiet(client, Number(process.env.BENCH_QUIET_MAX_WAIT_MS ?? 300_000)));
   }
 
   summary(): string {

@@ -113,6 +113,8 @@ const SMALL_BATCH = 2;
 const EXPIRED_BATCH = 100;
 /** How often a move to the quarantine is tried again when the task keeps changing under it. */
 const QUARANTINE_ATTEMPTS = 5;
+/** How long shutdown lets calls in flight finish before it closes its own client, ms. */
+const SHUTDOWN_GRACE = 2_000;
 /** The longest wait between tries to create the indexes and open the change stream, ms. */
 const RETRY_INTERVAL = 1_000;
 /** MongoDB's duplicate key error. */
@@ -192,6 +194,8 @@ export class MongoDBStore implements TaskStore {
   private stream: ChangeStream | undefined;
   private poller: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Calls in flight, which shutdown lets finish (briefly) before it closes its own client. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   /** Raised by every start and shutdown: background work of an earlier start stops. */
   private generation = 0;
   private alias = 'default';
@@ -243,6 +247,9 @@ export class MongoDBStore implements TaskStore {
   async shutdown(): Promise<void> {
     this.generation++;
     await this.stopListening();
+    // Closing a client interrupts what it is doing: a release of run leases still under way when
+    // the scheduler shuts its stores down is given a moment to land.
+    if (this.inFlight.size > 0) await Promise.race([Promise.allSettled([...this.inFlight]), sleep(SHUTDOWN_GRACE)]);
     const own = this.ownClient;
     this.ownClient = undefined;
     this.indexes = undefined;
@@ -371,7 +378,11 @@ export class MongoDBStore implements TaskStore {
    * set the driver retries a release whose reply was lost once, and the server recognises it
    * (retryable writes), so it is answered alike both times.
    */
-  async releaseTask({ id, owner, claimedRevision, nextRunTime, removeWhenFinished }: TaskRelease): Promise<boolean> {
+  async releaseTask(release: TaskRelease): Promise<boolean> {
+    return this.track(this.releaseTaskNow(release));
+  }
+
+  private async releaseTaskNow({ id, owner, claimedRevision, nextRunTime, removeWhenFinished }: TaskRelease): Promise<boolean> {
     checkTime(id, nextRunTime);
     await this.ready();
     const claim = { _id: id, claimedBy: owner, revision: claimedRevision };
@@ -394,6 +405,10 @@ export class MongoDBStore implements TaskStore {
    * so a run whose instance dies after the commit is reported as interrupted.
    */
   async dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+    return this.track(this.dispatchTasksNow(dispatches));
+  }
+
+  private async dispatchTasksNow(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
     if (dispatches.length === 0) return [];
     for (const dispatch of dispatches) {
       checkTime(dispatch.id, dispatch.nextRunTime);
@@ -450,6 +465,10 @@ export class MongoDBStore implements TaskStore {
   }
 
   async renewRunLeases(owner: string, runIds: readonly string[], duration: number): Promise<void> {
+    return this.track(this.renewRunLeasesNow(owner, runIds, duration));
+  }
+
+  private async renewRunLeasesNow(owner: string, runIds: readonly string[], duration: number): Promise<void> {
     checkDuration(duration);
     if (runIds.length === 0) return;
     await this.ready();
@@ -463,6 +482,10 @@ export class MongoDBStore implements TaskStore {
   }
 
   async releaseRunLease(taskId: string, runId: string): Promise<void> {
+    return this.track(this.releaseRunLeaseNow(taskId, runId));
+  }
+
+  private async releaseRunLeaseNow(taskId: string, runId: string): Promise<void> {
     await this.ready();
     const runs = this.runs();
     // The usual case, the task's only run: the document goes, in one step.
@@ -475,6 +498,10 @@ export class MongoDBStore implements TaskStore {
 
   /** Releases run leases in two round trips whatever their number. */
   async releaseRunLeases(leases: readonly { readonly taskId: string; readonly runId: string }[]): Promise<void> {
+    return this.track(this.releaseRunLeasesNow(leases));
+  }
+
+  private async releaseRunLeasesNow(leases: readonly { readonly taskId: string; readonly runId: string }[]): Promise<void> {
     if (leases.length === 0) return;
     await this.ready();
     const taskIds = [...new Set(leases.map((lease) => lease.taskId))];
@@ -616,6 +643,14 @@ export class MongoDBStore implements TaskStore {
     return { readable, unreadable, exhausted };
   }
 
+
+  /** Counts a call as in flight until it settles. */
+  private track<T>(call: Promise<T>): Promise<T> {
+    this.inFlight.add(call);
+    const done = (): void => void this.inFlight.delete(call);
+    call.then(done, done);
+    return call;
+  }
 
   /** The client commands go to: the given one, or the store's own, opened on first use. */
   private client(): MongoClient {
@@ -856,6 +891,10 @@ function writeErrors(error: unknown): { index: number; code: unknown }[] | undef
   if (entries === undefined || entries === null) return undefined;
   const list = Array.isArray(entries) ? (entries as unknown[]) : [entries];
   return list.map((entry) => ({ index: Number((entry as { index?: unknown }).index), code: (entry as { code?: unknown }).code }));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function stored(task: TaskRow): StoredTask {
