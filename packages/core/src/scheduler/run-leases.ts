@@ -29,6 +29,8 @@ export class RunLeases {
   /** Releases waiting to be sent, by store. */
   private readonly releasing = new Map<StoreHandle, { taskId: string; runId: string }[]>();
   private flushing: Promise<void> | undefined;
+  /** Releases sent and not yet answered. */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly owner: string,
@@ -77,11 +79,22 @@ export class RunLeases {
     return this.flushing;
   }
 
-  /** Sends the queued releases now; resolves when the stores answered (or failed). */
+  /**
+   * Sends the queued releases now; resolves when the stores answered (or failed) — those of
+   * releases sent earlier too, so that a store is not shut down under one still in flight.
+   */
   async flush(): Promise<void> {
     this.flushing = undefined;
     const batches = [...this.releasing];
     this.releasing.clear();
+    const sending = this.send(batches);
+    this.sending.add(sending);
+    void sending.finally(() => this.sending.delete(sending));
+    await Promise.all(this.sending);
+  }
+
+  /** Never rejects: a failed release is logged. */
+  private async send(batches: [StoreHandle, { taskId: string; runId: string }[]][]): Promise<void> {
     await Promise.all(
       batches.map(async ([handle, leases]) => {
         try {

@@ -226,6 +226,36 @@ describe('stopping mid-round', () => {
     await scheduler.shutdown();
   });
 
+  it('shuts its stores down only after the run-lease releases in flight are answered', async () => {
+    const gate = deferred();
+    const order: string[] = [];
+    class SlowReleaseStore extends MemoryStore {
+      override async releaseRunLeases(leases: readonly { taskId: string; runId: string }[]): Promise<void> {
+        order.push('release sent');
+        await gate.promise;
+        order.push('release answered');
+        return super.releaseRunLeases(leases);
+      }
+      override shutdown(): Promise<void> {
+        order.push('store shut down');
+        return super.shutdown();
+      }
+    }
+    const { scheduler } = testScheduler({ stores: { default: new SlowReleaseStore() } });
+    scheduler.define('quick', () => undefined);
+    await scheduler.addTask({ handler: 'quick', trigger: { type: 'date', runAt: start + 100 } });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(100);
+    await vi.advanceTimersByTimeAsync(1); // the run settled; its release goes out on the next turn
+    expect(order).toEqual(['release sent']);
+    const stopped = scheduler.shutdown();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(order).toEqual(['release sent']);
+    gate.resolve();
+    await stopped;
+    expect(order).toEqual(['release sent', 'release answered', 'store shut down']);
+  });
+
   it('waits at shutdown for the runs of a batch whose commit was under way', async () => {
     const gate = deferred();
     class SlowCommitStore extends MemoryStore {
