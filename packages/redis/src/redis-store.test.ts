@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { isHoraeError, Scheduler, type StoreContext, type StoredTask } from '@horae/core';
-import { storeConformance, type StoreBackend } from '@horae/testkit';
+import { storeConformance, TcpProxy, type StoreBackend } from '@horae/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { RedisStore, redisStoreKeys, type RedisStoreOptions } from './redis-store.js';
@@ -355,10 +354,10 @@ function redisSuites(url: string): void {
     });
 
     it('fails calls fast while Redis is unreachable and recovers when it answers again, subscription included', async () => {
-      const proxy = await TcpProxy.to(url);
+      const proxy = await proxyTo(url);
       cleanups.push(() => proxy.close());
       const opened = place({ pollInterval: 3_600 * SECOND });
-      const through = new RedisStore({ url: proxy.url, prefix: opened.prefix, pollInterval: 3_600 * SECOND });
+      const through = new RedisStore({ url: proxyUrl(proxy), prefix: opened.prefix, pollInterval: 3_600 * SECOND });
       cleanups.push(() => through.shutdown());
       const wake = vi.fn();
       await through.start(context('through', wake));
@@ -388,14 +387,14 @@ function redisSuites(url: string): void {
       ['a given client that resends unanswered commands', 'resolved true'],
     ] as const) {
       it(`answers a release whose reply was lost with the connection truthfully (${kind}: ${expected})`, async () => {
-        const proxy = await TcpProxy.to(url);
+        const proxy = await proxyTo(url);
         cleanups.push(() => proxy.close());
         const opened = place();
         let through: RedisStore;
         if (expected === 'an error') {
-          through = new RedisStore({ url: proxy.url, prefix: opened.prefix });
+          through = new RedisStore({ url: proxyUrl(proxy), prefix: opened.prefix });
         } else {
-          const client = new Redis(proxy.url);
+          const client = new Redis(proxyUrl(proxy));
           cleanups.push(async () => void client.disconnect());
           through = new RedisStore({ client, prefix: opened.prefix });
         }
@@ -432,11 +431,11 @@ function redisSuites(url: string): void {
     });
 
     it('starts while Redis is unreachable, and subscribes once it answers', async () => {
-      const proxy = await TcpProxy.to(url);
+      const proxy = await proxyTo(url);
       cleanups.push(() => proxy.close());
       await proxy.stop();
       const opened = place({ pollInterval: 3_600 * SECOND });
-      const through = new RedisStore({ url: proxy.url, prefix: opened.prefix, pollInterval: 3_600 * SECOND });
+      const through = new RedisStore({ url: proxyUrl(proxy), prefix: opened.prefix, pollInterval: 3_600 * SECOND });
       cleanups.push(() => through.shutdown());
       const wake = vi.fn();
       const warn = vi.fn();
@@ -453,7 +452,7 @@ function redisSuites(url: string): void {
     });
 
     it('keeps a scheduler firing across an outage, which it logs once', async () => {
-      const proxy = await TcpProxy.to(url);
+      const proxy = await proxyTo(url);
       cleanups.push(() => proxy.close());
       const opened = place();
       const errors: string[] = [];
@@ -463,7 +462,7 @@ function redisSuites(url: string): void {
         storeRetryInterval: 200,
         leaseDuration: 2 * SECOND,
         logger: { ...silent, error: (message: string) => void errors.push(message) },
-        stores: { default: new RedisStore({ url: proxy.url, prefix: opened.prefix, pollInterval: 200 }) },
+        stores: { default: new RedisStore({ url: proxyUrl(proxy), prefix: opened.prefix, pollInterval: 200 }) },
       });
       cleanups.push(() => scheduler.shutdown({ wait: false }));
       const fires: number[] = [];
@@ -499,74 +498,12 @@ function redisSuites(url: string): void {
   });
 }
 
-/**
- * A TCP proxy in front of the real Redis, to cut it off and bring it back without touching the
- * server: stop() closes the listener and every connection through it, resume() listens again on
- * the same port.
- */
-class TcpProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private port = 0;
-  /** While muted, what Redis sends back is dropped: requests arrive, replies are lost. */
-  private muted = false;
+/** A proxy in front of the Redis at `url`. */
+function proxyTo(url: string): Promise<TcpProxy> {
+  const parsed = new URL(url);
+  return TcpProxy.to(parsed.hostname, Number(parsed.port || 6379));
+}
 
-  private constructor(
-    private readonly host: string,
-    private readonly targetPort: number,
-  ) {}
-
-  static async to(target: string): Promise<TcpProxy> {
-    const parsed = new URL(target);
-    const proxy = new TcpProxy(parsed.hostname, Number(parsed.port || 6379));
-    await proxy.resume();
-    return proxy;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  resume(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream);
-      upstream.on('data', (data: Buffer) => {
-        if (!this.muted) client.write(data);
-      });
-    });
-    this.muted = false;
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        const address = server.address();
-        if (typeof address === 'object' && address !== null) this.port = address.port;
-        resolve();
-      });
-    });
-  }
-
-  mute(): void {
-    this.muted = true;
-  }
-
-  stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    return new Promise((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
-  }
-
-  close(): Promise<void> {
-    return this.stop();
-  }
+function proxyUrl(proxy: TcpProxy): string {
+  return `redis://127.0.0.1:${proxy.port}`;
 }

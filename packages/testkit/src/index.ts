@@ -12,6 +12,7 @@ import { schedulerContractSuite } from './scheduler-contract.js';
 import { storeContractSuite } from './store-contract.js';
 
 export type { StoreBackend, StoreFixture } from './fixture.js';
+export { TcpProxy } from './tcp-proxy.js';
 
 /** Runs the whole conformance suite against a store. */
 export function storeConformance(fixture: StoreFixture): void {
