@@ -3,6 +3,7 @@ import {
   defaultLogger,
   HoraeError,
   resolveEncryptionKey,
+  storeErrors,
   type ClaimOptions,
   type DispatchOutcome,
   type Lease,
@@ -261,7 +262,7 @@ export class RedisStore implements TaskStore {
 
   async addTask(task: StoredTask): Promise<void> {
     const added = await this.run(ADD, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.seq], [task.id, ...this.rowArguments(task), ...this.announcement()]);
-    if (added !== 1) throw conflictingId(task.id, this.alias);
+    if (added !== 1) throw storeErrors.conflictingId(task.id, this.alias);
   }
 
   /** Adds the tasks whose ids are free, one script per {@link ADD_BATCH} tasks; resolves to the ids that existed. */
@@ -276,12 +277,12 @@ export class RedisStore implements TaskStore {
 
   async updateTask(task: StoredTask): Promise<void> {
     const updated = await this.run(UPDATE, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.seq], [task.id, ...this.rowArguments(task), ...this.announcement()]);
-    if (updated !== 1) throw taskNotFound(task.id, this.alias);
+    if (updated !== 1) throw storeErrors.taskNotFound(task.id, this.alias);
   }
 
   async deleteTask(id: string): Promise<void> {
     const deleted = await this.run(DELETE, [this.keys.tasks, this.keys.due, this.keys.claims], [id, ...this.announcement()]);
-    if (deleted !== 1) throw taskNotFound(id, this.alias);
+    if (deleted !== 1) throw storeErrors.taskNotFound(id, this.alias);
   }
 
   async lookupTask(id: string): Promise<StoredTask | null> {
@@ -404,7 +405,7 @@ export class RedisStore implements TaskStore {
 
   async quarantineTask(id: string, reason: string): Promise<void> {
     const moved = await this.run(QUARANTINE, this.quarantineKeys(), [id, reason]);
-    if (moved !== 1) throw taskNotFound(id, this.alias);
+    if (moved !== 1) throw storeErrors.taskNotFound(id, this.alias);
   }
 
   async getQuarantinedTasks(): Promise<QuarantinedTask[]> {
@@ -414,13 +415,13 @@ export class RedisStore implements TaskStore {
 
   async restoreQuarantinedTask(id: string): Promise<void> {
     const [status] = (await this.run(RESTORE, [...this.quarantineKeys(), this.keys.seq], [id, ...this.announcement()])) as [string, string?];
-    if (status === 'missing') throw taskNotFound(id, `${this.alias} (quarantine)`);
-    if (status === 'conflict') throw conflictingId(id, this.alias);
+    if (status === 'missing') throw storeErrors.taskNotFound(id, `${this.alias} (quarantine)`);
+    if (status === 'conflict') throw storeErrors.conflictingId(id, this.alias);
     // 'unreadable': still unreadable, so it stays in the quarantine with the new reason.
   }
 
   async purgeQuarantinedTask(id: string): Promise<void> {
-    if ((await this.client().hdel(this.keys.quarantine, id)) !== 1) throw taskNotFound(id, `${this.alias} (quarantine)`);
+    if ((await this.client().hdel(this.keys.quarantine, id)) !== 1) throw storeErrors.taskNotFound(id, `${this.alias} (quarantine)`);
   }
 
   // ---------------------------------------------------------------- internals
@@ -662,32 +663,19 @@ function parseRunLease(raw: string): RunLease | undefined {
 function timeText(id: string, time: number | null): string {
   if (time === null) return 'null';
   if (typeof time !== 'number' || !Number.isFinite(time)) {
-    throw new HoraeError('INVALID_OPTION', `Task "${id}": invalid nextRunTime ${String(time)}: epoch milliseconds as a finite number, or null.`, { taskId: id });
+    throw storeErrors.invalidNextRunTime(id, time);
   }
   return String(time);
 }
 
 function checkDuration(duration: number): void {
   if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 1) {
-    throw new HoraeError('INVALID_OPTION', `Invalid lease duration ${String(duration)}: a number of milliseconds, at least 1.`);
+    throw storeErrors.invalidLeaseDuration(duration);
   }
 }
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-// Worded as @horae/core's own messages (errors/messages.ts), which it does not export.
-function conflictingId(taskId: string, store: string): HoraeError {
-  return new HoraeError(
-    'CONFLICTING_ID',
-    `A task with id "${taskId}" already exists in store "${store}". Pass replaceExisting: true to replace it, or choose another id.`,
-    { taskId },
-  );
-}
-
-function taskNotFound(taskId: string, store: string): HoraeError {
-  return new HoraeError('TASK_NOT_FOUND', `No task with id "${taskId}" in store "${store}". List the existing ids with scheduler.getTasks().`, { taskId });
 }
 
 function checkOptions(options: RedisStoreOptions): { prefix: string; pollInterval: number } {

@@ -1,0 +1,28 @@
+import { errors, HoraeError } from '../errors/index.js';
+
+/**
+ * The errors a store raises, worded and coded as the scheduler's own, for the authors of stores:
+ * the contract asks for `CONFLICTING_ID` and `TASK_NOT_FOUND` errors, and these name the task, the
+ * store and the fix as every Horae message does.
+ *
+ * @example
+ * ```ts
+ * async addTask(task: StoredTask): Promise<void> {
+ *   if (await this.exists(task.id)) throw storeErrors.conflictingId(task.id, this.alias);
+ *   // ...
+ * }
+ * ```
+ * @public
+ */
+export const storeErrors = {
+  /** A task with this id exists already. */
+  conflictingId: (taskId: string, store: string): HoraeError => errors.conflictingId(taskId, store),
+  /** No task with this id (`store` may name a part of a store, such as its quarantine). */
+  taskNotFound: (taskId: string, store: string): HoraeError => errors.taskNotFound(taskId, store),
+  /** A next run time that is neither epoch milliseconds nor `null`. */
+  invalidNextRunTime: (taskId: string, value: unknown): HoraeError =>
+    new HoraeError('INVALID_OPTION', `Task "${taskId}": invalid nextRunTime ${String(value)}: epoch milliseconds as a finite number, or null.`, { taskId }),
+  /** A lease duration that is not a number of milliseconds of at least 1. */
+  invalidLeaseDuration: (value: unknown): HoraeError =>
+    new HoraeError('INVALID_OPTION', `Invalid lease duration ${String(value)}: a number of milliseconds, at least 1.`),
+};
