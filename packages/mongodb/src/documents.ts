@@ -7,13 +7,21 @@ import type { QuarantinedTask, RunLease, StoredTask } from '@horae/core';
 import type { Document, ObjectId } from 'mongodb';
 
 /**
- * A task: one document per task, `_id` = task id.
+ * A task: one document per task, `_id` = task id. The same document holds the task's run leases
+ * (`runs`), so that a dispatch records a run lease and commits the release in one atomic update
+ * of one document, and the release of a finished task's run deletes the document in one step.
  *
  * `dueAt` is what the due index (`{ dueAt: 1, seq: 1, _id: 1 }`) orders by: the next run time while the
  * task is free; while it is claimed, the later of its next run time and the claim's expiry, so
  * that a task under a live claim is never due and an expired claim makes it due again; absent
  * (null) while the task is paused. "What is due" and "when is the next work" are both one range
  * of that index.
+ *
+ * A document with `runsOnly: true` holds no task, only runs in progress: those of a task that
+ * finished, was deleted or quarantined while it ran (or of a task id that never had a task, as a
+ * store may be asked to count runs of any id). Every read of tasks leaves it out, adding a task of
+ * that id takes it over (keeping the runs, which still count against `maxInstances`), and it is
+ * deleted with its last run.
  */
 export interface TaskDocument {
   _id: string;
@@ -34,16 +42,19 @@ export interface TaskDocument {
   claimToken?: string;
   /** The batch whose release last applied (see `dispatchTasks`), to find which did. */
   releasedBy?: string;
-}
-
-/** The live runs of one task, for a cluster-wide `maxInstances`: one document per task id. */
-export interface RunsDocument {
-  _id: string;
-  runs: RunEntry[];
-  /** The earliest `expiresAt` of `runs` (null when empty), indexed for collecting expired leases. */
-  earliestExpiry: number | null;
+  /** The task's runs in progress anywhere, for a cluster-wide `maxInstances`; absent when none. */
+  runs?: RunEntry[];
+  /**
+   * The earliest `expiresAt` of `runs`, indexed (sparse) for collecting expired leases; absent
+   * when there are no runs, except on an empty `runsOnly` document: a minute after it became
+   * empty, so that the same sweep deletes it if whoever emptied it did not (a dispatch deletes
+   * the ones it leaves at once, but reads them back first when some of its releases failed).
+   */
+  runExpiry?: number;
   /** The leases the last {@link takeExpiredRunLeases} call removed, under that call's token. */
   taken?: { token: string; runs: RunEntry[] };
+  /** No task here, only runs (see above). */
+  runsOnly?: true;
 }
 
 export interface RunEntry {
@@ -151,6 +162,9 @@ export const literal = (value: unknown): Document => ({ $literal: value });
 /** Matches tasks due by MongoDB's clock, through the due index (the bounds are computed once). */
 export const DUE_FILTER: Document = { dueAt: { $type: 'number' }, $expr: { $lte: ['$dueAt', SERVER_NOW] } };
 
+/** Matches documents that hold a task (not only runs: see {@link TaskDocument}). */
+export const IS_TASK: Document = { runsOnly: { $exists: false } };
+
 /** Matches tasks under no live claim, by MongoDB's clock. */
 export const FREE_FILTER: Document = { $expr: { $lte: [{ $ifNull: ['$claimExpiresAt', 0] }, SERVER_NOW] } };
 
@@ -166,4 +180,41 @@ export function claimStage(owner: string, token: string, duration: number): Docu
       dueAt: { $cond: [{ $isNumber: '$nextRunTime' }, { $max: ['$nextRunTime', expiry] }, null] },
     },
   };
+}
+
+/** How long an empty `runsOnly` document is left to whoever emptied it before the sweep may delete it, ms. */
+const EMPTY_RUNS_ONLY_GRACE = 60_000;
+
+/** The runs of a task that hold live leases, by MongoDB's clock. */
+export const LIVE_RUNS: Document = { $filter: { input: { $ifNull: ['$runs', []] }, cond: { $gt: ['$$this.expiresAt', SERVER_NOW] } } };
+
+/** A new run entry, its lease running `duration` ms from now on MongoDB's clock. */
+export function runEntry(lease: RunLease, duration: number): Document {
+  return { runId: literal(lease.runId), owner: literal(lease.owner), scheduledAt: literal(lease.scheduledAt), expiresAt: { $add: [SERVER_NOW, duration] } };
+}
+
+/**
+ * The last stages of every update pipeline that changes `runs`: no empty array left behind (the
+ * run indexes are sparse), and `runExpiry` recomputed (see {@link TaskDocument.runExpiry}).
+ */
+export const SETTLE_RUNS: Document[] = [
+  { $set: { runs: { $cond: [{ $gt: [{ $size: { $ifNull: ['$runs', []] } }, 0] }, '$runs', '$$REMOVE'] } } },
+  { $set: { runExpiry: { $cond: [{ $isArray: '$runs' }, { $min: '$runs.expiresAt' }, { $cond: [{ $eq: ['$runsOnly', true] }, { $add: [SERVER_NOW, EMPTY_RUNS_ONLY_GRACE] }, '$$REMOVE'] }] } } },
+];
+
+/**
+ * The stages that turn a task's document into a `runsOnly` one: out of the due index (`dueAt`
+ * null, as if paused) and unclaimed; its runs stay. The task's other fields stay too, unread
+ * (every read of tasks leaves runsOnly documents out), so that MongoDB logs the change as a small
+ * delta rather than a replacement of the document, which change streams would report to every
+ * instance as a change worth waking for.
+ */
+export const RUNS_ONLY_STAGES: Document[] = [{ $unset: ['claimedBy', 'claimExpiresAt', 'claimToken'] }, { $set: { runsOnly: true, dueAt: null } }];
+
+/** An update pipeline that turns a task's document into a `runsOnly` one: the task goes, its runs stay. */
+export const TO_RUNS_ONLY: Document[] = [...RUNS_ONLY_STAGES, ...SETTLE_RUNS];
+
+/** Matches a `runsOnly` document that holds no runs of anyone but `runIds`' (deleting it loses no one's lease). */
+export function onlyRunsOf(taskId: string, runIds: readonly string[]): Document {
+  return { _id: taskId, runsOnly: true, runs: { $not: { $elemMatch: { runId: { $nin: runIds } } } } };
 }

@@ -136,10 +136,10 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       return reading!.now;
     };
 
-    it('keeps one document per task, indexed on its due time, with runs and quarantine beside it', async () => {
+    it('keeps one document per task with its runs, indexed on its due time, and the quarantine beside it', async () => {
       const opened = place();
       const store = await started(opened, 'layout');
-      expect(store.collections).toEqual({ tasks: opened.collection, runs: `${opened.collection}.runs`, quarantine: `${opened.collection}.quarantine` });
+      expect(store.collections).toEqual({ tasks: opened.collection, quarantine: `${opened.collection}.quarantine` });
       const due = (await serverNow()) - 10;
       await store.addTask(row('a', due));
       await store.addTask(row('paused', null));
@@ -161,18 +161,20 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
         ['_id_', { _id: 1 }, false],
         ['horae_due', { dueAt: 1, seq: 1, _id: 1 }, false],
         ['horae_claim_token', { claimToken: 1 }, true],
+        ['horae_run_ids', { 'runs.runId': 1 }, true],
+        ['horae_run_expiry', { runExpiry: 1 }, true],
       ]);
-      expect(await indexes(`${opened.collection}.runs`)).toEqual([
-        ['_id_', { _id: 1 }, false],
-        ['horae_run_ids', { 'runs.runId': 1 }, false],
-        ['horae_run_expiry', { earliestExpiry: 1 }, false],
-      ]);
+      expect(await tasksOf(opened).findOne({ _id: 'a' as never }, { projection: { runs: 1, runExpiry: 1 } })).toEqual({
+        _id: 'a',
+        runs: [{ runId: 'run-1', owner: 'layout', scheduledAt: 1, expiresAt: expect.any(Number) }],
+        runExpiry: expect.any(Number),
+      });
       const names = (await admin(opened.url).db(DATABASE).listCollections({ name: { $regex: `^${opened.collection}` } }).toArray()).map((info) => info.name).sort();
-      expect(names).toEqual([opened.collection, `${opened.collection}.quarantine`, `${opened.collection}.runs`]);
+      expect(names).toEqual([opened.collection, `${opened.collection}.quarantine`]);
       // Starting again (a second replica, a restart) finds the indexes there: nothing changes.
       const again = await started(opened, 'again');
       expect(await again.getNextRunTime()).toBe(claimed!.dueAt);
-      expect(await indexes(opened.collection)).toHaveLength(3);
+      expect(await indexes(opened.collection)).toHaveLength(5);
     });
 
     it('keeps payloads verbatim through add, claim, release, quarantine and restore', async () => {
@@ -317,10 +319,10 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       expect((await store.claimDueTasks({ now: 0, limit: 1, owner: 'other', duration: 60 * SECOND })).map((task) => task.revision)).toEqual([2]);
     });
 
-    it('counts run leases per task and keeps the runs collection small', async () => {
+    it('counts run leases per task in its document, and keeps no document for runs that ended', async () => {
       const opened = place();
       const store = await started(opened, 'runner');
-      const runs = admin(opened.url).db(DATABASE).collection(`${opened.collection}.runs`);
+      const runs = tasksOf(opened);
       expect(await store.acquireRunLease({ taskId: 'ab', runId: 'r1', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(true);
       expect(await store.acquireRunLease({ taskId: 'a', runId: 'r2', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(true);
       expect(await store.acquireRunLease({ taskId: 'a', runId: 'r3', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(false);
@@ -334,10 +336,34 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       for (const runId of ['u1', 'u2', 'u3']) expect(await store.acquireRunLease({ taskId: 'many', runId, owner: 'runner', scheduledAt: 1 }, Infinity, 60 * SECOND)).toBe(true);
       await store.releaseRunLease('many', 'u2');
       expect(((await runs.findOne({ _id: 'many' as never }))?.runs as { runId: string }[]).map((run) => run.runId)).toEqual(['u1', 'u3']);
-      // a task's document goes with its last run
+      // ids without a task: documents that hold runs only, gone with their last run
       for (const runId of ['u1', 'u3']) await store.releaseRunLease('many', runId);
       await store.releaseRunLease('a', 'r2');
-      expect((await runs.find({}).toArray()).map((document) => document._id)).toEqual(['ab']);
+      expect(await runs.find({}).toArray()).toEqual([{ _id: 'ab', runsOnly: true, runs: [expect.objectContaining({ runId: 'r1' })], runExpiry: expect.any(Number) }]);
+      expect(await store.getAllTasks()).toEqual([]);
+      expect(await store.lookupTask('ab')).toBeNull();
+      // a task added under that id takes the document over; its run still counts
+      await store.addTask(row('ab', null));
+      expect(await store.lookupTask('ab')).toMatchObject({ id: 'ab', nextRunTime: null });
+      expect(await store.acquireRunLease({ taskId: 'ab', runId: 'r6', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(false);
+      await expect(store.addTask(row('ab', null))).rejects.toSatisfy((error) => isHoraeError(error, 'CONFLICTING_ID'));
+      // deleting (or quarantining) a task with a run in progress keeps the run until it ends
+      await store.deleteTask('ab');
+      expect(await store.lookupTask('ab')).toBeNull();
+      await expect(store.deleteTask('ab')).rejects.toSatisfy((error) => isHoraeError(error, 'TASK_NOT_FOUND'));
+      expect(await store.acquireRunLease({ taskId: 'ab', runId: 'r7', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(false);
+      await store.addTask(row('q', null));
+      expect(await store.acquireRunLease({ taskId: 'q', runId: 'q1', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(true);
+      await store.quarantineTask('q', 'to see the run stay');
+      expect(await store.acquireRunLease({ taskId: 'q', runId: 'q2', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(false);
+      await store.releaseRunLeases([{ taskId: 'ab', runId: 'r1' }, { taskId: 'q', runId: 'q1' }]);
+      // "ab" went with its run (this store recorded that run in a runsOnly document); "q" became
+      // runsOnly while its run went on, and is left empty: the heartbeat's sweep deletes it a minute later
+      expect(await runs.find({}).toArray()).toEqual([expect.objectContaining({ _id: 'q', runsOnly: true })]);
+      expect(await runs.countDocuments({ runsOnly: true, runs: { $exists: false }, runExpiry: { $gt: 0 } })).toBe(1);
+      await runs.updateMany({}, { $set: { runExpiry: 0 } });
+      expect(await store.takeExpiredRunLeases()).toEqual([]);
+      expect(await runs.countDocuments({})).toBe(0);
     });
 
     it('wakes other instances through the change stream without waiting for the poll', async () => {
@@ -576,7 +602,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       expect(message({ changeStream: 'yes' as never })).toBe('Invalid MongoDBStore option "changeStream" "yes": true or false.');
       expect(message({ client: {} as never })).toBe('Invalid MongoDBStore option "client" "object": a MongoClient instance from the mongodb package.');
       expect(message({ database: 'billing', collection: 'jobs.scheduled', pollInterval: 250 })).toBe('accepted');
-      expect(new MongoDBStore({ collection: 'jobs' }).collections).toEqual({ tasks: 'jobs', runs: 'jobs.runs', quarantine: 'jobs.quarantine' });
+      expect(new MongoDBStore({ collection: 'jobs' }).collections).toEqual({ tasks: 'jobs', quarantine: 'jobs.quarantine' });
       expect(new MongoDBStore().database).toBe('horae');
       expect(new MongoDBStore({ encryptionKey: 'k' }).encryptionKey).toBe('k');
     });

@@ -20,14 +20,20 @@ import {
   claimStage,
   DUE_FILTER,
   FREE_FILTER,
+  IS_TASK,
+  LIVE_RUNS,
   literal,
+  onlyRunsOf,
   readQuarantined,
   readRunLease,
   readTask,
+  runEntry,
   SERVER_NOW,
+  SETTLE_RUNS,
+  RUNS_ONLY_STAGES,
+  TO_RUNS_ONLY,
   unchanged,
   type QuarantineDocument,
-  type RunsDocument,
   type TaskDocument,
   type TaskRow,
 } from './documents.js';
@@ -61,9 +67,8 @@ export interface MongoDBStoreOptions {
   /** The database. Default `'horae'`. */
   readonly database?: string;
   /**
-   * The collection of tasks. Run leases and the quarantine live beside it, in
-   * `<collection>.runs` and `<collection>.quarantine`. Stores on different collections share
-   * nothing. Default `'tasks'`.
+   * The collection of tasks (and their run leases). The quarantine lives beside it, in
+   * `<collection>.quarantine`. Stores on different collections share nothing. Default `'tasks'`.
    */
   readonly collection?: string;
   /**
@@ -90,15 +95,13 @@ export interface MongoDBStoreOptions {
  *
  * @example
  * ```ts
- * const { tasks, runs, quarantine } = new MongoDBStore({ collection: 'jobs' }).collections; // 'jobs', 'jobs.runs', 'jobs.quarantine'
+ * const { tasks, quarantine } = new MongoDBStore({ collection: 'jobs' }).collections; // 'jobs', 'jobs.quarantine'
  * ```
  * @public
  */
 export interface MongoDBStoreCollections {
-  /** One document per task, `_id` = task id. */
+  /** One document per task, `_id` = task id, with the task's run leases in it. */
   readonly tasks: string;
-  /** One document per task with runs in progress: their run leases. */
-  readonly runs: string;
   /** One document per quarantined task: the reason and the document exactly as found. */
   readonly quarantine: string;
 }
@@ -107,8 +110,6 @@ export interface MongoDBStoreCollections {
 const CLAIM_BATCH = 1_000;
 /** How often one claim call looks for more candidates after losing some to other instances. */
 const CLAIM_ATTEMPTS = 3;
-/** Batches of at most this many dispatches go task by task: fewer round trips than in bulk. */
-const SMALL_BATCH = 2;
 /** The most tasks with expired run leases one call collects; the rest come with the next heartbeat. */
 const EXPIRED_BATCH = 100;
 /** How often a move to the quarantine is tried again when the task keeps changing under it. */
@@ -143,10 +144,10 @@ const TASK_INDEXES: IndexDescription[] = [
   { key: { dueAt: 1, seq: 1, _id: 1 }, name: 'horae_due' },
   // What one claim call took. Sparse: only claimed tasks have a token.
   { key: { claimToken: 1 }, name: 'horae_claim_token', sparse: true },
-];
-const RUN_INDEXES: IndexDescription[] = [
-  { key: { 'runs.runId': 1 }, name: 'horae_run_ids' },
-  { key: { earliestExpiry: 1 }, name: 'horae_run_expiry' },
+  // Run leases by run id (renewals) and by expiry (the heartbeat's sweep). Sparse: only
+  // documents with runs in progress are in them.
+  { key: { 'runs.runId': 1 }, name: 'horae_run_ids', sparse: true },
+  { key: { runExpiry: 1 }, name: 'horae_run_expiry', sparse: true },
 ];
 
 /**
@@ -194,6 +195,11 @@ export class MongoDBStore implements TaskStore {
   private stream: ChangeStream | undefined;
   private poller: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  /**
+   * Run ids whose lease this process recorded in a runsOnly document (a finished task's run): its
+   * release deletes the document at once. A hint only: every write is conditioned on what it finds.
+   */
+  private readonly runsOnlyRuns = new Map<string, string>(); // run id → task id
   /** Calls in flight, which shutdown lets finish (briefly) before it closes its own client. */
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Raised by every start and shutdown: background work of an earlier start stops. */
@@ -212,7 +218,7 @@ export class MongoDBStore implements TaskStore {
     this.url = options.url;
     this.clientOptions = options.clientOptions ?? {};
     this.database = checked.database;
-    this.collections = { tasks: checked.collection, runs: `${checked.collection}.runs`, quarantine: `${checked.collection}.quarantine` };
+    this.collections = { tasks: checked.collection, quarantine: `${checked.collection}.quarantine` };
     this.pollInterval = checked.pollInterval;
     this.watchChanges = options.changeStream ?? true;
     this.encryptionKey = resolveEncryptionKey(options.encryptionKey);
@@ -259,12 +265,7 @@ export class MongoDBStore implements TaskStore {
   async addTask(task: StoredTask): Promise<void> {
     const document = this.newDocument(task);
     await this.ready();
-    try {
-      await this.tasks().insertOne(document);
-    } catch (error) {
-      if (isDuplicateKey(error)) throw conflictingId(task.id, this.alias);
-      throw error;
-    }
+    if (!(await this.insertTask(document))) throw conflictingId(task.id, this.alias);
   }
 
   /**
@@ -275,14 +276,22 @@ export class MongoDBStore implements TaskStore {
     const documents = tasks.map((task) => this.newDocument(task));
     if (documents.length === 0) return [];
     await this.ready();
+    let failed: { index: number; code: unknown }[];
     try {
       await this.tasks().insertMany(documents, { ordered: false });
       return [];
     } catch (error) {
-      const failed = writeErrors(error);
-      if (failed === undefined || failed.some((entry) => entry.code !== DUPLICATE_KEY)) throw error;
-      return failed.map((entry) => documents[entry.index]!._id);
+      const errors = writeErrors(error);
+      if (errors === undefined || errors.some((entry) => entry.code !== DUPLICATE_KEY)) throw error;
+      failed = errors;
     }
+    // An id taken by a runsOnly document (runs of a task that is gone) is free for a task.
+    const existing: string[] = [];
+    for (const { index } of failed) {
+      const document = documents[index]!;
+      if (!(await this.insertTask(document))) existing.push(document._id);
+    }
+    return existing;
   }
 
   async updateTask(task: StoredTask): Promise<void> {
@@ -290,7 +299,7 @@ export class MongoDBStore implements TaskStore {
     await this.ready();
     // The claim ends with the change: its release is then refused.
     const { matchedCount } = await this.tasks().updateOne(
-      { _id: task.id },
+      { _id: task.id, ...IS_TASK },
       { $set: { nextRunTime, dueAt: nextRunTime, revision, payload }, $unset: { claimedBy: '', claimExpiresAt: '', claimToken: '', releasedBy: '' } },
     );
     if (matchedCount !== 1) throw taskNotFound(task.id, this.alias);
@@ -298,13 +307,14 @@ export class MongoDBStore implements TaskStore {
 
   async deleteTask(id: string): Promise<void> {
     await this.ready();
-    const { deletedCount } = await this.tasks().deleteOne({ _id: id });
-    if (deletedCount !== 1) throw taskNotFound(id, this.alias);
+    // Without runs in progress the document goes; with some, its runs stay (runsOnly).
+    if ((await this.tasks().deleteOne({ _id: id, ...IS_TASK, runs: { $exists: false } })).deletedCount === 1) return;
+    if ((await this.tasks().updateOne({ _id: id, ...IS_TASK }, TO_RUNS_ONLY)).matchedCount !== 1) throw taskNotFound(id, this.alias);
   }
 
   async lookupTask(id: string): Promise<StoredTask | null> {
     await this.ready();
-    const found = await this.tasks().findOne({ _id: id });
+    const found = await this.tasks().findOne({ _id: id, ...IS_TASK });
     if (found === null) return null;
     const task = readTask(found);
     if (typeof task !== 'string') return stored(task);
@@ -315,7 +325,7 @@ export class MongoDBStore implements TaskStore {
   async getAllTasks(): Promise<StoredTask[]> {
     await this.ready();
     const tasks: TaskRow[] = [];
-    for (const found of await this.tasks().find({}).toArray()) {
+    for (const found of await this.tasks().find(IS_TASK).toArray()) {
       const task = readTask(found);
       if (typeof task === 'string') await this.quarantineUnreadable(found, task);
       else tasks.push(task);
@@ -335,8 +345,10 @@ export class MongoDBStore implements TaskStore {
 
   async removeAllTasks(): Promise<void> {
     await this.ready();
-    // The quarantine and the run leases stay, as in every store.
-    await this.tasks().deleteMany({});
+    // The quarantine and the run leases stay, as in every store: tasks with runs in progress
+    // become runsOnly documents, the others go.
+    await this.tasks().updateMany({ ...IS_TASK, runs: { $exists: true } }, TO_RUNS_ONLY);
+    await this.tasks().deleteMany({ runs: { $exists: false } });
   }
 
   /**
@@ -365,7 +377,7 @@ export class MongoDBStore implements TaskStore {
     checkDuration(duration);
     await this.ready();
     const token = randomUUID();
-    const found = await this.tasks().findOneAndUpdate({ _id: id, ...FREE_FILTER }, [claimStage(owner, token, duration)], { returnDocument: 'after' });
+    const found = await this.tasks().findOneAndUpdate({ _id: id, ...IS_TASK, ...FREE_FILTER }, [claimStage(owner, token, duration)], { returnDocument: 'after' });
     if (found === null) return null;
     const task = readTask(found);
     if (typeof task !== 'string') return stored(task);
@@ -382,27 +394,23 @@ export class MongoDBStore implements TaskStore {
     return this.track(this.releaseTaskNow(release));
   }
 
-  private async releaseTaskNow({ id, owner, claimedRevision, nextRunTime, removeWhenFinished }: TaskRelease): Promise<boolean> {
-    checkTime(id, nextRunTime);
+  private async releaseTaskNow(release: TaskRelease): Promise<boolean> {
+    checkTime(release.id, release.nextRunTime);
     await this.ready();
-    const claim = { _id: id, claimedBy: owner, revision: claimedRevision };
-    if (nextRunTime === null && removeWhenFinished) return (await this.tasks().deleteOne(claim)).deletedCount === 1;
-    const { matchedCount } = await this.tasks().updateOne(claim, {
-      $set: { nextRunTime, dueAt: nextRunTime },
-      $inc: { revision: 1 },
-      $unset: { claimedBy: '', claimExpiresAt: '', claimToken: '' },
-    });
-    return matchedCount === 1;
+    const [outcome] = await this.dispatchNow([release]);
+    return outcome!.released;
   }
 
   /**
-   * Hands back a claimed batch in a few round trips whatever its size: the run leases first (one
-   * bulk write of the same atomic update {@link acquireRunLease} makes, then one read of which
-   * were recorded), then the releases (one bulk write of updates conditioned on owner and
-   * revision, each marking its task with a token of this batch, one read of the marks, one
-   * `deleteMany` of the finished tasks among them). Run leases of releases that were refused are
-   * taken back. As when dispatching task by task, a lease is recorded before its release commits,
-   * so a run whose instance dies after the commit is reported as interrupted.
+   * Hands back a claimed batch, in the usual case in one round trip whatever its size: one bulk
+   * write of one update per task, conditioned on the claim (owner and revision) and, for a task
+   * with a run, on fewer than `maxInstances` live runs in its document. Each update commits the
+   * release and records the run lease in the same document at once, so the lease exists no
+   * later than the commit (a run whose instance dies is reported as interrupted), and a refused
+   * release records nothing. When every update applied (the result's count says so) nothing is
+   * read back; otherwise the tasks this batch marked are read, and those whose run did not fit
+   * are released again without it. A finished task's document stays, holding only its run
+   * (`runsOnly`), until that run's lease is released.
    */
   async dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
     return this.track(this.dispatchTasksNow(dispatches));
@@ -415,50 +423,73 @@ export class MongoDBStore implements TaskStore {
       if (dispatch.run !== undefined) checkDuration(dispatch.run.duration);
     }
     await this.ready();
-    // A batch of one or two costs fewer round trips task by task (two each: lease, release).
-    if (dispatches.length <= SMALL_BATCH) {
-      const outcomes: DispatchOutcome[] = [];
-      for (const dispatch of dispatches) outcomes.push(await this.dispatchOne(dispatch));
-      return outcomes;
-    }
-    const leased = await this.acquireRunLeases(dispatches.flatMap((dispatch) => (dispatch.run === undefined ? [] : [dispatch.run])));
-    const token = randomUUID();
-    const claims = dispatches.map((dispatch) => ({ _id: dispatch.id, claimedBy: dispatch.owner, revision: dispatch.claimedRevision }));
-    await this.tasks().bulkWrite(
-      dispatches.map((dispatch, index) => ({
-        updateOne: {
-          filter: claims[index]!,
-          update: {
-            // A finished task is deleted below, once this batch knows its release applied.
-            $set: { nextRunTime: dispatch.nextRunTime, dueAt: dispatch.nextRunTime, releasedBy: token },
-            $inc: { revision: 1 },
-            $unset: { claimedBy: '', claimExpiresAt: '', claimToken: '' },
-          },
-        },
-      })),
-      { ordered: false },
-    );
-    const applied = new Set((await this.tasks().find({ _id: { $in: dispatches.map((dispatch) => dispatch.id) }, releasedBy: token }, { projection: { _id: 1 } }).toArray()).map((found) => found._id));
-    const finished = dispatches.filter((dispatch) => applied.has(dispatch.id) && dispatch.nextRunTime === null && dispatch.removeWhenFinished).map((dispatch) => dispatch.id);
-    if (finished.length > 0) await this.tasks().deleteMany({ _id: { $in: finished }, releasedBy: token });
-    const refused = dispatches.filter((dispatch) => dispatch.run !== undefined && !applied.has(dispatch.id) && leased.has(dispatch.run.lease.runId));
-    if (refused.length > 0) await this.releaseRunLeases(refused.map((dispatch) => ({ taskId: dispatch.run!.lease.taskId, runId: dispatch.run!.lease.runId })));
-    return dispatches.map((dispatch) => {
-      const released = applied.has(dispatch.id);
-      return { released, runLeased: released && dispatch.run !== undefined && leased.has(dispatch.run.lease.runId) };
-    });
+    return this.dispatchNow(dispatches);
   }
 
-  /** Counts and records in one atomic update of the task's runs document, on MongoDB's clock. */
+  private async dispatchNow(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+    const token = randomUUID();
+    const withRun = await this.applyReleases(dispatches, true, token);
+    // Releases refused with their run: the run may not have fitted under maxInstances; the claim
+    // decides alone now. (Refused for their claim, they are refused again: nothing changes.)
+    const again = dispatches.filter((dispatch, index) => !withRun[index] && dispatch.run !== undefined);
+    const without = again.length === 0 ? [] : await this.applyReleases(again, false, token);
+    const released = new Map(again.map((dispatch, index) => [dispatch, without[index]!]));
+    const outcomes = dispatches.map((dispatch, index) => {
+      const leased = withRun[index]! && dispatch.run !== undefined;
+      return { released: withRun[index]! || released.get(dispatch) === true, runLeased: leased };
+    });
+    // Finished tasks left no task behind; those with a run keep its lease until it ends, the
+    // others leave an empty document, deleted now.
+    const empty: string[] = [];
+    dispatches.forEach((dispatch, index) => {
+      if (!outcomes[index]!.released || dispatch.nextRunTime !== null || !dispatch.removeWhenFinished) return;
+      if (outcomes[index]!.runLeased) this.runsOnlyRuns.set(dispatch.run!.lease.runId, dispatch.id);
+      else empty.push(dispatch.id);
+    });
+    if (empty.length > 0) await this.tasks().deleteMany({ _id: { $in: empty }, runsOnly: true, runs: { $exists: false } });
+    return outcomes;
+  }
+
+  /**
+   * One bulk write of releases (with their runs, or without); resolves to which applied: all of
+   * them when the matched count says so, else as read back from this batch's mark.
+   */
+  private async applyReleases(dispatches: readonly TaskDispatch[], withRuns: boolean, token: string): Promise<boolean[]> {
+    const tasks = this.tasks();
+    const { matchedCount } = await tasks.bulkWrite(
+      dispatches.map((dispatch) => {
+        const run = withRuns ? dispatch.run : undefined;
+        const filter: Document = { _id: dispatch.id, claimedBy: dispatch.owner, revision: dispatch.claimedRevision };
+        if (run !== undefined && Number.isFinite(run.maxInstances)) filter.$expr = { $lt: [{ $size: LIVE_RUNS }, run.maxInstances] };
+        return { updateOne: { filter, update: releasePipeline(dispatch, run, token) } };
+      }),
+      { ordered: false },
+    );
+    if (matchedCount === dispatches.length) return dispatches.map(() => true);
+    const marked = await tasks.find({ _id: { $in: dispatches.map((dispatch) => dispatch.id) }, releasedBy: token }, { projection: { _id: 1 } }).toArray();
+    const applied = new Set(marked.map((found) => found._id));
+    return dispatches.map((dispatch) => applied.has(dispatch.id));
+  }
+
+  /**
+   * Counts and records in one atomic update of the task's document, on MongoDB's clock. For an
+   * id without a document (no task, or a task that is gone) a runsOnly document is created.
+   */
   async acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
     checkDuration(duration);
     await this.ready();
     for (let attempt = 0; ; attempt++) {
       try {
-        const after = await this.runs().findOneAndUpdate({ _id: lease.taskId }, acquirePipeline(lease, maxInstances, duration), { upsert: true, returnDocument: 'after' });
-        return (after?.runs ?? []).some((run) => run.runId === lease.runId);
+        const after = await this.tasks().findOneAndUpdate({ _id: lease.taskId }, acquirePipeline(lease, maxInstances, duration), {
+          upsert: true,
+          returnDocument: 'after',
+          projection: { 'runs.runId': 1, runsOnly: 1 },
+        });
+        const leased = (after?.runs ?? []).some((run) => run.runId === lease.runId);
+        if (leased && after?.runsOnly === true) this.runsOnlyRuns.set(lease.runId, lease.taskId);
+        return leased;
       } catch (error) {
-        // Two first runs of a task at once: both upserts insert, one fails; the second try updates.
+        // Two first runs of an id at once: both upserts insert, one fails; the second try updates.
         if (!isDuplicateKey(error) || attempt > 0) throw error;
       }
     }
@@ -475,28 +506,20 @@ export class MongoDBStore implements TaskStore {
     const ids = [...runIds];
     const renewed = { $mergeObjects: ['$$this', { expiresAt: { $add: [SERVER_NOW, duration] } }] };
     const mine = { $and: [{ $in: ['$$this.runId', literal(ids)] }, { $eq: ['$$this.owner', literal(owner)] }] };
-    await this.runs().updateMany({ 'runs.runId': { $in: ids } }, [
-      { $set: { runs: { $map: { input: '$runs', in: { $cond: [mine, renewed, '$$this'] } } } } },
-      { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
-    ]);
+    await this.tasks().updateMany({ 'runs.runId': { $in: ids } }, [{ $set: { runs: { $map: { input: '$runs', in: { $cond: [mine, renewed, '$$this'] } } } } }, ...SETTLE_RUNS]);
   }
 
   async releaseRunLease(taskId: string, runId: string): Promise<void> {
-    return this.track(this.releaseRunLeaseNow(taskId, runId));
+    return this.releaseRunLeases([{ taskId, runId }]);
   }
 
-  private async releaseRunLeaseNow(taskId: string, runId: string): Promise<void> {
-    await this.ready();
-    const runs = this.runs();
-    // The usual case, the task's only run: the document goes, in one step.
-    if ((await runs.deleteOne({ _id: taskId, runs: { $size: 1 }, 'runs.runId': runId })).deletedCount === 1) return;
-    await runs.updateOne({ _id: taskId, 'runs.runId': runId }, [
-      { $set: { runs: { $filter: { input: '$runs', cond: { $ne: ['$$this.runId', literal(runId)] } } } } },
-      { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
-    ]);
-  }
-
-  /** Releases run leases in two round trips whatever their number. */
+  /**
+   * Releases run leases in one round trip in the usual cases: one bulk write with, per task, a
+   * delete of its document when this process knows it holds only these runs (a finished task's
+   * last run: the document goes with it, as the task did), else an update that removes them.
+   * Should the delete not apply (the id got a task again, or another run), the runs are removed
+   * by update instead.
+   */
   async releaseRunLeases(leases: readonly { readonly taskId: string; readonly runId: string }[]): Promise<void> {
     return this.track(this.releaseRunLeasesNow(leases));
   }
@@ -504,40 +527,63 @@ export class MongoDBStore implements TaskStore {
   private async releaseRunLeasesNow(leases: readonly { readonly taskId: string; readonly runId: string }[]): Promise<void> {
     if (leases.length === 0) return;
     await this.ready();
-    const taskIds = [...new Set(leases.map((lease) => lease.taskId))];
-    const runIds = leases.map((lease) => lease.runId);
-    await this.runs().updateMany({ _id: { $in: taskIds }, 'runs.runId': { $in: runIds } }, [
-      { $set: { runs: { $filter: { input: '$runs', cond: { $not: [{ $in: ['$$this.runId', literal(runIds)] }] } } } } },
-      { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
-    ]);
-    await this.runs().deleteMany({ _id: { $in: taskIds }, runs: { $size: 0 } });
+    const byTask = new Map<string, string[]>();
+    for (const { taskId, runId } of leases) {
+      const runIds = byTask.get(taskId);
+      if (runIds === undefined) byTask.set(taskId, [runId]);
+      else runIds.push(runId);
+    }
+    const deletes: [string, string[]][] = [];
+    const updates: [string, string[]][] = [];
+    for (const entry of byTask) (entry[1].every((runId) => this.runsOnlyRuns.get(runId) === entry[0]) ? deletes : updates).push(entry);
+    const operations: AnyBulkWriteOperation<TaskDocument>[] = [
+      ...deletes.map(([taskId, runIds]) => ({ deleteOne: { filter: onlyRunsOf(taskId, runIds) } })),
+      ...updates.map(([taskId, runIds]) => ({ updateOne: removeRuns(taskId, runIds) })),
+    ];
+    try {
+      const { deletedCount } = await this.tasks().bulkWrite(operations, { ordered: false });
+      if (deletedCount < deletes.length) {
+        const tasks = this.tasks();
+        await tasks.bulkWrite(deletes.map(([taskId, runIds]) => ({ updateOne: removeRuns(taskId, runIds) })), { ordered: false });
+        await tasks.deleteMany({ _id: { $in: deletes.map(([taskId]) => taskId) }, runsOnly: true, runs: { $exists: false } });
+      }
+    } finally {
+      for (const { taskId, runId } of leases) if (this.runsOnlyRuns.get(runId) === taskId) this.runsOnlyRuns.delete(runId);
+    }
   }
 
-  /** Each task's expired leases are taken in one atomic update, so each goes to one caller only. */
+  /**
+   * Each task's expired leases are taken in one atomic update, so each goes to one caller only.
+   * The same sweep deletes runsOnly documents left empty (see {@link TaskDocument.runExpiry}).
+   */
   async takeExpiredRunLeases(): Promise<RunLease[]> {
     await this.ready();
-    const runs = this.runs();
-    const expired: Document = { earliestExpiry: { $type: 'number' }, $expr: { $lte: ['$earliestExpiry', SERVER_NOW] } };
-    const candidates = await runs.find(expired, { projection: { _id: 1 }, sort: { earliestExpiry: 1 }, limit: EXPIRED_BATCH }).toArray();
+    const tasks = this.tasks();
+    const expired: Document = { runExpiry: { $type: 'number' }, $expr: { $lte: ['$runExpiry', SERVER_NOW] } };
+    const candidates = await tasks.find(expired, { projection: { _id: 1 }, sort: { runExpiry: 1 }, limit: EXPIRED_BATCH }).toArray();
     const leases: RunLease[] = [];
     for (const { _id: taskId } of candidates) {
       const token = randomUUID();
-      const after = await runs.findOneAndUpdate({ _id: taskId, ...expired }, [
-        {
-          $set: {
-            taken: { token: literal(token), runs: { $filter: { input: '$runs', cond: { $lte: ['$$this.expiresAt', SERVER_NOW] } } } },
-            runs: { $filter: { input: '$runs', cond: { $gt: ['$$this.expiresAt', SERVER_NOW] } } },
+      const after = await tasks.findOneAndUpdate(
+        { _id: taskId, ...expired },
+        [
+          {
+            $set: {
+              taken: { token: literal(token), runs: { $filter: { input: { $ifNull: ['$runs', []] }, cond: { $lte: ['$$this.expiresAt', SERVER_NOW] } } } },
+              runs: LIVE_RUNS,
+            },
           },
-        },
-        { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
-      ], { returnDocument: 'after' });
+          ...SETTLE_RUNS,
+        ],
+        { returnDocument: 'after', projection: { taken: 1, runs: 1, runsOnly: 1 } },
+      );
       if (after?.taken?.token !== token) continue;
       for (const entry of after.taken.runs) {
         const lease = readRunLease(taskId, entry);
         if (lease === undefined) this.logger.warn(`Store "${this.alias}": an expired run lease of task "${taskId}" cannot be read and was dropped: ${JSON.stringify(entry).slice(0, 200)}`);
         else leases.push(lease);
       }
-      if (after.runs.length === 0) await runs.deleteOne({ _id: taskId, runs: { $size: 0 } });
+      if (after.runsOnly === true && after.runs === undefined) await tasks.deleteOne({ _id: taskId, runsOnly: true, runs: { $exists: false } });
     }
     return leases;
   }
@@ -545,7 +591,7 @@ export class MongoDBStore implements TaskStore {
   async quarantineTask(id: string, reason: string): Promise<void> {
     await this.ready();
     for (let attempt = 0; attempt < QUARANTINE_ATTEMPTS; attempt++) {
-      const found = await this.tasks().findOne({ _id: id });
+      const found = await this.tasks().findOne({ _id: id, ...IS_TASK });
       if (found === null) throw taskNotFound(id, this.alias);
       if (await this.moveToQuarantine(found, reason, unchanged(found))) return;
     }
@@ -575,13 +621,9 @@ export class MongoDBStore implements TaskStore {
       await quarantine.updateOne({ _id: id, moveToken: entry.moveToken }, [{ $set: { reason: literal(reason), quarantinedAt: SERVER_NOW } }]);
       return;
     }
-    try {
-      // Back at the end of its run time's queue, as a new task would be.
-      await this.tasks().insertOne({ _id: id, nextRunTime: task.nextRunTime, dueAt: task.nextRunTime, revision: task.revision, seq: new ObjectId(), payload: task.payload });
-    } catch (error) {
-      if (isDuplicateKey(error)) throw conflictingId(id, this.alias);
-      throw error;
-    }
+    // Back at the end of its run time's queue, as a new task would be.
+    const document: TaskDocument = { _id: id, nextRunTime: task.nextRunTime, dueAt: task.nextRunTime, revision: task.revision, seq: new ObjectId(), payload: task.payload };
+    if (!(await this.insertTask(document))) throw conflictingId(id, this.alias);
     await quarantine.deleteOne({ _id: id, moveToken: entry.moveToken });
   }
 
@@ -665,46 +707,29 @@ export class MongoDBStore implements TaskStore {
     return this.client().db(this.database).collection<TaskDocument>(this.collections.tasks);
   }
 
-  private runs(): Collection<RunsDocument> {
-    return this.client().db(this.database).collection<RunsDocument>(this.collections.runs);
-  }
-
   private quarantine(): Collection<QuarantineDocument> {
     return this.client().db(this.database).collection<QuarantineDocument>(this.collections.quarantine);
   }
 
-  /** One dispatch as {@link dispatchTasks} does it, in two round trips: the lease, then the release. */
-  private async dispatchOne(dispatch: TaskDispatch): Promise<DispatchOutcome> {
-    const { run } = dispatch;
-    const leased = run === undefined ? false : await this.acquireRunLease(run.lease, run.maxInstances, run.duration);
-    const released = await this.releaseTask(dispatch);
-    if (!released && leased) await this.releaseRunLease(run!.lease.taskId, run!.lease.runId);
-    return { released, runLeased: released && leased };
-  }
-
-  /** Records run leases in one bulk write and one read; resolves to the run ids recorded. */
-  private async acquireRunLeases(runs: readonly NonNullable<TaskDispatch['run']>[]): Promise<Set<string>> {
-    if (runs.length === 0) return new Set();
-    const operations: AnyBulkWriteOperation<RunsDocument>[] = runs.map(({ lease, maxInstances, duration }) => ({
-      updateOne: { filter: { _id: lease.taskId }, update: acquirePipeline(lease, maxInstances, duration), upsert: true },
-    }));
+  /**
+   * Inserts a task's document; an id held by a runsOnly document (runs of a task that is gone) is
+   * taken over, the runs kept (they still count against maxInstances). Resolves to `false` when a
+   * task of that id exists. One round trip: an upsert conditioned on runsOnly, which inserts when
+   * the id is free and fails with a duplicate key when a task holds it.
+   */
+  private async insertTask(document: TaskDocument): Promise<boolean> {
+    const { _id, ...fields } = document;
     try {
-      await this.runs().bulkWrite(operations, { ordered: false });
+      await this.tasks().updateOne(
+        { _id, runsOnly: true },
+        [{ $unset: ['runsOnly', 'releasedBy'] }, { $set: Object.fromEntries(Object.entries(fields).map(([field, value]) => [field, literal(value)])) }, ...SETTLE_RUNS],
+        { upsert: true },
+      );
+      return true;
     } catch (error) {
-      // First runs of a task raced with another instance's: those upserts are tried again alone.
-      const failed = writeErrors(error);
-      if (failed === undefined || failed.some((entry) => entry.code !== DUPLICATE_KEY)) throw error;
-      for (const { index } of failed) {
-        const run = runs[index]!;
-        await this.acquireRunLease(run.lease, run.maxInstances, run.duration);
-      }
+      if (isDuplicateKey(error)) return false;
+      throw error;
     }
-    const runIds = runs.map((run) => run.lease.runId);
-    const found = await this.runs()
-      .find({ _id: { $in: [...new Set(runs.map((run) => run.lease.taskId))] }, 'runs.runId': { $in: runIds } }, { projection: { 'runs.runId': 1 } })
-      .toArray();
-    const wanted = new Set(runIds);
-    return new Set(found.flatMap((document) => document.runs.map((run) => run.runId)).filter((runId) => wanted.has(runId)));
   }
 
   /**
@@ -727,7 +752,6 @@ export class MongoDBStore implements TaskStore {
       }
       try {
         await this.tasks().createIndexes(TASK_INDEXES);
-        await this.runs().createIndexes(RUN_INDEXES);
       } catch (error) {
         this.indexes = undefined;
         const code = (error as { codeName?: unknown }).codeName;
@@ -856,7 +880,9 @@ export class MongoDBStore implements TaskStore {
       [{ $replaceWith: literal({ _id: id, reason, record: found, moveToken }) }, { $set: { quarantinedAt: SERVER_NOW } }],
       { upsert: true },
     );
-    if ((await this.tasks().deleteOne(stillAsFound)).deletedCount === 1) return true;
+    // The task goes; runs in progress stay behind in a runsOnly document, still counted and reported.
+    if ((await this.tasks().deleteOne({ ...stillAsFound, runs: { $exists: false } })).deletedCount === 1) return true;
+    if ((await this.tasks().updateOne({ ...stillAsFound, ...IS_TASK }, TO_RUNS_ONLY)).matchedCount === 1) return true;
     await this.quarantine().deleteOne({ _id: id, moveToken });
     return false;
   }
@@ -865,24 +891,46 @@ export class MongoDBStore implements TaskStore {
 /**
  * The update that records a run lease if fewer than `maxInstances` of the task's runs hold live
  * leases (by MongoDB's clock), keeping expired ones for {@link MongoDBStore.takeExpiredRunLeases}.
+ * A document it creates (upsert: the id had none) holds runs only.
  */
 function acquirePipeline(lease: RunLease, maxInstances: number, duration: number): Document[] {
   const bound = Number.isFinite(maxInstances) ? maxInstances : Number.MAX_SAFE_INTEGER;
-  const entry = { runId: literal(lease.runId), owner: literal(lease.owner), scheduledAt: literal(lease.scheduledAt), expiresAt: { $add: [SERVER_NOW, duration] } };
-  const live = { $filter: { input: '$$all', cond: { $gt: ['$$this.expiresAt', SERVER_NOW] } } };
+  // In an upsert the new document has nothing but its _id when the pipeline starts.
+  const created = { $eq: [{ $size: { $objectToArray: '$$ROOT' } }, 1] };
   return [
     {
       $set: {
-        runs: {
-          $let: {
-            vars: { all: { $ifNull: ['$runs', []] } },
-            in: { $cond: [{ $lt: [{ $size: live }, bound] }, { $concatArrays: ['$$all', [entry]] }, '$$all'] },
-          },
-        },
+        runsOnly: { $cond: [created, true, '$runsOnly'] },
+        runs: { $cond: [{ $lt: [{ $size: LIVE_RUNS }, bound] }, { $concatArrays: [{ $ifNull: ['$runs', []] }, [runEntry(lease, duration)]] }, '$runs'] },
       },
     },
-    { $set: { earliestExpiry: { $min: '$runs.expiresAt' } } },
+    ...SETTLE_RUNS,
   ];
+}
+
+/**
+ * The update of one release (see {@link MongoDBStore.dispatchTasks}), marked with the batch's
+ * token: the new schedule, the revision raised and the claim ended; or, for a finished task to
+ * remove, the task gone (runsOnly); with the run's lease added when given.
+ */
+function releasePipeline(release: TaskRelease, run: TaskDispatch['run'], token: string): Document[] {
+  const finished = release.nextRunTime === null && release.removeWhenFinished;
+  const stages: Document[] = finished
+    ? [...RUNS_ONLY_STAGES, { $set: { releasedBy: literal(token) } }]
+    : [
+        { $unset: ['claimedBy', 'claimExpiresAt', 'claimToken'] },
+        { $set: { nextRunTime: literal(release.nextRunTime), dueAt: literal(release.nextRunTime), revision: { $add: ['$revision', 1] }, releasedBy: literal(token) } },
+      ];
+  if (run !== undefined) stages.push({ $set: { runs: { $concatArrays: [{ $ifNull: ['$runs', []] }, [runEntry(run.lease, run.duration)]] } } });
+  return [...stages, ...SETTLE_RUNS];
+}
+
+/** The update that removes the given runs from a task's document. */
+function removeRuns(taskId: string, runIds: readonly string[]): { filter: Document; update: Document[] } {
+  return {
+    filter: { _id: taskId, 'runs.runId': { $in: runIds } },
+    update: [{ $set: { runs: { $filter: { input: '$runs', cond: { $not: [{ $in: ['$$this.runId', literal(runIds)] }] } } } } }, ...SETTLE_RUNS],
+  };
 }
 
 /** The per-document errors of a bulk write or an unordered insertMany, if that is what failed. */
