@@ -142,8 +142,6 @@ const TASK_INDEXES: IndexDescription[] = [
   // What is due, earliest first, and when the next work is: one range of this index each. With
   // _id in it, the query for claim candidates reads the index only, no document.
   { key: { dueAt: 1, seq: 1, _id: 1 }, name: 'horae_due' },
-  // What one claim call took. Sparse: only claimed tasks have a token.
-  { key: { claimToken: 1 }, name: 'horae_claim_token', sparse: true },
   // Run leases by run id (renewals) and by expiry (the heartbeat's sweep). Sparse: only
   // documents with runs in progress are in them.
   { key: { 'runs.runId': 1 }, name: 'horae_run_ids', sparse: true },
@@ -635,18 +633,23 @@ export class MongoDBStore implements TaskStore {
   // ---------------------------------------------------------------- internals
 
   /**
-   * Claims up to `wanted` due tasks under one token: candidates from the due index, one
-   * `updateMany` that claims those still due and free, again for more candidates while others
-   * took some, then one read of the documents with the token.
+   * Claims up to `wanted` due tasks under one token, usually in two round trips: the earliest due
+   * documents from the due index, then one `updateMany` that claims those still due, free and
+   * exactly as read (same id, revision and seq: a changed or re-added task is not claimed on an
+   * old reading). When it claimed every one of them (its count says so), the documents read are
+   * what was claimed; otherwise others took some, more candidates are looked for, and what this
+   * call won is read back by its token.
    */
   private async claimBatch(wanted: number, owner: string, duration: number): Promise<{ readable: TaskRow[]; unreadable: number; exhausted: boolean }> {
     const token = randomUUID();
     const tasks = this.tasks();
     let claimed = 0;
     let exhausted = false;
+    const tried: string[] = [];
+    let wonAsRead: Document[] | undefined;
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS && claimed < wanted; attempt++) {
       const asked = wanted - claimed;
-      const candidates = await tasks.find(DUE_FILTER, { projection: { _id: 1 }, sort: { dueAt: 1, seq: 1, _id: 1 }, limit: asked }).toArray();
+      const candidates = await tasks.find(DUE_FILTER, { sort: { dueAt: 1, seq: 1, _id: 1 }, limit: asked }).toArray();
       exhausted = candidates.length < asked;
       if (candidates.length === 0) break;
       if (candidates.length === 1 && claimed === 0) {
@@ -655,16 +658,21 @@ export class MongoDBStore implements TaskStore {
         if (found === null) continue; // taken by another instance: look again
         return this.readClaimed([found], token, exhausted);
       }
-      const { modifiedCount } = await tasks.updateMany({ _id: { $in: candidates.map((candidate) => candidate._id) }, ...DUE_FILTER }, [
-        claimStage(owner, token, duration),
-      ]);
+      const versions = candidates.map((candidate) => [candidate._id, candidate.revision, candidate.seq]);
+      const { modifiedCount } = await tasks.updateMany(
+        { _id: { $in: candidates.map((candidate) => candidate._id) }, dueAt: DUE_FILTER.dueAt, $expr: { $and: [DUE_FILTER.$expr, { $in: [['$_id', '$revision', '$seq'], literal(versions)] }] } },
+        [claimStage(owner, token, duration)],
+      );
+      wonAsRead = claimed === 0 && modifiedCount === candidates.length ? candidates : undefined;
       claimed += modifiedCount;
+      tried.push(...candidates.map((candidate) => candidate._id));
       // Every candidate won, or there were no more: nothing to look for. Else others took some
       // of them, and later ones may still be free.
       if (modifiedCount === candidates.length || exhausted) break;
     }
     if (claimed === 0) return { readable: [], unreadable: 0, exhausted };
-    return this.readClaimed(await tasks.find({ claimToken: token }).toArray(), token, exhausted);
+    if (wonAsRead !== undefined) return this.readClaimed(wonAsRead, token, exhausted);
+    return this.readClaimed(await tasks.find({ _id: { $in: tried }, claimToken: token }).toArray(), token, exhausted);
   }
 
   /** Reads claimed documents; unreadable ones go to the quarantine (while still under `token`). */
