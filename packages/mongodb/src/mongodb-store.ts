@@ -155,13 +155,13 @@ const TASK_INDEXES: IndexDescription[] = [
  *
  * Each task is one document; an index on its due time (`dueAt`, `seq`) serves what is due and
  * when the next work is. Claims are conditional updates with lease times from MongoDB's own
- * clock (`$$NOW` in update pipelines), batched (one query for candidates, one `updateMany`
- * conditioned on each being still due and free, one read of what this call won), so instances
- * whose clocks disagree never run a fire twice. Releases apply only while the claim is the
- * caller's and the revision the claimed one. Run leases for a cluster-wide `maxInstances` live in
- * `<collection>.runs`. A change stream (on a replica set) or a poll wakes the other instances
- * after a change. A document that cannot be read is moved to `<collection>.quarantine`, never
- * deleted or run.
+ * clock (`$$NOW` in update pipelines), batched (one query for the due documents, one `updateMany`
+ * conditioned on each being still due, free and as read), so instances whose clocks disagree
+ * never run a fire twice. Releases apply only while the claim is the caller's and the revision
+ * the claimed one. Run leases for a cluster-wide `maxInstances` live in the task's document, so
+ * that a batch's releases and run leases are one bulk write. A change stream (on a replica set)
+ * or a poll wakes the other instances after a change. A document that cannot be read is moved to
+ * `<collection>.quarantine`, never deleted or run.
  *
  * @example
  * ```ts
