@@ -37,8 +37,12 @@ const commands = new Map<string, number>();
 let counting = false;
 client.on('commandStarted', (event: CommandStartedEvent) => {
   if (!counting) return;
-  const kind = event.commandName === 'find' || event.commandName === 'update' || event.commandName === 'delete' ? `${event.commandName} ${JSON.stringify(Object.keys((event.command.updates?.[0]?.q ?? event.command.deletes?.[0]?.q ?? event.command.filter ?? {}) as object)).slice(0, 60)}` : event.commandName;
-  const name = `${event.commandName === 'update' || event.commandName === 'delete' ? `${kind} x${(event.command.updates ?? event.command.deletes).length > 1 ? 'n' : '1'}` : kind} on ${String(event.command[event.commandName])}`;
+  const command = event.command as { updates?: { q?: object }[]; deletes?: { q?: object }[]; filter?: object };
+  const statements = command.updates ?? command.deletes;
+  const filter = statements?.[0]?.q ?? command.filter;
+  const shape = filter === undefined ? '' : ` ${JSON.stringify(Object.keys(filter)).slice(0, 60)}`;
+  const many = statements === undefined ? '' : ` x${statements.length > 1 ? 'n' : '1'}`;
+  const name = `${event.commandName}${shape}${many} on ${String(event.command[event.commandName])}`;
   commands.set(name, (commands.get(name) ?? 0) + 1);
 });
 

@@ -658,9 +658,9 @@ export class MongoDBStore implements TaskStore {
         if (found === null) continue; // taken by another instance: look again
         return this.readClaimed([found], token, exhausted);
       }
-      const versions = candidates.map((candidate) => [candidate._id, candidate.revision, candidate.seq]);
+      const versions: unknown[][] = candidates.map((candidate) => [candidate._id, candidate.revision as unknown, candidate.seq as unknown]);
       const { modifiedCount } = await tasks.updateMany(
-        { _id: { $in: candidates.map((candidate) => candidate._id) }, dueAt: DUE_FILTER.dueAt, $expr: { $and: [DUE_FILTER.$expr, { $in: [['$_id', '$revision', '$seq'], literal(versions)] }] } },
+        { _id: { $in: candidates.map((candidate) => candidate._id) }, ...DUE_FILTER, $expr: { $and: [DUE_FILTER.$expr as Document, { $in: [['$_id', '$revision', '$seq'], literal(versions)] }] } },
         [claimStage(owner, token, duration)],
       );
       wonAsRead = claimed === 0 && modifiedCount === candidates.length ? candidates : undefined;
