@@ -126,8 +126,11 @@ const CHANGES_THAT_WAKE: Document[] = [
     $match: {
       $or: [
         { operationType: { $in: ['insert', 'replace', 'drop', 'rename', 'dropDatabase', 'invalidate'] } },
-        { operationType: 'update', 'updateDescription.updatedFields.revision': { $exists: true } },
-        { operationType: 'update', 'updateDescription.updatedFields.nextRunTime': { $exists: true } },
+        // Not a release (marked releasedBy): it only moves a run time later, and the instance that
+        // released will run the next fire (should it die, the others find it by their poll).
+        // Waking every instance for every release cost each of them a claim round per batch.
+        { operationType: 'update', 'updateDescription.updatedFields.revision': { $exists: true }, 'updateDescription.updatedFields.releasedBy': { $exists: false } },
+        { operationType: 'update', 'updateDescription.updatedFields.nextRunTime': { $exists: true }, 'updateDescription.updatedFields.releasedBy': { $exists: false } },
       ],
     },
   },
