@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { isHoraeError, Scheduler, type StoreContext, type StoredTask } from '@horae/core';
-import { storeConformance, type StoreBackend } from '@horae/testkit';
+import { type StoreBackend, storeConformance, TcpProxy } from '@horae/testkit';
 import { MongoClient, ObjectId, type Document } from 'mongodb';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoDBStore, type MongoDBStoreOptions } from './mongodb-store.js';
-import { TcpProxy } from './fixtures/tcp-proxy.js';
 
 const replicaSetUrl = process.env.MONGODB_URL;
 const standaloneUrl = process.env.MONGODB_STANDALONE_URL;
@@ -476,10 +475,10 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
     });
 
     it('fails calls fast while MongoDB is unreachable and recovers when it answers again, change stream included', async () => {
-      const proxy = await TcpProxy.to(replicaSetUrl);
+      const proxy = await proxyTo(replicaSetUrl);
       cleanups.push(() => proxy.close());
       const opened = place({ pollInterval: 3_600 * SECOND });
-      const through = new MongoDBStore({ url: proxy.url, database: DATABASE, collection: opened.collection, pollInterval: 3_600 * SECOND });
+      const through = new MongoDBStore({ url: proxyUrl(proxy), database: DATABASE, collection: opened.collection, pollInterval: 3_600 * SECOND });
       cleanups.push(() => through.shutdown());
       const wake = vi.fn();
       await through.start(context('through', wake));
@@ -502,11 +501,11 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
     });
 
     it('starts while MongoDB is unreachable, creates its indexes and watches once it answers', async () => {
-      const proxy = await TcpProxy.to(replicaSetUrl);
+      const proxy = await proxyTo(replicaSetUrl);
       cleanups.push(() => proxy.close());
       await proxy.stop();
       const opened = place({ pollInterval: 3_600 * SECOND });
-      const through = new MongoDBStore({ url: proxy.url, database: DATABASE, collection: opened.collection, pollInterval: 3_600 * SECOND });
+      const through = new MongoDBStore({ url: proxyUrl(proxy), database: DATABASE, collection: opened.collection, pollInterval: 3_600 * SECOND });
       cleanups.push(() => through.shutdown());
       const wake = vi.fn();
       const warn = vi.fn();
@@ -528,7 +527,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
     });
 
     it('keeps a scheduler firing across an outage, which it logs once', async () => {
-      const proxy = await TcpProxy.to(replicaSetUrl);
+      const proxy = await proxyTo(replicaSetUrl);
       cleanups.push(() => proxy.close());
       const opened = place();
       const errors: string[] = [];
@@ -538,7 +537,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
         storeRetryInterval: 200,
         leaseDuration: 2 * SECOND,
         logger: { ...silent, error: (message: string) => void errors.push(message) },
-        stores: { default: new MongoDBStore({ url: proxy.url, database: DATABASE, collection: opened.collection, pollInterval: 200 }) },
+        stores: { default: new MongoDBStore({ url: proxyUrl(proxy), database: DATABASE, collection: opened.collection, pollInterval: 200 }) },
       });
       cleanups.push(() => scheduler.shutdown({ wait: false }));
       const fires: number[] = [];
@@ -607,4 +606,15 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       expect(new MongoDBStore({ encryptionKey: 'k' }).encryptionKey).toBe('k');
     });
   });
+}
+
+/** A proxy in front of the first host of a mongodb:// connection string. */
+function proxyTo(url: string): Promise<TcpProxy> {
+  const [host = '127.0.0.1', port = '27017'] = (/^mongodb:\/\/([^/?]+)/.exec(url)?.[1] ?? '').split(',')[0]!.split(':');
+  return TcpProxy.to(host, Number(port));
+}
+
+/** Clients connect with directConnection, so that they stay on the proxy instead of following the replica set's member list. */
+function proxyUrl(proxy: TcpProxy): string {
+  return `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`;
 }

@@ -3,6 +3,7 @@ import {
   defaultLogger,
   HoraeError,
   resolveEncryptionKey,
+  storeErrors,
   type ClaimOptions,
   type DispatchOutcome,
   type Lease,
@@ -266,7 +267,7 @@ export class MongoDBStore implements TaskStore {
   async addTask(task: StoredTask): Promise<void> {
     const document = this.newDocument(task);
     await this.ready();
-    if (!(await this.insertTask(document))) throw conflictingId(task.id, this.alias);
+    if (!(await this.insertTask(document))) throw storeErrors.conflictingId(task.id, this.alias);
   }
 
   /**
@@ -303,14 +304,14 @@ export class MongoDBStore implements TaskStore {
       { _id: task.id, ...IS_TASK },
       { $set: { nextRunTime, dueAt: nextRunTime, revision, payload }, $unset: { claimedBy: '', claimExpiresAt: '', claimToken: '', releasedBy: '' } },
     );
-    if (matchedCount !== 1) throw taskNotFound(task.id, this.alias);
+    if (matchedCount !== 1) throw storeErrors.taskNotFound(task.id, this.alias);
   }
 
   async deleteTask(id: string): Promise<void> {
     await this.ready();
     // Without runs in progress the document goes; with some, its runs stay (runsOnly).
     if ((await this.tasks().deleteOne({ _id: id, ...IS_TASK, runs: { $exists: false } })).deletedCount === 1) return;
-    if ((await this.tasks().updateOne({ _id: id, ...IS_TASK }, TO_RUNS_ONLY)).matchedCount !== 1) throw taskNotFound(id, this.alias);
+    if ((await this.tasks().updateOne({ _id: id, ...IS_TASK }, TO_RUNS_ONLY)).matchedCount !== 1) throw storeErrors.taskNotFound(id, this.alias);
   }
 
   async lookupTask(id: string): Promise<StoredTask | null> {
@@ -593,7 +594,7 @@ export class MongoDBStore implements TaskStore {
     await this.ready();
     for (let attempt = 0; attempt < QUARANTINE_ATTEMPTS; attempt++) {
       const found = await this.tasks().findOne({ _id: id, ...IS_TASK });
-      if (found === null) throw taskNotFound(id, this.alias);
+      if (found === null) throw storeErrors.taskNotFound(id, this.alias);
       if (await this.moveToQuarantine(found, reason, unchanged(found))) return;
     }
     throw new HoraeError(
@@ -613,7 +614,7 @@ export class MongoDBStore implements TaskStore {
     await this.ready();
     const quarantine = this.quarantine();
     const entry = await quarantine.findOne({ _id: id });
-    if (entry === null) throw taskNotFound(id, `${this.alias} (quarantine)`);
+    if (entry === null) throw storeErrors.taskNotFound(id, `${this.alias} (quarantine)`);
     const record: unknown = entry.record;
     const task = typeof record === 'object' && record !== null ? readTask(record) : 'its quarantine entry holds no document';
     if (typeof task === 'string') {
@@ -624,13 +625,13 @@ export class MongoDBStore implements TaskStore {
     }
     // Back at the end of its run time's queue, as a new task would be.
     const document: TaskDocument = { _id: id, nextRunTime: task.nextRunTime, dueAt: task.nextRunTime, revision: task.revision, seq: new ObjectId(), payload: task.payload };
-    if (!(await this.insertTask(document))) throw conflictingId(id, this.alias);
+    if (!(await this.insertTask(document))) throw storeErrors.conflictingId(id, this.alias);
     await quarantine.deleteOne({ _id: id, moveToken: entry.moveToken });
   }
 
   async purgeQuarantinedTask(id: string): Promise<void> {
     await this.ready();
-    if ((await this.quarantine().deleteOne({ _id: id })).deletedCount !== 1) throw taskNotFound(id, `${this.alias} (quarantine)`);
+    if ((await this.quarantine().deleteOne({ _id: id })).deletedCount !== 1) throw storeErrors.taskNotFound(id, `${this.alias} (quarantine)`);
   }
 
   // ---------------------------------------------------------------- internals
@@ -974,13 +975,13 @@ function isDuplicateKey(error: unknown): boolean {
 
 function checkTime(id: string, time: number | null): void {
   if (time !== null && (typeof time !== 'number' || !Number.isFinite(time))) {
-    throw new HoraeError('INVALID_OPTION', `Task "${id}": invalid nextRunTime ${String(time)}: epoch milliseconds as a finite number, or null.`, { taskId: id });
+    throw storeErrors.invalidNextRunTime(id, time);
   }
 }
 
 function checkDuration(duration: number): void {
   if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 1) {
-    throw new HoraeError('INVALID_OPTION', `Invalid lease duration ${String(duration)}: a number of milliseconds, at least 1.`);
+    throw storeErrors.invalidLeaseDuration(duration);
   }
 }
 
@@ -988,18 +989,6 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-// Worded as @horae/core's own messages (errors/messages.ts), which it does not export.
-function conflictingId(taskId: string, store: string): HoraeError {
-  return new HoraeError(
-    'CONFLICTING_ID',
-    `A task with id "${taskId}" already exists in store "${store}". Pass replaceExisting: true to replace it, or choose another id.`,
-    { taskId },
-  );
-}
-
-function taskNotFound(taskId: string, store: string): HoraeError {
-  return new HoraeError('TASK_NOT_FOUND', `No task with id "${taskId}" in store "${store}". List the existing ids with scheduler.getTasks().`, { taskId });
-}
 
 /** Database names MongoDB refuses (on any platform), and collection names it refuses or reserves. */
 const BAD_DATABASE = /[/\\. "$*<>:|?\0]/;
