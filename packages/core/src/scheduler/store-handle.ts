@@ -46,7 +46,10 @@ export class StoreHandle {
       // them to a server works on one slice while this process encodes the next.
       const slices: Promise<string[]>[] = [];
       for (let start = 0; start < records.length; start += ADD_SLICE) {
-        slices.push(this.store.addTasks(records.slice(start, start + ADD_SLICE).map((record) => this.codec.encode(record))));
+        const slice = this.store.addTasks(records.slice(start, start + ADD_SLICE).map((record) => this.codec.encode(record)));
+        // Should encoding a later slice throw, this one's failure is not left unhandled.
+        slice.catch(() => undefined);
+        slices.push(slice);
       }
       return (await Promise.all(slices)).flat();
     }
