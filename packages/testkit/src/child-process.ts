@@ -31,6 +31,9 @@ const scheduler = new Scheduler({
 });
 scheduler.define('tick', (_args: unknown, ctx) => log({ event: 'ran', taskId: ctx.taskId, scheduledAt: ctx.scheduledAt.getTime(), at: Date.now() }));
 scheduler.on('task:interrupted', ({ taskId, scheduledAt }) => log({ event: 'interrupted', taskId, scheduledAt: scheduledAt.getTime() }));
+scheduler.on('task:max-instances', ({ taskId, scheduledRunTimes }) => {
+  for (const time of scheduledRunTimes) log({ event: 'max-instances', taskId, scheduledAt: time.getTime(), at: Date.now() });
+});
 await scheduler.start();
 for (const id of config.taskIds) {
   await scheduler.addTask({
