@@ -5,14 +5,12 @@
  * quiet machine, and the contenders set up as their READMEs show. Child-process plumbing comes
  * from the Redis benchmarks' lib (`runGroup`, `joinGroup`), which it shares.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { Scheduler, type TaskHandler } from '@horae/core';
 import { MongoDBStore } from '@horae/mongodb';
 import { Agenda, type Job } from 'agenda';
 import { MongoClient } from 'mongodb';
+import { cpuTimes, packageVersion } from '../lib/machine.js';
 import { header } from '../lib/report.js';
 import { sleep } from '../redis/lib.js';
 
@@ -79,20 +77,6 @@ export function opDelta(before: Record<string, number>, after: Record<string, nu
   return delta;
 }
 
-function packageVersion(specifier: string): string {
-  let directory = dirname(fileURLToPath(import.meta.resolve(specifier)));
-  for (let depth = 0; depth < 6; depth++) {
-    try {
-      const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (manifest.name === specifier && manifest.version !== undefined) return manifest.version;
-    } catch {
-      // not here; one level up
-    }
-    directory = dirname(directory);
-  }
-  return '?';
-}
-
 /** The report header: machine, builds under test, peer versions, the servers. */
 export async function mongodbHeader(title: string): Promise<void> {
   header(title);
@@ -116,12 +100,6 @@ export async function mongodbHeader(title: string): Promise<void> {
 }
 
 // ------------------------------------------------------------------ a quiet machine
-
-function cpuTimes(): [number, number] {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = fields.reduce((a, b) => a + b, 0);
-  return [total - fields[3]! - fields[4]!, total];
-}
 
 /** What else ran on the machine and the server just before a measurement. */
 export interface Background {

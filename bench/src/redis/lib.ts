@@ -4,11 +4,9 @@
  * a quiet machine, and a controller for contenders that run as several concurrent child processes.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { epochNow } from '../lib/fire-round.js';
+import { cpuTimes, packageVersion } from '../lib/machine.js';
 import { header } from '../lib/report.js';
 
 /**
@@ -130,21 +128,6 @@ export async function describeServer(client: Redis): Promise<string> {
   return `Redis ${server.get('redis_version') ?? '?'} (${server.get('redis_mode') ?? '?'}, ${server.get('multiplexing_api') ?? '?'}, io_threads_active ${server.get('io_threads_active') ?? '?'}) at ${redisUrl()}`;
 }
 
-function packageVersion(specifier: string): string {
-  // From the resolved entry point up to the package's own package.json.
-  let directory = dirname(fileURLToPath(import.meta.resolve(specifier)));
-  for (let depth = 0; depth < 6; depth++) {
-    try {
-      const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (manifest.name === specifier && manifest.version !== undefined) return manifest.version;
-    } catch {
-      // not here; one level up
-    }
-    directory = dirname(directory);
-  }
-  return '?';
-}
-
 /** The report header: machine, builds under test, peer versions, and the Redis server. */
 export async function redisHeader(title: string): Promise<void> {
   header(title);
@@ -161,13 +144,6 @@ export async function redisHeader(title: string): Promise<void> {
 }
 
 // ------------------------------------------------------------------ a quiet machine
-
-/** Jiffies of the whole machine from /proc/stat: [busy, total]. */
-function cpuTimes(): [number, number] {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = fields.reduce((a, b) => a + b, 0);
-  return [total - fields[3]! - fields[4]!, total];
-}
 
 /** What else ran on the machine and the server just before a measurement. */
 export interface Background {
