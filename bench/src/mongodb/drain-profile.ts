@@ -4,8 +4,9 @@
  * command name and in total per batch of 100, the time from resume() to the last fire, mongod's
  * CPU time over the drain (from /proc, when the server runs on this machine and its pid file is
  * known), and with `--profile <file>` writes a CPU profile of the drain (node:inspector).
+ * `--no-change-stream` leaves the store polling; `--batch N` sets the scheduler's batchSize.
  *
- *   node --import ./register.mjs src/mongodb/drain-profile.ts [--standalone] [--profile drain.cpuprofile]
+ *   node --import ./register.mjs src/mongodb/drain-profile.ts [--standalone] [--no-change-stream] [--batch 100] [--profile drain.cpuprofile]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -18,6 +19,8 @@ const TASKS = 10_000;
 const args = process.argv.slice(2);
 const standalone = args.includes('--standalone');
 const profileFile = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
+const changeStream = !args.includes('--no-change-stream');
+const batchSize = args.includes('--batch') ? Number(args[args.indexOf('--batch') + 1]) : 100;
 const url = standalone ? standaloneUrl() : replicaSetUrl();
 const database = databaseFor(`drain-profile-${process.pid}`);
 
@@ -49,7 +52,7 @@ client.on('commandStarted', (event: CommandStartedEvent) => {
 let fired = 0;
 let resolveDone: () => void;
 const done = new Promise<void>((resolve) => (resolveDone = resolve));
-const scheduler = new Scheduler({ stores: { default: new MongoDBStore({ client, database, encryptionKey: null }) }, instanceId: 'drain-profile' });
+const scheduler = new Scheduler({ stores: { default: new MongoDBStore({ client, database, encryptionKey: null, changeStream }) }, instanceId: 'drain-profile', batchSize });
 scheduler.define(HANDLER, () => {
   if (++fired === TASKS) resolveDone();
 });

@@ -214,7 +214,10 @@ export const RUNS_ONLY_STAGES: Document[] = [{ $unset: ['claimedBy', 'claimExpir
 /** An update pipeline that turns a task's document into a `runsOnly` one: the task goes, its runs stay. */
 export const TO_RUNS_ONLY: Document[] = [...RUNS_ONLY_STAGES, ...SETTLE_RUNS];
 
-/** Matches a `runsOnly` document that holds no runs of anyone but `runIds`' (deleting it loses no one's lease). */
-export function onlyRunsOf(taskId: string, runIds: readonly string[]): Document {
-  return { _id: taskId, runsOnly: true, runs: { $not: { $elemMatch: { runId: { $nin: runIds } } } } };
+/**
+ * Matches the `runsOnly` documents of `taskIds` that hold no runs but `runIds` (deleting them
+ * loses no one's lease). Run ids are unique: one list serves every task.
+ */
+export function onlyRunsOf(taskIds: readonly string[], runIds: readonly string[]): Document {
+  return { _id: { $in: taskIds }, runsOnly: true, runs: { $not: { $elemMatch: { runId: { $nin: runIds } } } } };
 }
