@@ -403,6 +403,31 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       expect(wake).not.toHaveBeenCalled();
     });
 
+    it('closes its change stream while it claims full batches and opens it again before the claim that ends the drain returns', async () => {
+      const opened = place({ pollInterval: 3_600 * SECOND });
+      const wake = vi.fn();
+      const watcher = await started(opened, 'watcher', wake);
+      const writer = await started(opened, 'writer');
+      const due = (await serverNow()) - 1;
+      for (const id of ['a', 'b', 'c']) await writer.addTask(row(id, due));
+      await vi.waitFor(() => expect(wake).toHaveBeenCalledTimes(3), { timeout: 5 * SECOND, interval: 20 });
+
+      // A full batch: the scheduler claims again at once, so news of changes is not needed.
+      expect(await watcher.claimDueTasks({ now: 0, limit: 2, owner: 'watcher', duration: 60 * SECOND })).toHaveLength(2);
+      wake.mockClear();
+      const meanwhile = Date.now() + 30 * SECOND;
+      await writer.addTask(row('while-draining', meanwhile));
+      await sleep(1_000);
+      expect(wake).not.toHaveBeenCalled();
+
+      // The claim that leaves no more due tasks: the stream is open again when it returns.
+      expect((await watcher.claimDueTasks({ now: 0, limit: 2, owner: 'watcher', duration: 60 * SECOND })).map((task) => task.id)).toEqual(['c']);
+      await writer.addTask(row('right-after', Date.now() + 45 * SECOND));
+      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
+      // What was added meanwhile is read as usual (the claimed tasks are held for 60 s).
+      expect(await watcher.getNextRunTime()).toBe(meanwhile);
+    });
+
     it('polls on a standalone server, saying so once at start', async () => {
       const wake = vi.fn();
       const info = vi.fn();
@@ -463,7 +488,10 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
         .find({ ns: `${DATABASE}.${opened.collection}` })
         .sort({ ts: 1 })
         .toArray();
-      const summary = profile.map((entry) => ({ op: entry.op as string, plan: entry.planSummary as string, docs: entry.docsExamined as number, keys: entry.keysExamined as number }));
+      // More are due than were claimed: the instance drains, and closes its change stream meanwhile.
+      const streamClosed = (entry: Document): boolean => entry.op === 'command' && (entry.command as Document | undefined)?.killCursors !== undefined;
+      expect(profile.filter(streamClosed)).toHaveLength(1);
+      const summary = profile.filter((entry) => !streamClosed(entry)).map((entry) => ({ op: entry.op as string, plan: entry.planSummary as string, docs: entry.docsExamined as number, keys: entry.keysExamined as number }));
       // the due documents, the update that claims them all (so they need no second read), the next run time
       expect(summary.map((entry) => entry.op)).toEqual(['query', 'update', 'query']);
       for (const entry of summary) {

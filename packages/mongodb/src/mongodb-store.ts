@@ -16,7 +16,7 @@ import {
   type TaskRelease,
   type TaskStore,
 } from '@horae/core';
-import { MongoClient, ObjectId, type AnyBulkWriteOperation, type ChangeStream, type Collection, type Document, type IndexDescription, type MongoClientOptions } from 'mongodb';
+import { MongoClient, ObjectId, type AnyBulkWriteOperation, type ChangeStream, type Collection, type Document, type IndexDescription, type MongoClientOptions, type Timestamp } from 'mongodb';
 import {
   claimStage,
   DUE_FILTER,
@@ -194,6 +194,12 @@ export class MongoDBStore implements TaskStore {
   /** Resolves once the indexes exist; reset after a failure, so the next call tries again. */
   private indexes: Promise<void> | undefined;
   private stream: ChangeStream | undefined;
+  /** The stream is closed while this instance drains full batches (see {@link drainingChanged}). */
+  private streamSuspended = false;
+  /** Suspending and reopening the stream, one after another. */
+  private streamTransition: Promise<void> = Promise.resolve();
+  /** Whether the deployment has change streams; asked once per start. */
+  private hasChangeStreams: boolean | undefined;
   private poller: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   /**
@@ -365,11 +371,14 @@ export class MongoDBStore implements TaskStore {
     const wanted = Math.min(Math.floor(limit), CLAIM_BATCH);
     const won: TaskRow[] = [];
     // Unreadable documents claimed on the way go to the quarantine; more are claimed in their place.
+    let more = true;
     for (let pass = 0; pass < CLAIM_ATTEMPTS && won.length < wanted; pass++) {
       const { readable, unreadable, exhausted } = await this.claimBatch(wanted - won.length, owner, duration);
       won.push(...readable);
+      more = !exhausted;
       if (unreadable === 0 || exhausted) break;
     }
+    await this.drainingChanged(more || won.length >= limit);
     const time = (task: TaskRow): number => task.nextRunTime ?? Infinity;
     return won.sort((a, b) => time(a) - time(b) || compare(a.order, b.order)).map(stored);
   }
@@ -788,26 +797,25 @@ export class MongoDBStore implements TaskStore {
     return this.indexes;
   }
 
-  /** Opens the change stream where wanted and supported; the cursor exists when this resolves. */
+  /**
+   * Opens the change stream where wanted and supported. It starts at the server's time of a
+   * command sent first, so every change from that moment on is seen, and this need not wait for
+   * the cursor (whose first read waits up to a second for news).
+   */
   private async listen(generation: number): Promise<void> {
-    if (!this.watchChanges) return;
-    const hello = await this.client().db('admin').command({ hello: 1 });
+    if (!this.watchChanges || this.hasChangeStreams === false) return;
+    const reply = await this.client().db('admin').command(this.hasChangeStreams === undefined ? { hello: 1 } : { ping: 1 });
     if (generation !== this.generation) return;
-    if (typeof hello.setName !== 'string' && hello.msg !== 'isdbgrid') {
-      this.logger.info(`Store "${this.alias}": MongoDB is a standalone server, which has no change streams; the store polls every ${this.pollInterval} ms.`);
-      return;
+    if (this.hasChangeStreams === undefined) {
+      this.hasChangeStreams = typeof reply.setName === 'string' || reply.msg === 'isdbgrid';
+      if (!this.hasChangeStreams) {
+        this.logger.info(`Store "${this.alias}": MongoDB is a standalone server, which has no change streams; the store polls every ${this.pollInterval} ms.`);
+        return;
+      }
     }
-    const stream = this.tasks().watch(CHANGES_THAT_WAKE);
+    const since = reply.operationTime as Timestamp | undefined;
+    const stream = this.tasks().watch(CHANGES_THAT_WAKE, since === undefined ? {} : { startAtOperationTime: since });
     this.stream = stream;
-    try {
-      // The first call opens the cursor: changes from here on are seen.
-      if ((await stream.tryNext()) !== null) this.wake();
-    } catch (error) {
-      this.stream = undefined;
-      await stream.close().catch(() => undefined);
-      throw error;
-    }
-    if (generation !== this.generation) return;
     void this.follow(stream, generation);
   }
 
@@ -853,7 +861,45 @@ export class MongoDBStore implements TaskStore {
     this.retryTimer.unref();
   }
 
+  /**
+   * A claim that took a full batch, or that saw more due tasks than it won, is followed by another
+   * at once (the scheduler claims again while it dispatches, or as soon as it finds due work left),
+   * so an instance draining due tasks needs no news of changes. Each
+   * change costs every open change stream work on the server (a wake-up and a look at the oplog;
+   * with three instances draining, about a quarter of mongod's CPU), so the stream is closed for
+   * the drain, and opened again by the first claim that finds no more due tasks, before that claim
+   * returns: the scheduler reads when its next work is only after it, so nothing that changed
+   * meanwhile is missed.
+   */
+  private async drainingChanged(draining: boolean): Promise<void> {
+    if (draining ? this.stream === undefined : !this.streamSuspended) return;
+    const generation = this.generation;
+    const step = this.streamTransition.then(async () => {
+      if (generation !== this.generation) return;
+      if (draining && this.stream !== undefined) {
+        const stream = this.stream;
+        this.stream = undefined; // so that follow() takes the close for ours
+        this.streamSuspended = true;
+        await stream.close().catch(() => undefined);
+      } else if (!draining && this.streamSuspended) {
+        this.streamSuspended = false;
+        try {
+          await this.listen(generation);
+        } catch (error) {
+          if (generation !== this.generation) return;
+          this.logger.debug(`Store "${this.alias}": the change stream cannot be opened again (${describe(error)}); polling every ${this.pollInterval} ms until it opens.`);
+          this.listenLater(generation);
+        }
+      }
+    });
+    this.streamTransition = step;
+    // Closing need not be waited for; opening must, before the scheduler reads its next work.
+    if (!draining) await step;
+  }
+
   private async stopListening(): Promise<void> {
+    this.streamSuspended = false;
+    this.hasChangeStreams = undefined;
     clearInterval(this.poller);
     clearTimeout(this.retryTimer);
     this.poller = undefined;
