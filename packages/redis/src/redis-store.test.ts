@@ -48,6 +48,12 @@ function redisSuites(url: string): void {
 
   const freshPrefix = () => `horae-test-${randomUUID()}`;
 
+  /** Redis's clock, epoch ms. */
+  const redisNow = async (): Promise<number> => {
+    const [seconds, micros] = await admin.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  };
+
   const backend = (options: Omit<RedisStoreOptions, 'prefix' | 'client'> = {}) => {
     const prefix = freshPrefix();
     const keys = redisStoreKeys(prefix);
@@ -77,6 +83,7 @@ function redisSuites(url: string): void {
     name: 'RedisStore',
     persistent: true,
     backend: () => Promise.resolve(backend()),
+    serverClock: redisNow,
     processes: {
       storeModule: fileURLToPath(new URL('./fixtures/open-store.ts', import.meta.url)),
       config: (opened) => ({ url, prefix: prefixes.get(opened) }),
@@ -115,11 +122,6 @@ function redisSuites(url: string): void {
 
     const row = (id: string, nextRunTime: number | null, revision = 1, payload = JSON.stringify({ id })): StoredTask => ({ id, nextRunTime, revision, payload });
 
-    /** Redis's clock, epoch ms. */
-    const redisNow = async (): Promise<number> => {
-      const [seconds, micros] = await admin.time();
-      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-    };
 
     it('keeps every key under one hash tag, so that one Redis Cluster slot holds the whole store', async () => {
       const opened = place();
@@ -171,67 +173,6 @@ function redisSuites(url: string): void {
       await store.restoreQuarantinedTask('odd');
       expect(await store.lookupTask('odd')).toEqual(row('odd', 1_767_225_600_123.25, 8, payload));
       expect(await store.getNextRunTime()).toBe(1_767_225_600_123.25);
-    });
-
-    it('measures claims on Redis\'s clock: due-ness and lease expiry ignore the caller\'s clock', async () => {
-      const opened = place();
-      const first = await started(opened, 'first');
-      const second = await started(opened, 'second');
-      const start = await redisNow();
-      await first.addTask(row('due-by-redis', start - 50));
-      await first.addTask(row('due-only-by-callers-clock', start + 30 * SECOND));
-      // A caller whose clock is a minute behind still gets what Redis says is due, and one whose
-      // clock is an hour ahead gets nothing more.
-      const lease = 3 * SECOND;
-      const before = await redisNow();
-      const claimed = await first.claimDueTasks({ now: start - 60 * SECOND, limit: 10, owner: 'first', duration: lease });
-      const after = await redisNow();
-      expect(claimed.map((task) => task.id)).toEqual(['due-by-redis']);
-      const expiry = Number((await admin.hget(first.keys.claims, 'due-by-redis'))?.split(':')[0]);
-      expect(expiry).toBeGreaterThanOrEqual(before + lease);
-      expect(expiry).toBeLessThanOrEqual(after + lease);
-      // Under the claim, the task's next chance is the claim's expiry on Redis's clock.
-      expect(await second.getNextRunTime()).toBe(expiry);
-      expect(await second.claimDueTasks({ now: Date.now() + 3_600 * SECOND, limit: 10, owner: 'second', duration: lease })).toEqual([]);
-      vi.spyOn(Date, 'now').mockImplementation(() => expiry + 3_600 * SECOND);
-      expect(await second.claimTask('due-by-redis', { owner: 'second', duration: lease })).toBeNull();
-      vi.restoreAllMocks();
-      // Another instance gets it once Redis's clock passes the expiry, and not before.
-      let taken: StoredTask[] = [];
-      await vi.waitFor(
-        async () => {
-          taken = await second.claimDueTasks({ now: 0, limit: 10, owner: 'second', duration: 60 * SECOND });
-          expect(taken).not.toEqual([]);
-        },
-        { timeout: 15 * SECOND, interval: 50 },
-      );
-      expect(await redisNow()).toBeGreaterThanOrEqual(expiry);
-      expect(taken.map((task) => task.id)).toEqual(['due-by-redis']);
-    });
-
-    it('never lets two instances whose clocks differ by 5 s claim the same task', async () => {
-      const opened = place();
-      const behind = await started(opened, 'behind');
-      const ahead = await started(opened, 'ahead');
-      const realNow = Date.now.bind(Date);
-      for (let i = 0; i < 20; i++) await behind.addTask(row(`t${i}`, (await redisNow()) - 1_000 + i));
-      const lease = 1 * SECOND;
-      // Each instance reads its own clock, as its scheduler would; "ahead" is 5 s past "behind".
-      const claimAs = async (store: RedisStore, owner: string, skew: number) => {
-        vi.spyOn(Date, 'now').mockImplementation(() => realNow() + skew);
-        try {
-          return await store.claimDueTasks({ now: Date.now(), limit: 5, owner, duration: lease });
-        } finally {
-          vi.restoreAllMocks();
-        }
-      };
-      const rounds = await Promise.all([0, 1, 2, 3, 4, 5].map((round) => claimAs(round % 2 === 0 ? behind : ahead, round % 2 === 0 ? 'behind' : 'ahead', round % 2 === 0 ? 0 : 5 * SECOND)));
-      const ids = rounds.flat().map((task) => task.id);
-      expect(ids).toHaveLength(20);
-      expect(new Set(ids).size).toBe(20);
-      // With the caller's clock, "ahead" would take every claim of "behind" (1 s leases, 5 s skew).
-      expect(await claimAs(ahead, 'ahead', 5 * SECOND)).toEqual([]);
-      expect(await claimAs(ahead, 'ahead', 60 * SECOND)).toEqual([]);
     });
 
     it('claims up to the limit past unreadable rows, quarantining and reporting them', async () => {

@@ -34,6 +34,12 @@ export interface StoreFixture {
     /** How long the replicas run, ms (default 20,000); one is killed somewhere in the middle. */
     runFor?: number;
   };
+  /**
+   * For a store that claims by its server's clock (Redis `TIME`, MongoDB `$$NOW`): reads that
+   * clock on the backend, epoch ms. With it the suite also checks that claims ignore the callers'
+   * clocks.
+   */
+  serverClock?(backend: StoreBackend): Promise<number>;
   /** How long (ms) the real-time fire-count test runs; default 20,000. */
   fireCountDuration?: number;
 }

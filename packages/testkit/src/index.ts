@@ -9,6 +9,7 @@
 import type { StoreFixture } from './fixture.js';
 import { multiProcessSuite } from './multi-process.js';
 import { schedulerContractSuite } from './scheduler-contract.js';
+import { serverClockSuite } from './server-clock.js';
 import { storeContractSuite } from './store-contract.js';
 
 export type { StoreBackend, StoreFixture } from './fixture.js';
@@ -18,5 +19,6 @@ export { TcpProxy } from './tcp-proxy.js';
 export function storeConformance(fixture: StoreFixture): void {
   storeContractSuite(fixture);
   schedulerContractSuite(fixture);
+  if (fixture.serverClock !== undefined) serverClockSuite({ ...fixture, serverClock: fixture.serverClock.bind(fixture) });
   if (fixture.processes !== undefined) multiProcessSuite(fixture);
 }
