@@ -10,9 +10,9 @@ import { Scheduler, type TaskHandler } from '@horae/core';
 import { MongoDBStore } from '@horae/mongodb';
 import { Agenda, type Job } from 'agenda';
 import { MongoClient } from 'mongodb';
-import { cpuTimes, packageVersion } from '../lib/machine.js';
+import { packageVersion } from '../lib/machine.js';
+import { QuietLog, type ServerActivity } from '../lib/quiet.js';
 import { header } from '../lib/report.js';
-import { sleep } from '../redis/lib.js';
 
 /** What every benchmark task carries: its index, and for lateness its intended time. */
 export interface Payload {
@@ -101,57 +101,17 @@ export async function mongodbHeader(title: string): Promise<void> {
 
 // ------------------------------------------------------------------ a quiet machine
 
-/** What else ran on the machine and the server just before a measurement. */
-export interface Background {
-  /** Operations per second mongod counted (anyone's; the readings' own commands left out). */
-  opsPerS: number;
-  /** Share of all CPUs busy, 0..1. */
-  cpuBusy: number;
-  waitedMs: number;
-}
+/** mongod's activity: operations counted (`opcounters`). A one-node replica set does a few a second of its own. */
+const MONGOD_ACTIVITY: ServerActivity<MongoClient> = {
+  unit: 'mongod operations/s',
+  quietPerS: 30,
+  total: async (client) => Object.values(await opcounters(client)).reduce((a, b) => a + b, 0),
+};
 
-/** A one-node replica set does some bookkeeping of its own every second (a few commands). */
-const QUIET_OPS_PER_S = 30;
-const QUIET_CPU = 0.15;
-
-/**
- * Waits until neither mongod nor the CPUs are busy with other work: readings of 1 s, every 5 s,
- * for at most `maxWaitMs`. Resolves to the last reading, quiet or not, for the report.
- */
-export async function waitForQuiet(client: MongoClient, maxWaitMs = 300_000): Promise<Background> {
-  const started = Date.now();
-  const total = async (): Promise<number> => Object.values(await opcounters(client)).reduce((a, b) => a + b, 0);
-  for (;;) {
-    const [busy0, total0] = cpuTimes();
-    const before = await total();
-    await sleep(1_000);
-    const after = await total();
-    const [busy1, total1] = cpuTimes();
-    const reading = { opsPerS: Math.max(0, after - before - 1), cpuBusy: total1 > total0 ? (busy1 - busy0) / (total1 - total0) : 0, waitedMs: Date.now() - started };
-    if ((reading.opsPerS < QUIET_OPS_PER_S && reading.cpuBusy < QUIET_CPU) || Date.now() - started >= maxWaitMs) return reading;
-    await sleep(4_000);
-  }
-}
-
-/** Collects the background readings of a benchmark's runs, for one line under its table. */
-export class BackgroundLog {
-  private readonly readings: Background[] = [];
-
-  /** Waits for quiet, at most `BENCH_QUIET_MAX_WAIT_MS` (default 300,000) ms. */
-  async quiet(client: MongoClient): Promise<void> {
-    this.readings.push(await waitForQuiet(client, Number(process.env.BENCH_QUIET_MAX_WAIT_MS ?? 300_000)));
-  }
-
-  summary(): string {
-    const r = this.readings;
-    if (r.length === 0) return '';
-    const max = (pick: (b: Background) => number): number => Math.max(...r.map(pick));
-    const loud = r.filter((b) => b.opsPerS >= QUIET_OPS_PER_S || b.cpuBusy >= QUIET_CPU).length;
-    return (
-      `Background in the 1 s before each of ${r.length} runs: at most ${max((b) => b.opsPerS).toFixed(0)} mongod operations/s and ${(max((b) => b.cpuBusy) * 100).toFixed(0)}% CPU busy` +
-      ` (waited up to ${(max((b) => b.waitedMs) / 1000).toFixed(0)} s for quiet)` +
-      (loud > 0 ? `; WARNING: ${loud} run(s) started while other work was running, their figures are disturbed.` : '.')
-    );
+/** Waits for a quiet machine and mongod before each run, and sums up what it saw (see QuietLog). */
+export class BackgroundLog extends QuietLog<MongoClient> {
+  constructor() {
+    super(MONGOD_ACTIVITY);
   }
 }
 

@@ -6,7 +6,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { epochNow } from '../lib/fire-round.js';
-import { cpuTimes, packageVersion } from '../lib/machine.js';
+import { packageVersion } from '../lib/machine.js';
+import { QuietLog, type ServerActivity } from '../lib/quiet.js';
 import { header } from '../lib/report.js';
 
 /**
@@ -145,57 +146,17 @@ export async function redisHeader(title: string): Promise<void> {
 
 // ------------------------------------------------------------------ a quiet machine
 
-/** What else ran on the machine and the server just before a measurement. */
-export interface Background {
-  /** Commands per second Redis processed (anyone's; the reading's own INFO left out). */
-  commandsPerS: number;
-  /** Share of all CPUs busy, 0..1. */
-  cpuBusy: number;
-  /** How long we waited for it to be this quiet, ms. */
-  waitedMs: number;
-}
+/** Redis's activity: commands processed (`INFO stats`). */
+const REDIS_ACTIVITY: ServerActivity<Redis> = {
+  unit: 'Redis commands/s',
+  quietPerS: 20,
+  total: async (client) => Number((await info(client, 'stats')).get('total_commands_processed')),
+};
 
-const QUIET_COMMANDS_PER_S = 20;
-const QUIET_CPU = 0.15;
-
-/**
- * Waits until neither Redis nor the CPUs are busy with other work (other test runs share this
- * server and machine): readings of 1 s, every 5 s, for at most `maxWaitMs`. Resolves to the last
- * reading, quiet or not, so that a report can show it.
- */
-export async function waitForQuiet(client: Redis, maxWaitMs = Number(process.env.BENCH_QUIET_MAX_WAIT_MS ?? 300_000)): Promise<Background> {
-  const started = Date.now();
-  for (;;) {
-    const commands = async (): Promise<number> => Number((await info(client, 'stats')).get('total_commands_processed'));
-    const [busy0, total0] = cpuTimes();
-    const before = await commands();
-    await sleep(1_000);
-    const after = await commands();
-    const [busy1, total1] = cpuTimes();
-    const reading = { commandsPerS: Math.max(0, after - before - 1), cpuBusy: total1 > total0 ? (busy1 - busy0) / (total1 - total0) : 0, waitedMs: Date.now() - started };
-    if ((reading.commandsPerS < QUIET_COMMANDS_PER_S && reading.cpuBusy < QUIET_CPU) || Date.now() - started >= maxWaitMs) return reading;
-    await sleep(4_000);
-  }
-}
-
-/** Collects the background readings of a benchmark's runs, for one line under its table. */
-export class BackgroundLog {
-  private readonly readings: Background[] = [];
-
-  async quiet(client: Redis): Promise<void> {
-    this.readings.push(await waitForQuiet(client));
-  }
-
-  summary(): string {
-    const r = this.readings;
-    if (r.length === 0) return '';
-    const max = (pick: (b: Background) => number): number => Math.max(...r.map(pick));
-    const loud = r.filter((b) => b.commandsPerS >= QUIET_COMMANDS_PER_S || b.cpuBusy >= QUIET_CPU).length;
-    return (
-      `Background in the 1 s before each of ${r.length} runs: at most ${max((b) => b.commandsPerS).toFixed(0)} Redis commands/s and ${(max((b) => b.cpuBusy) * 100).toFixed(0)}% CPU busy` +
-      ` (waited up to ${(max((b) => b.waitedMs) / 1000).toFixed(0)} s for quiet)` +
-      (loud > 0 ? `; WARNING: ${loud} run(s) started while other work was running, their figures are disturbed.` : '.')
-    );
+/** Waits for a quiet machine and Redis before each run, and sums up what it saw (see QuietLog). */
+export class BackgroundLog extends QuietLog<Redis> {
+  constructor() {
+    super(REDIS_ACTIVITY);
   }
 }
 
