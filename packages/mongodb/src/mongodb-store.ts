@@ -194,7 +194,7 @@ export class MongoDBStore implements TaskStore {
   /** Resolves once the indexes exist; reset after a failure, so the next call tries again. */
   private indexes: Promise<void> | undefined;
   private stream: ChangeStream | undefined;
-  /** The stream is closed while this instance drains full batches (see {@link drainingChanged}). */
+  /** The stream is closed while this instance drains due tasks (see {@link drainingChanged}). */
   private streamSuspended = false;
   /** Suspending and reopening the stream, one after another. */
   private streamTransition: Promise<void> = Promise.resolve();
@@ -864,12 +864,11 @@ export class MongoDBStore implements TaskStore {
   /**
    * A claim that took a full batch, or that saw more due tasks than it won, is followed by another
    * at once (the scheduler claims again while it dispatches, or as soon as it finds due work left),
-   * so an instance draining due tasks needs no news of changes. Each
-   * change costs every open change stream work on the server (a wake-up and a look at the oplog;
-   * with three instances draining, about a quarter of mongod's CPU), so the stream is closed for
-   * the drain, and opened again by the first claim that finds no more due tasks, before that claim
-   * returns: the scheduler reads when its next work is only after it, so nothing that changed
-   * meanwhile is missed.
+   * so an instance draining due tasks needs no news of changes. Each write costs every open change
+   * stream work on the server (a wake-up and a look at the oplog; with three instances draining,
+   * about a quarter of mongod's CPU), so the stream is closed for the drain, and opened again by
+   * the first claim that finds no more due tasks, before that claim returns: the scheduler reads
+   * when its next work is only after it, so nothing that changed meanwhile is missed.
    */
   private async drainingChanged(draining: boolean): Promise<void> {
     if (draining ? this.stream === undefined : !this.streamSuspended) return;
