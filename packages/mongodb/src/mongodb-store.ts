@@ -824,10 +824,12 @@ export class MongoDBStore implements TaskStore {
     try {
       for (;;) {
         await stream.next();
+        // A read under way when the stream was closed (shutdown, or a drain) may still bring news.
+        if (this.stream !== stream) return;
         this.wake();
       }
     } catch (error) {
-      if (this.stream !== stream || generation !== this.generation) return; // closed by shutdown
+      if (this.stream !== stream || generation !== this.generation) return; // closed by shutdown or a drain
       this.stream = undefined;
       void stream.close().catch(() => undefined);
       this.logger.debug(`Store "${this.alias}": the change stream failed (${describe(error)}); polling every ${this.pollInterval} ms until it opens again.`);
