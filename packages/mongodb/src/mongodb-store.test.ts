@@ -377,6 +377,51 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       expect(await watcher.getNextRunTime()).toBe(meanwhile);
     });
 
+    it('has a scheduler that drained a backlog learn of tasks added during and after the drain, with no poll to help', async () => {
+      const opened = place();
+      const scheduler = (instanceId: string) =>
+        new Scheduler({
+          timezone: 'UTC',
+          instanceId,
+          batchSize: 10,
+          logger: silent,
+          stores: { default: new MongoDBStore({ url: replicaSetUrl, database: DATABASE, collection: opened.collection, pollInterval: 3_600 * SECOND }) },
+        });
+      const drainer = scheduler('drainer');
+      const adder = scheduler('adder');
+      cleanups.push(() => drainer.shutdown({ wait: false }), () => adder.shutdown({ wait: false }));
+      const ran: number[] = [];
+      const late = new Map<string, { due: number; ranAt?: number }>();
+      const addLate = (id: string) => {
+        const due = Date.now() + 1_500;
+        late.set(id, { due });
+        return adder.addTask({ id, handler: 'late', args: { id }, trigger: { type: 'date', runAt: due }, misfireGraceTime: null });
+      };
+      let addedDuring: Promise<unknown> | undefined;
+      drainer.define('work', ({ i }: { i: number }) => {
+        ran.push(i);
+        addedDuring ??= addLate('during');
+      });
+      drainer.define('late', ({ id }: { id: string }) => void (late.get(id)!.ranAt = Date.now()));
+      // The adder only adds (it stays paused), but checks handler names as every scheduler does.
+      for (const name of ['work', 'late']) adder.define(name, () => undefined);
+      await adder.start({ paused: true });
+      await drainer.start({ paused: true });
+      await adder.addTasks(Array.from({ length: 300 }, (_, i) => ({ handler: 'work', args: { i }, trigger: { type: 'date' as const, runAt: Date.now() - SECOND }, misfireGraceTime: null })));
+      drainer.resume();
+      await vi.waitFor(() => expect(ran).toHaveLength(300), { timeout: 30 * SECOND, interval: 20 });
+      expect(new Set(ran).size).toBe(300);
+      await addedDuring;
+      await vi.waitFor(() => expect(late.get('during')!.ranAt).toBeDefined(), { timeout: 15 * SECOND, interval: 20 });
+      // Nothing left to wake the drainer but news of a change: the next task comes from the stream.
+      await addLate('after');
+      await vi.waitFor(() => expect(late.get('after')!.ranAt).toBeDefined(), { timeout: 15 * SECOND, interval: 20 });
+      for (const [id, { due, ranAt }] of late) {
+        expect(ranAt!, id).toBeGreaterThanOrEqual(due);
+        expect(ranAt! - due, id).toBeLessThan(5 * SECOND);
+      }
+    });
+
     it('polls on a standalone server, saying so once at start', async () => {
       const wake = vi.fn();
       const info = vi.fn();
