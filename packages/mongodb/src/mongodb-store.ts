@@ -873,17 +873,20 @@ export class MongoDBStore implements TaskStore {
    * when its next work is only after it, so nothing that changed meanwhile is missed.
    */
   private async drainingChanged(draining: boolean): Promise<void> {
-    if (draining ? this.stream === undefined : !this.streamSuspended) return;
-    const generation = this.generation;
-    const step = this.streamTransition.then(async () => {
-      if (generation !== this.generation) return;
-      if (draining && this.stream !== undefined) {
-        const stream = this.stream;
-        this.stream = undefined; // so that follow() takes the close for ours
-        this.streamSuspended = true;
-        await stream.close().catch(() => undefined);
-      } else if (!draining && this.streamSuspended) {
-        this.streamSuspended = false;
+    // The state changes at once, in call order; only the closing and opening wait their turn.
+    if (draining) {
+      const stream = this.stream;
+      if (stream === undefined) return;
+      this.stream = undefined; // so that follow() takes the close for ours
+      this.streamSuspended = true;
+      this.streamTransition = this.streamTransition.then(() => stream.close().catch(() => undefined));
+      return;
+    }
+    if (this.streamSuspended) {
+      this.streamSuspended = false;
+      const generation = this.generation;
+      this.streamTransition = this.streamTransition.then(async () => {
+        if (generation !== this.generation) return;
         try {
           await this.listen(generation);
         } catch (error) {
@@ -891,11 +894,10 @@ export class MongoDBStore implements TaskStore {
           this.logger.debug(`Store "${this.alias}": the change stream cannot be opened again (${describe(error)}); polling every ${this.pollInterval} ms until it opens.`);
           this.listenLater(generation);
         }
-      }
-    });
-    this.streamTransition = step;
-    // Closing need not be waited for; opening must, before the scheduler reads its next work.
-    if (!draining) await step;
+      });
+    }
+    // Opening must be done (this call's, or a concurrent claim's) before the scheduler reads its next work.
+    await this.streamTransition;
   }
 
   private async stopListening(): Promise<void> {
