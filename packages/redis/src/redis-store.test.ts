@@ -122,7 +122,6 @@ function redisSuites(url: string): void {
 
     const row = (id: string, nextRunTime: number | null, revision = 1, payload = JSON.stringify({ id })): StoredTask => ({ id, nextRunTime, revision, payload });
 
-
     it('keeps every key under one hash tag, so that one Redis Cluster slot holds the whole store', async () => {
       const opened = place();
       const store = await started(opened, 'layout');
