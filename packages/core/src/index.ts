@@ -42,3 +42,16 @@ export type { SchedulerEvent, SchedulerEventMap, SchedulerEventType, SchedulerLi
 export { HoraeError, isHoraeError, type HoraeErrorCode } from './errors/index.js';
 export { defaultLogger, type Logger } from './logger/logger.js';
 export type { DateInput } from './time/time.js';
+export { Scheduled } from './declarations/scheduled.js';
+export type { ScheduledOptions } from './declarations/scheduled-options.js';
+export { scheduledTaskId, scheduledTaskOptions, SCHEDULED_OPTION_KEYS } from './declarations/scheduled-options.js';
+export {
+  bindLifecycle,
+  DEFAULT_SHUTDOWN_TIMEOUT,
+  readShutdownTimeout,
+  type Lifecycle,
+  type LifecycleOptions,
+} from './lifecycle/lifecycle.js';
+export { nodeServerHost, type NodeServerLike, type ServerHost } from './lifecycle/server-host.js';
+export { runCronWindow, type CronInvocation, type CronWindowReport } from './serverless/cron-window.js';
+export { checkKeys } from './options/keys.js';

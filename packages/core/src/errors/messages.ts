@@ -55,6 +55,29 @@ export const errors = {
     ),
   invalidOption: (taskId: string | undefined, option: string, value: unknown, allowed: string) =>
     new HoraeError('INVALID_OPTION', `${subject(taskId)}invalid ${option} ${show(value)}: ${allowed}.`, { taskId }),
+  unknownOption: (taskId: string | undefined, where: string, key: string, nearest: string | undefined, allowed: readonly string[]) =>
+    new HoraeError(
+      'INVALID_OPTION',
+      `${subject(taskId)}unknown option ${show(key)} in ${where}` +
+        (nearest === undefined ? '' : `; did you mean "${nearest}"?`) +
+        ` Known options: ${allowed.map((k) => `"${k}"`).join(', ')}.`,
+      { taskId },
+    ),
+  scheduledOption: (where: string, option: string, value: unknown, allowed: string, taskId?: string) =>
+    new HoraeError('INVALID_OPTION', `@Scheduled on ${where}: option "${option}" is ${show(value)}; ${allowed}.`, { taskId }),
+  scheduledTriggerCount: (taskId: string, where: string, given: readonly string[]) =>
+    new HoraeError(
+      'INVALID_TRIGGER',
+      `@Scheduled on ${where}: give exactly one of cron, interval, date or trigger; ${given.length === 0 ? 'none was given' : `got ${given.join(' and ')}`}.`,
+      { taskId },
+    ),
+  duplicateDeclaration: (taskId: string, first: string, second: string) =>
+    new HoraeError(
+      'CONFLICTING_ID',
+      `The task id "${taskId}" is declared twice, by ${first} and by ${second}. Task ids name handlers in stores shared by replicas, ` +
+        "so each must be unique: give one of them another id (@Scheduled({ id: '...' })), or register the class once.",
+      { taskId },
+    ),
   maxInstances: (taskId: string, maxInstances: number) =>
     new HoraeError(
       'MAX_INSTANCES',

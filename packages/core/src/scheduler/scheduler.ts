@@ -28,6 +28,7 @@ import { planRuns, withJitter, type RunPlan } from './run-plan.js';
 import { defaultName } from '../stores/codec.js';
 import { newTaskId } from '../tasks/ids.js';
 import { RunLeases } from './run-leases.js';
+import { registerScheduled } from '../declarations/register.js';
 import { StoreHandle } from './store-handle.js';
 import { Task, type TaskOperations } from './task-handle.js';
 import { WakeTimer } from './wake-timer.js';
@@ -250,6 +251,28 @@ export class Scheduler implements TaskOperations {
     }
     this.handlers.set(name, handler as HandlerDefinition);
     return this;
+  }
+
+  /**
+   * Defines the `@Scheduled` methods of an object as handlers (named `Class.method`, or their
+   * `id`) and adds their tasks with `replaceExisting`: before `start()` they wait and reach their
+   * stores at start, so N replicas registering the same class leave one task each, whose
+   * schedule is kept when its definition is unchanged. Every declaration is checked before
+   * anything is added; an id declared twice is a `CONFLICTING_ID` error; registering the same
+   * instance again does nothing. Resolves to the tasks added.
+   *
+   * @example
+   * ```ts
+   * class Billing {
+   *   @Scheduled({ cron: '0 2 * * *', id: 'billing:invoices' })
+   *   async invoices(_args: unknown, ctx: RunContext) { await sendInvoices(ctx.signal); }
+   * }
+   * await scheduler.register(new Billing());
+   * await scheduler.start();
+   * ```
+   */
+  register(instance: object): Promise<Task[]> {
+    return registerScheduled(this, instance);
   }
 
   /**
@@ -583,6 +606,30 @@ export class Scheduler implements TaskOperations {
     const runTimes = plan.runTimes.length > 0 ? plan.runTimes : force ? [now] : [];
     if (runTimes.length > 0) await (await this.submit(claimed, handle, runTimes, true)).done;
     return removed ? null : this.getTask(id, { store: alias });
+  }
+
+  /**
+   * Runs a task for fire times its caller found due, as a dispatch runs them (one run standing
+   * for all of them; events; `maxInstances`), without claiming the task or moving its schedule.
+   * For hosts that keep the clock themselves, such as a Cloudflare Workers cron (`@horae/hono`'s
+   * `scheduled`): there, running each fire once is the caller's job. Resolves when the run has
+   * ended (its outcome is in the `task:executed` / `task:error` events); a run refused under
+   * `maxInstances` is reported as `task:max-instances`.
+   *
+   * @example
+   * ```ts
+   * await scheduler.runFires('digest', [new Date('2026-01-05T08:00:00Z')]);
+   * ```
+   */
+  async runFires(id: string, fireTimes: readonly (Date | number)[], options: { store?: string } = {}): Promise<void> {
+    if (this.currentState === 'stopped') throw errors.notRunning(`run task "${id}"`);
+    const given: unknown = fireTimes;
+    const times: unknown[] = Array.isArray(given) ? given.map((time: unknown) => (time instanceof Date ? time.getTime() : time)) : [];
+    if (times.length === 0 || times.some((time) => typeof time !== 'number' || !Number.isFinite(time))) {
+      throw errors.invalidOption(id, 'fire times', fireTimes, 'give a non-empty list of Dates or epoch milliseconds');
+    }
+    const { record, store } = await this.locate(id, options.store);
+    await (await this.submit(record, this.storeFor(id, store), times as number[], false)).done;
   }
 
   /** Deletes a task. */

@@ -106,7 +106,8 @@ export class IntervalTrigger implements Trigger {
     return this.spec.timezone;
   }
 
-  private get startAtDefaulted(): boolean {
+  /** Whether `startAt` was left to its default (now + interval) rather than given. */
+  get startAtDefaulted(): boolean {
     return this.spec.startAtDefaulted;
   }
 

@@ -1,0 +1,119 @@
+/**
+ * `@horae/express`: the Horae scheduler inside an Express 4 or 5 app.
+ *
+ * @packageDocumentation
+ */
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { bindLifecycle, checkKeys, type Lifecycle, type LifecycleOptions, type Scheduler } from '@horae/core';
+import type { Application, RequestHandler } from 'express';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The Horae scheduler, set by `horae(scheduler)`. */
+      scheduler: Scheduler;
+    }
+    interface Locals {
+      /** The Horae scheduler, set by `horae(scheduler)` (on `res.locals` and `app.locals`). */
+      scheduler: Scheduler;
+    }
+  }
+}
+
+/**
+ * Middleware that makes the scheduler reachable in every handler: `req.scheduler`,
+ * `res.locals.scheduler` and `app.locals.scheduler`.
+ *
+ * @example
+ * ```ts
+ * app.use(horae(scheduler));
+ * app.post('/reminders', async (req, res) => {
+ *   await req.scheduler.addTask({ handler: 'remind', args: req.body, trigger: { type: 'date', runAt: req.body.at } });
+ *   res.sendStatus(201);
+ * });
+ * ```
+ * @public
+ */
+export function horae(scheduler: Scheduler): RequestHandler {
+  return (req, res, next) => {
+    req.scheduler = scheduler;
+    res.locals.scheduler = scheduler;
+    req.app.locals.scheduler = scheduler;
+    next();
+  };
+}
+
+/**
+ * Binds the scheduler to a server's life: started when it listens, drained when it closes (see
+ * `bindLifecycle` in `@horae/core`). Signals are handled only if `signals` says so.
+ *
+ * @example
+ * ```ts
+ * const server = app.listen(3000);
+ * bindScheduler(scheduler, server, { signals: true });
+ * ```
+ * @public
+ */
+export function bindScheduler(scheduler: Scheduler, server: Server, options: LifecycleOptions = {}): Lifecycle {
+  return bindLifecycle(scheduler, server, options);
+}
+
+/** Options of {@link listen}: where to listen, and the lifecycle's options. @public */
+export interface ListenOptions extends LifecycleOptions {
+  /** Port to listen on; default 3000, 0 for any free one. */
+  port?: number;
+  /** Host to bind; default all interfaces. */
+  host?: string;
+}
+
+const LISTEN_KEYS = ['port', 'host', 'signals', 'shutdownTimeout', 'onShutdown', 'exit'] as const;
+
+/**
+ * Listens with the app and binds the scheduler to the server: it starts once the server listens
+ * and drains on SIGTERM/SIGINT (on by default here) or when the server closes. Resolves once the
+ * server listens, with the server and the binding.
+ *
+ * @example
+ * ```ts
+ * const app = express();
+ * app.use(horae(scheduler));
+ * await listen(app, scheduler, { port: 3000 });
+ * ```
+ * @public
+ */
+export async function listen(app: Application, scheduler: Scheduler, options: ListenOptions = {}): Promise<{ server: Server; lifecycle: Lifecycle }> {
+  checkKeys('the listen options', options, LISTEN_KEYS);
+  const { port = 3000, host, ...lifecycleOptions } = options;
+  const server = createServer(app);
+  // Bound before the server opens: a bad option throws here and leaves no port open.
+  const lifecycle = bindLifecycle(scheduler, server, { signals: true, ...lifecycleOptions });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { server, lifecycle };
+}
+
+/**
+ * Mounts a Fetch API handler (`(request: Request) => Response`), such as the Horae dashboard,
+ * in Express. The handler sees the request's full URL (mount path included).
+ *
+ * @example
+ * ```ts
+ * app.use('/horae', fetchHandler(dashboard));
+ * ```
+ * @public
+ */
+export function fetchHandler(handler: (request: Request) => Response | Promise<Response>): RequestHandler {
+  const listener = getRequestListener(handler);
+  return (req, res) => {
+    // Express strips the mount path from req.url; the Fetch handler is given the whole of it.
+    req.url = req.originalUrl;
+    void listener(req, res);
+  };
+}
