@@ -1,0 +1,122 @@
+/**
+ * `@horae/koa`: the Horae scheduler inside a Koa 2 or 3 app.
+ *
+ * @packageDocumentation
+ */
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { bindLifecycle, checkKeys, type Lifecycle, type LifecycleOptions, type Scheduler } from '@horae/core';
+import type Koa from 'koa';
+
+declare module 'koa' {
+  interface DefaultContext {
+    /** The Horae scheduler, set by `horae(scheduler)`. */
+    scheduler: Scheduler;
+  }
+  interface DefaultState {
+    /** The Horae scheduler, set by `horae(scheduler)` (also on `ctx.scheduler`). */
+    scheduler: Scheduler;
+  }
+}
+
+/**
+ * Middleware that makes the scheduler reachable in every middleware after it: `ctx.scheduler`
+ * and `ctx.state.scheduler`.
+ *
+ * @example
+ * ```ts
+ * app.use(horae(scheduler));
+ * router.post('/reminders', async (ctx) => {
+ *   await ctx.scheduler.addTask({ handler: 'remind', args: { text: 'hello' }, trigger: { type: 'date', runAt: Date.now() + 60_000 } });
+ *   ctx.status = 201;
+ * });
+ * ```
+ * @public
+ */
+export function horae(scheduler: Scheduler): Koa.Middleware {
+  return (ctx, next) => {
+    ctx.scheduler = scheduler;
+    // ctx.state is what templates and many Koa libraries read (koa-views renders with it).
+    ctx.state.scheduler = scheduler;
+    return next();
+  };
+}
+
+/**
+ * Binds the scheduler to a server's life: started when it listens, drained when it closes (see
+ * `bindLifecycle` in `@horae/core`). Signals are handled only if `signals` says so.
+ *
+ * @example
+ * ```ts
+ * const server = app.listen(3000);
+ * bindScheduler(scheduler, server, { signals: true });
+ * ```
+ * @public
+ */
+export function bindScheduler(scheduler: Scheduler, server: Server, options: LifecycleOptions = {}): Lifecycle {
+  return bindLifecycle(scheduler, server, options);
+}
+
+/** Options of {@link listen}: where to listen, and the lifecycle's options. @public */
+export interface ListenOptions extends LifecycleOptions {
+  /** Port to listen on; default 3000, 0 for any free one. */
+  port?: number;
+  /** Host to bind; default all interfaces. */
+  host?: string;
+}
+
+const LISTEN_KEYS = ['port', 'host', 'signals', 'shutdownTimeout', 'onShutdown', 'exit'] as const;
+
+/**
+ * Listens with the app and binds the scheduler to the server: it starts once the server listens
+ * and drains on SIGTERM/SIGINT (on by default here) or when the server closes. Resolves once the
+ * server listens, with the server and the binding.
+ *
+ * @example
+ * ```ts
+ * const app = new Koa();
+ * app.use(horae(scheduler));
+ * await listen(app, scheduler, { port: 3000 });
+ * ```
+ * @public
+ */
+export async function listen(app: Pick<Koa, 'callback'>, scheduler: Scheduler, options: ListenOptions = {}): Promise<{ server: Server; lifecycle: Lifecycle }> {
+  checkKeys('the listen options', options, LISTEN_KEYS);
+  const { port = 3000, host, ...lifecycleOptions } = options;
+  const callback = app.callback();
+  // What app.listen() does, without listening yet. Koa's callback settles its own errors
+  // (ctx.onerror answers 500), so nothing waits on the promise it returns.
+  const server = createServer((req, res) => void callback(req, res));
+  // Bound before the server opens: a bad option throws here and leaves no port open.
+  const lifecycle = bindLifecycle(scheduler, server, { signals: true, ...lifecycleOptions });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { server, lifecycle };
+}
+
+/**
+ * Middleware that hands the request to a Fetch API handler (`(request: Request) => Response`),
+ * such as the Horae dashboard. The handler sees the request's full URL (any mount prefix
+ * included) and answers it itself; Koa does not touch the response.
+ *
+ * @example
+ * ```ts
+ * router.all('/horae/{*path}', fetchHandler(dashboard));
+ * ```
+ * @public
+ */
+export function fetchHandler(handler: (request: Request) => Response | Promise<Response>): Koa.Middleware {
+  const listener = getRequestListener(handler);
+  return async (ctx) => {
+    // Mounting (koa-mount) rewrites req.url; the Fetch handler is given the URL as it came.
+    ctx.req.url = ctx.originalUrl;
+    ctx.respond = false;
+    // Awaited so that middleware upstream runs after the response, and reads its status in ctx.status.
+    await listener(ctx.req, ctx.res);
+  };
+}
