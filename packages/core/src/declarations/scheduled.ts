@@ -18,7 +18,8 @@ export function scheduledDeclarations(method: unknown): readonly ScheduledOption
 function declare(method: unknown, where: string, options: ScheduledOptions): void {
   if (typeof method !== 'function') throw errors.scheduledOption(where, 'target', method, '@Scheduled applies to methods only');
   if (typeof options !== 'object' || options === null) throw errors.scheduledOption(where, 'options', options, 'give an object such as { cron: "0 3 * * *" }');
-  const declared = [...scheduledDeclarations(method), options];
+  // Decorators apply from the bottom up: putting each in front keeps the order they are written in.
+  const declared = [options, ...scheduledDeclarations(method)];
   Object.defineProperty(method, SCHEDULED, { value: declared, configurable: true, enumerable: false, writable: false });
 }
 

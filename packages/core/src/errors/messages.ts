@@ -10,6 +10,8 @@ export function show(value: unknown): string {
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   if (typeof value === 'bigint') return `${value}n`;
+  // JSON would print NaN and Infinity as null, and the message would then blame a null.
+  if (typeof value === 'number') return String(value);
   try {
     const text = JSON.stringify(value);
     if (text !== undefined) return text.length > 120 ? `${text.slice(0, 117)}...` : text;

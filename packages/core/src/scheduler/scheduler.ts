@@ -629,7 +629,12 @@ export class Scheduler implements TaskOperations {
       throw errors.invalidOption(id, 'fire times', fireTimes, 'give a non-empty list of Dates or epoch milliseconds');
     }
     const { record, store } = await this.locate(id, options.store);
-    await (await this.submit(record, this.storeFor(id, store), times as number[], false)).done;
+    const handle = this.storeFor(id, store);
+    const run = await this.prepareRun(record, handle, times as number[], false);
+    if (run === undefined) return;
+    // Resolves once the run has ended and its lease is released, so that the caller's next run
+    // of the task is not refused under maxInstances by the run that just ended.
+    await new Promise<void>((settled) => this.startRun(record, handle, times as number[], run, settled));
   }
 
   /** Deletes a task. */
@@ -1055,14 +1060,18 @@ export class Scheduler implements TaskOperations {
     }
   }
 
-  /** Hands prepared runs to the executor; resolves to its promise when it has one (inline's). */
-  private startRun(task: TaskRecord, handle: StoreHandle, runTimes: number[], run: PreparedRun): Promise<void> | undefined {
+  /**
+   * Hands a prepared run to the executor; resolves to its promise when it has one (inline's).
+   * `settled`, if given, is called once the run has ended and its run lease is released.
+   */
+  private startRun(task: TaskRecord, handle: StoreHandle, runTimes: number[], run: PreparedRun, settled?: () => void): Promise<void> | undefined {
     const { executor, handler, runId } = run;
+    const release = settled === undefined ? () => void this.runLeases.release(runId) : () => void this.runLeases.release(runId).then(settled);
     let running: void | Promise<void>;
     try {
-      running = executor.submit({ task, store: handle.alias, handler, runTimes, onSettled: () => void this.runLeases.release(runId) });
+      running = executor.submit({ task, store: handle.alias, handler, runTimes, onSettled: release });
     } catch (error) {
-      void this.runLeases.release(runId);
+      release();
       this.logger.error(`Task "${task.id}" could not be run.`, error);
       for (const time of runTimes) this.events.emit('task:error', { taskId: task.id, store: handle.alias, scheduledAt: new Date(time), error, duration: 0 });
       return undefined;

@@ -48,6 +48,8 @@ function anchored(trigger: Trigger): Trigger {
 function firesIn(taskId: string, trigger: Trigger, after: number, upTo: number): number[] {
   const fires: number[] = [];
   let next = trigger.getNextFireTime(null, after + 1);
+  // A trigger may answer a fire before `now` (a date trigger's past date, for misfire handling).
+  while (next !== null && next <= after) next = trigger.getNextFireTime(next, next);
   while (next !== null && next <= upTo) {
     fires.push(next);
     if (fires.length > MAX_FIRES_PER_TASK) {
@@ -109,11 +111,15 @@ export async function runCronWindow(scheduler: Scheduler, invocation: CronInvoca
       reportFailure(scheduler, `Task "${task.id}" was not run for this cron invocation.`, error);
       continue;
     }
-    for (const group of task.coalesce ? [fires] : fires.map((fire) => [fire])) {
-      if (group.length === 0) continue;
-      runs.push({ taskId: task.id, store: task.store, scheduledRunTimes: group.map((fire) => new Date(fire)) });
-      started.push(scheduler.runFires(task.id, group, { store: task.store }).catch((error: unknown) => reportFailure(scheduler, `Task "${task.id}" could not be run.`, error)));
-    }
+    const groups = task.coalesce ? [fires] : fires.map((fire) => [fire]);
+    if (fires.length === 0) continue;
+    for (const group of groups) runs.push({ taskId: task.id, store: task.store, scheduledRunTimes: group.map((fire) => new Date(fire)) });
+    // A task's runs go one after another, in time order (as fires do); tasks run side by side.
+    started.push(
+      (async () => {
+        for (const group of groups) await scheduler.runFires(task.id, group, { store: task.store });
+      })().catch((error: unknown) => reportFailure(scheduler, `Task "${task.id}" could not be run.`, error)),
+    );
   }
   await Promise.all(started);
   return { after: new Date(after), upTo: new Date(upTo), runs };
