@@ -634,7 +634,7 @@ export class Scheduler implements TaskOperations {
     if (run === undefined) return;
     // Resolves once the run has ended and its lease is released, so that the caller's next run
     // of the task is not refused under maxInstances by the run that just ended.
-    await new Promise<void>((settled) => this.startRun(record, handle, times as number[], run, settled));
+    await new Promise<void>((settled) => void this.startRun(record, handle, times as number[], run, settled));
   }
 
   /** Deletes a task. */
