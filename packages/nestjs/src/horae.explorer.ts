@@ -7,7 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
-import { HoraeError, Scheduler } from '@horae/core';
+import { DEFAULT_SHUTDOWN_TIMEOUT, HoraeError, readShutdownTimeout, Scheduler } from '@horae/core';
 import { TaskDeclarations } from './declarations.js';
 import { discoverMethods, methodHandler } from './discovery.js';
 import { messages } from './messages.js';
@@ -17,8 +17,8 @@ import type { ScheduledOptions } from './scheduled.decorator.js';
 import { readMethodMetadata } from './metadata.js';
 import { FEATURE_BRAND, HORAE_MODULE_OPTIONS, SCHEDULED_METADATA } from './tokens.js';
 
-/** The default of `HoraeModuleOptions.shutdownTimeout`, ms. */
-export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
+/** The default of `HoraeModuleOptions.shutdownTimeout`, ms (core's, as every adapter's). */
+export { DEFAULT_SHUTDOWN_TIMEOUT };
 
 /** A value provided by `HoraeModule.forFeature`. */
 export interface FeatureRegistration {
@@ -32,12 +32,8 @@ export function isFeatureRegistration(value: unknown): value is FeatureRegistrat
 
 /** Reads and checks `shutdownTimeout`: `undefined` waits as long as handlers take. */
 export function shutdownTimeoutOf(options: HoraeModuleOptions): number | undefined {
-  const timeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
-  if (timeout === Infinity) return undefined;
-  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
-    throw new HoraeError('INVALID_OPTION', messages.invalidShutdownTimeout(timeout));
-  }
-  return timeout;
+  const timeout = readShutdownTimeout(options.shutdownTimeout);
+  return timeout === Infinity ? undefined : timeout;
 }
 
 /**

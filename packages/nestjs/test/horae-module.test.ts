@@ -373,7 +373,7 @@ describe('lifecycle', () => {
   it('refuses a shutdown timeout that is not a number of milliseconds', async () => {
     @Module({ imports: [HoraeModule.forRoot({ shutdownTimeout: -1, logger: quiet() })] })
     class App {}
-    await expect(boot(App)).rejects.toThrow('shutdownTimeout is -1; give milliseconds as a finite number >= 0, or Infinity');
+    await expect(boot(App)).rejects.toThrow('invalid shutdownTimeout -1: give milliseconds as a finite number >= 0, or Infinity');
   });
 
   it('does not start with autoStart: false', async () => {
