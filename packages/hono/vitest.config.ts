@@ -1,0 +1,18 @@
+import { fileURLToPath } from 'node:url';
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  resolve: {
+    // Tests run against the sources of core and testkit, not their builds: one copy of core.
+    alias: {
+      '@horae/core': fileURLToPath(new URL('../core/src/index.ts', import.meta.url)),
+      '@horae/testkit': fileURLToPath(new URL('../testkit/src/index.ts', import.meta.url)),
+    },
+  },
+  test: {
+    name: 'hono',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    provide: { frameworkMajor: 4, frameworkFrom: null, frameworkPackages: null },
+  },
+});
