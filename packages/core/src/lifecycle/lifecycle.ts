@@ -156,8 +156,10 @@ export function bindLifecycle(scheduler: Scheduler, server: NodeServerLike | Ser
       process.exit(128 + (constants.signals[signal] ?? 0));
     }
     signalled = true;
+    // Closed before saying so: whoever reads the line can rely on the port refusing connections.
+    const closed = close();
     log(logger, 'info', `${signal} received: closing the server and draining the scheduler.`);
-    close().then(
+    closed.then(
       () => {
         if (options.exit !== false) process.exit(0);
       },
