@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { isHoraeError, Scheduler, type LifecycleOptions } from '@horae/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killLineProcesses, startLineProcess, type LineProcess } from './line-process.js';
 import { echoFetchHandler, type AdapterFixture, type ContractAppOptions, type ServedApp } from './adapter-fixture.js';
 
 const CHILD = fileURLToPath(new URL('./adapter-child.ts', import.meta.url));
@@ -10,7 +10,7 @@ const TESTKIT = fileURLToPath(new URL('..', import.meta.url));
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** A GET (or other) request on a fresh connection, without keep-alive; rejects on a refused connection. */
-function send(port: number, path: string, method = 'GET', body?: string): Promise<{ status: number; body: string }> {
+export function send(port: number, path: string, method = 'GET', body?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
       let text = '';
@@ -42,54 +42,11 @@ function nextRun(scheduler: Scheduler, taskId: string): Promise<{ ok: boolean; s
   });
 }
 
-interface ChildRun {
-  lines: string[];
-  /** Resolves when the child prints a line starting with `prefix`. */
-  waitFor(prefix: string): Promise<string>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-/** Children still running, ended after each test whatever its outcome. */
-const children = new Set<ChildProcess>();
-
-function runChild(fixture: AdapterFixture, handler: 'finishing' | 'stuck' | 'deaf', shutdownTimeout: number): ChildRun {
-  const child = spawn(process.execPath, [...(fixture.nodeArgs ?? []), '--import', 'tsx', CHILD, JSON.stringify({ module: fixture.module, handler, shutdownTimeout })], {
+function runChild(fixture: AdapterFixture, handler: 'finishing' | 'stuck' | 'deaf', shutdownTimeout: number): LineProcess {
+  return startLineProcess(process.execPath, [...(fixture.nodeArgs ?? []), '--import', 'tsx', CHILD, JSON.stringify({ module: fixture.module, handler, shutdownTimeout })], {
     cwd: TESTKIT,
     env: { ...process.env, ...fixture.env },
-    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines: string[] = [];
-  const waiters: { prefix: string; resolve: (line: string) => void }[] = [];
-  let buffered = '';
-  child.stdout.on('data', (data: Buffer) => {
-    buffered += data.toString();
-    const complete = buffered.split('\n');
-    buffered = complete.pop() ?? '';
-    for (const line of complete) {
-      lines.push(line);
-      for (const waiter of waiters.filter((w) => line.startsWith(w.prefix))) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(line);
-      }
-    }
-  });
-  children.add(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  void exited.then(() => children.delete(child));
-  return {
-    lines,
-    exited,
-    kill: (signal) => child.kill(signal),
-    waitFor: (prefix) => {
-      const seen = lines.find((line) => line.startsWith(prefix));
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiters.push({ prefix, resolve });
-        void exited.then(() => reject(new Error(`the app exited before printing "${prefix}"; it printed ${JSON.stringify(lines)}`)));
-      });
-    },
-  };
 }
 
 /**
@@ -101,7 +58,7 @@ export function adapterConformance(fixture: AdapterFixture): void {
   describe(`${fixture.name}: adapter contract`, () => {
     const open: ServedApp[] = [];
     afterEach(async () => {
-      for (const child of children) child.kill('SIGKILL');
+      killLineProcesses();
       await Promise.all(open.splice(0).map((app) => app.lifecycle.close()));
     });
 

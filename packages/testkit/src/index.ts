@@ -14,8 +14,9 @@ import { storeContractSuite } from './store-contract.js';
 
 export type { StoreBackend, StoreFixture } from './fixture.js';
 export { TcpProxy } from './tcp-proxy.js';
-export { adapterConformance } from './adapter-contract.js';
+export { adapterConformance, send } from './adapter-contract.js';
 export { FRAMEWORK_FROM } from './framework-from.js';
+export { killLineProcesses, startLineProcess, type LineProcess } from './line-process.js';
 export { contractRoutes, echoFetchHandler, type AdapterFixture, type ContractAppOptions, type FetchHandler, type ServedApp } from './adapter-fixture.js';
 
 /** Runs the whole conformance suite against a store. */

@@ -18,6 +18,12 @@ export interface Execution {
   readonly runTimes: readonly number[];
   /** Called once when the execution is over (all its runs finished or failed). */
   readonly onSettled?: () => void;
+  /**
+   * Give the runs an abort signal of their own rather than the one they usually share (still
+   * aborted by shutdown): for hosts where objects made during one request cannot be used in
+   * another, such as Cloudflare Workers' cron invocations.
+   */
+  readonly isolated?: boolean;
 }
 
 /** Options of {@link Executor.shutdown}. @public */
@@ -50,6 +56,8 @@ export interface Executor {
 
 interface RunningInstance {
   readonly done: Promise<void>;
+  /** The run's own controller, for an isolated execution. */
+  readonly controller?: AbortController;
 }
 
 /**
@@ -63,8 +71,10 @@ export abstract class BaseExecutor implements Executor {
   /**
    * One abort controller for every run: shutdown aborts them all at once anyway, and one
    * controller per run was a quarter of the cost of starting a run. Replaced after a shutdown.
+   * Made with the first run, not with the executor: Cloudflare Workers refuse an AbortController
+   * in a module's global scope, where an app makes its scheduler.
    */
-  private controller = new AbortController();
+  private controller: AbortController | undefined;
   private alias = 'default';
 
   start(host: ExecutorHost, alias: string): void {
@@ -85,8 +95,10 @@ export abstract class BaseExecutor implements Executor {
     let set = this.instances.get(task.id);
     if ((set?.size ?? 0) >= task.maxInstances) throw errors.maxInstances(task.id, task.maxInstances);
     if (set === undefined) this.instances.set(task.id, (set = new Set()));
+    const own = execution.isolated === true ? new AbortController() : undefined;
     const instance: RunningInstance = {
-      done: this.runAll(host, execution, this.controller.signal).finally(() => {
+      ...(own === undefined ? {} : { controller: own }),
+      done: this.runAll(host, execution, own?.signal ?? (this.controller ??= new AbortController()).signal).finally(() => {
         set.delete(instance);
         if (set.size === 0 && this.instances.get(task.id) === set) this.instances.delete(task.id);
         execution.onSettled?.();
@@ -99,7 +111,7 @@ export abstract class BaseExecutor implements Executor {
   async shutdown({ wait, timeout }: ExecutorShutdownOptions): Promise<void> {
     const running = [...this.instances.values()].flatMap((set) => [...set]);
     const controller = this.controller;
-    this.controller = new AbortController();
+    this.controller = undefined;
     if (running.length === 0) return;
     const all = Promise.all(running.map((instance) => instance.done));
     if (wait) {
@@ -118,7 +130,9 @@ export abstract class BaseExecutor implements Executor {
         `executor "${this.alias}": ${running.length} run(s) still going after the shutdown timeout of ${timeout} ms; aborting them.`,
       );
     }
-    controller.abort(errors.aborted('the scheduler shut down'));
+    const reason = errors.aborted('the scheduler shut down');
+    controller?.abort(reason);
+    for (const instance of running) instance.controller?.abort(reason);
   }
 
   /** Resolves when no run is in progress here (now or later, whichever comes first). */

@@ -33,7 +33,8 @@ export class RunLeases {
   private readonly sending = new Set<Promise<void>>();
 
   constructor(
-    private readonly owner: string,
+    /** This instance's id; read when first needed (see Scheduler.instanceId). */
+    private readonly ownerId: () => string,
     private readonly duration: number,
     private readonly host: Host,
   ) {}
@@ -41,7 +42,7 @@ export class RunLeases {
   /** Takes a lease for one run; resolves to its id, or `null` when `maxInstances` runs hold one. */
   async acquire(handle: StoreHandle, taskId: string, maxInstances: number, scheduledAt: number): Promise<string | null> {
     const runId = this.newRunId();
-    const acquired = await handle.store.acquireRunLease({ taskId, runId, owner: this.owner, scheduledAt }, maxInstances, this.duration);
+    const acquired = await handle.store.acquireRunLease({ taskId, runId, owner: this.ownerId(), scheduledAt }, maxInstances, this.duration);
     if (!acquired) return null;
     this.adopt(handle, taskId, runId);
     return runId;
@@ -54,7 +55,7 @@ export class RunLeases {
 
   /** The lease to ask for with a run, for a store that records it along with the dispatch. */
   lease(taskId: string, runId: string, scheduledAt: number): { lease: RunLease; duration: number } {
-    return { lease: { taskId, runId, owner: this.owner, scheduledAt }, duration: this.duration };
+    return { lease: { taskId, runId, owner: this.ownerId(), scheduledAt }, duration: this.duration };
   }
 
   /** Starts renewing a lease the store recorded, until it is released. */
@@ -129,7 +130,8 @@ export class RunLeases {
     const needed = this.active.size > 0 || handles.some((handle) => handle.persistent);
     if (needed && this.heartbeat === undefined) {
       this.heartbeat = setInterval(() => void this.beat(this.handles()), Math.max(10, Math.floor(this.duration / 3)));
-      this.heartbeat.unref();
+      // Workers' timers are numbers, with nothing to unref (and no process to keep alive).
+      (this.heartbeat as { unref?: () => void }).unref?.();
     } else if (!needed && this.heartbeat !== undefined) {
       clearInterval(this.heartbeat);
       this.heartbeat = undefined;
@@ -141,7 +143,7 @@ export class RunLeases {
     for (const handle of handles) {
       try {
         const mine = [...this.active].filter(([, run]) => run.handle === handle).map(([runId]) => runId);
-        if (mine.length > 0) await handle.store.renewRunLeases(this.owner, mine, this.duration);
+        if (mine.length > 0) await handle.store.renewRunLeases(this.ownerId(), mine, this.duration);
         for (const lease of await handle.store.takeExpiredRunLeases()) {
           const scheduledAt = new Date(lease.scheduledAt);
           this.host.logger.warn(

@@ -170,8 +170,8 @@ export class Scheduler implements TaskOperations {
   private readonly taskDefaults: TaskDefaults;
   private readonly batchSize: number;
   private readonly storeRetryInterval: number;
-  /** This instance's id, the owner of its claims and run leases. */
-  readonly instanceId: string;
+  /** The id given in the options, else made when first read (see {@link Scheduler.instanceId}). */
+  private ownId: string | undefined;
   private readonly leaseDuration: number;
   private readonly clock: () => number;
   private readonly stores = new Map<string, StoreHandle>();
@@ -214,15 +214,26 @@ export class Scheduler implements TaskOperations {
     if (!Number.isFinite(this.leaseDuration) || this.leaseDuration < 30) {
       throw errors.invalidOption(undefined, 'leaseDuration', options.leaseDuration, 'give milliseconds as a finite number >= 30');
     }
-    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.ownId = options.instanceId;
     this.clock = options.clock ?? (() => Date.now());
     this.timer = new WakeTimer(() => this.wakeup(), options.unrefTimer === true, this.clock);
     this.executorHost = { logger: this.logger, emit: (type, payload) => this.events.emit(type, payload) };
-    this.runLeases = new RunLeases(this.instanceId, this.leaseDuration, this.executorHost);
+    this.runLeases = new RunLeases(() => this.instanceId, this.leaseDuration, this.executorHost);
     for (const [alias, store] of Object.entries(options.stores ?? {})) this.stores.set(alias, this.handleFor(alias, store));
     if (!this.stores.has('default')) this.stores.set('default', this.handleFor('default', new MemoryStore()));
     for (const [alias, executor] of Object.entries(options.executors ?? {})) this.registerExecutor(alias, executor);
     if (!this.executors.has('default')) this.registerExecutor('default', new AsyncExecutor());
+  }
+
+  /**
+   * This instance's id, the owner of its claims and run leases: the `instanceId` option, else the
+   * host name, process id and a random suffix (a restarted container has the host name and pid
+   * of the one it replaces). Made when first read, not at construction: Cloudflare Workers refuse
+   * random values in a module's global scope, where an app makes its scheduler.
+   */
+  get instanceId(): string {
+    this.ownId ??= `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    return this.ownId;
   }
 
   /** `stopped`, `running` or `paused`. */
@@ -609,8 +620,9 @@ export class Scheduler implements TaskOperations {
   }
 
   /**
-   * Runs a task for fire times its caller found due, as a dispatch runs them (one run standing
-   * for all of them; events; `maxInstances`), without claiming the task or moving its schedule.
+   * Runs a task for fire times its caller found due, as a dispatch runs them (the handler once per
+   * time, in order, as one submission; events; `maxInstances`), without claiming the task or
+   * moving its schedule: to coalesce, give only the latest.
    * For hosts that keep the clock themselves, such as a Cloudflare Workers cron (`@horae/hono`'s
    * `scheduled`): there, running each fire once is the caller's job. Resolves when the run has
    * ended (its outcome is in the `task:executed` / `task:error` events); a run refused under
@@ -1069,7 +1081,9 @@ export class Scheduler implements TaskOperations {
     const release = settled === undefined ? () => void this.runLeases.release(runId) : () => void this.runLeases.release(runId).then(settled);
     let running: void | Promise<void>;
     try {
-      running = executor.submit({ task, store: handle.alias, handler, runTimes, onSettled: release });
+      // Runs with a `settled` callback come from runFires, whose hosts may not share objects
+      // between requests: their runs get abort signals of their own.
+      running = executor.submit({ task, store: handle.alias, handler, runTimes, onSettled: release, ...(settled === undefined ? {} : { isolated: true }) });
     } catch (error) {
       release();
       this.logger.error(`Task "${task.id}" could not be run.`, error);

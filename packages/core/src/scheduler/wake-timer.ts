@@ -46,6 +46,6 @@ export class WakeTimer {
       this.at = null;
       this.onWake();
     }, delay);
-    if (this.unref) this.handle.unref();
+    if (this.unref) (this.handle as { unref?: () => void }).unref?.();
   }
 }

@@ -3,7 +3,7 @@ import { isHoraeError } from '../errors/index.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { testScheduler } from '../testing/harness.js';
 import type { Trigger } from '../triggers/trigger.js';
-import { runCronWindow } from './cron-window.js';
+import { runCronWindow, type CronWindowReport } from './cron-window.js';
 
 const MINUTE = 60_000;
 const at = (iso: string) => Date.parse(iso);
@@ -38,20 +38,25 @@ describe('runCronWindow: one platform cron invocation', () => {
     await scheduler.addTask({ id: 'once', handler: 'record', trigger: { type: 'date', runAt: '2026-03-01T12:37:00Z' } });
     const from = at('2026-03-01T12:00:00Z');
     const to = at('2026-03-01T14:00:00Z');
+    const reports: CronWindowReport[] = [];
     for (let tick = from + 10 * MINUTE; tick <= to; tick += 10 * MINUTE) {
       const report = await runCronWindow(scheduler, { cron: '*/10 * * * *', scheduledTime: new Date(tick) });
       expect(report.after.getTime()).toBe(tick - 10 * MINUTE);
       expect(report.upTo.getTime()).toBe(tick);
+      reports.push(report);
     }
-    const fired = (taskId: string) => runs.filter((run) => run.taskId === taskId).flatMap((run) => run.times);
-    expect(fired('cron')).toEqual(grid(5 * MINUTE, from, to));
+    const submitted = (taskId: string) => runs.filter((run) => run.taskId === taskId).flatMap((run) => run.times);
+    const reported = (taskId: string) => reports.flatMap((report) => report.runs.filter((run) => run.taskId === taskId).flatMap((run) => run.scheduledRunTimes.map((time) => time.getTime())));
+    // Every fire is in exactly one invocation's report.
+    expect(reported('cron')).toEqual(grid(5 * MINUTE, from, to));
     // An interval with no startAt counts from the epoch where nothing persists between calls.
-    expect(fired('every-3-min')).toEqual(grid(3 * MINUTE, from, to));
-    expect(fired('every-7-min-coalesced')).toEqual(grid(7 * MINUTE, from, to));
-    expect(fired('once')).toEqual([at('2026-03-01T12:37:00Z')]);
-    // coalesce (the default) folds a window's fires into one run; coalesce: false runs each.
-    expect(runs.filter((run) => run.taskId === 'cron').every((run) => run.times.length === 2)).toBe(true);
-    expect(runs.filter((run) => run.taskId === 'every-3-min').every((run) => run.times.length === 1)).toBe(true);
+    expect(reported('every-3-min')).toEqual(grid(3 * MINUTE, from, to));
+    expect(reported('every-7-min-coalesced')).toEqual(grid(7 * MINUTE, from, to));
+    expect(reported('once')).toEqual([at('2026-03-01T12:37:00Z')]);
+    // coalesce (the default) runs once per invocation, for the latest fire; coalesce: false runs each fire.
+    expect(submitted('cron')).toEqual(grid(10 * MINUTE, from, to));
+    expect(submitted('every-3-min')).toEqual(grid(3 * MINUTE, from, to));
+    expect(reports.flatMap((report) => report.runs.filter((run) => run.taskId === 'cron').map((run) => run.coalesced))).toEqual(Array(12).fill(true));
   });
 
   it('passes the fire time to the handler and reports failures as events, not as a failed invocation', async () => {
@@ -63,7 +68,7 @@ describe('runCronWindow: one platform cron invocation', () => {
     });
     await scheduler.addTask({ id: 'failing', handler: 'fails', trigger: { type: 'cron', expression: '0 * * * *' } });
     const report = await runCronWindow(scheduler, { cron: '0 * * * *', scheduledTime: at('2026-03-01T12:00:00Z') });
-    expect(report.runs).toEqual([{ taskId: 'failing', store: 'default', scheduledRunTimes: [new Date('2026-03-01T12:00:00Z')] }]);
+    expect(report.runs).toEqual([{ taskId: 'failing', store: 'default', scheduledRunTimes: [new Date('2026-03-01T12:00:00Z')], coalesced: false }]);
     expect(seen).toEqual(['2026-03-01T12:00:00.000Z']);
     expect(ofType('task:error')).toHaveLength(1);
   });

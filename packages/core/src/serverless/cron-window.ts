@@ -18,8 +18,11 @@ export interface CronWindowReport {
   readonly after: Date;
   /** The window's closed end: the invocation's scheduled time. */
   readonly upTo: Date;
-  /** One entry per run started, with the fire times it stands for. */
-  readonly runs: readonly { readonly taskId: string; readonly store: string; readonly scheduledRunTimes: readonly Date[] }[];
+  /**
+   * One entry per task that had fires in the window, with every one of them. A coalesced task
+   * ran once, for the latest; the others ran once per fire, in order.
+   */
+  readonly runs: readonly { readonly taskId: string; readonly store: string; readonly scheduledRunTimes: readonly Date[]; readonly coalesced: boolean }[];
 }
 
 /** A window holding more fires than this is a mistake (a 1 ms interval under a minute cron). */
@@ -72,9 +75,9 @@ function reportFailure(scheduler: Scheduler, message: string, error: unknown): v
  * Runs, for one invocation of a platform's cron (a Cloudflare Workers `scheduled` event), every
  * fire of every task that falls in the window from the platform cron's previous tick (open) to
  * the invocation's `scheduledTime` (closed). Consecutive ticks make windows that touch without
- * overlapping, so each fire runs in exactly one invocation, and no fire between two invocations
- * is lost. A task whose `coalesce` is on runs once for all its fires in a window; otherwise once
- * per fire. Paused tasks and shutdown triggers do not run; `misfireGraceTime` and jitter do not
+ * overlapping, so each fire is dispatched by exactly one invocation, and no fire between two
+ * invocations is lost. As in a dispatch, a task whose `coalesce` is on (the default) runs once for
+ * all its fires in a window, for the latest; otherwise once per fire, in order. Paused tasks and shutdown triggers do not run; `misfireGraceTime` and jitter do not
  * apply (the platform's cron is the clock). The scheduler is started paused if it is stopped,
  * and paused if it runs: its own timer must not run the same fires.
  *
@@ -99,7 +102,7 @@ export async function runCronWindow(scheduler: Scheduler, invocation: CronInvoca
   const after = previousTick(invocation.cron, upTo);
   if (scheduler.state === 'stopped') await scheduler.start({ paused: true });
   else if (scheduler.state === 'running') scheduler.pause();
-  const runs: { taskId: string; store: string; scheduledRunTimes: Date[] }[] = [];
+  const runs: { taskId: string; store: string; scheduledRunTimes: Date[]; coalesced: boolean }[] = [];
   const started: Promise<void>[] = [];
   for (const task of await scheduler.getTasks()) {
     if (task.nextRunTime === null || task.trigger.firesOnShutdown === true) continue;
@@ -111,15 +114,12 @@ export async function runCronWindow(scheduler: Scheduler, invocation: CronInvoca
       reportFailure(scheduler, `Task "${task.id}" was not run for this cron invocation.`, error);
       continue;
     }
-    const groups = task.coalesce ? [fires] : fires.map((fire) => [fire]);
     if (fires.length === 0) continue;
-    for (const group of groups) runs.push({ taskId: task.id, store: task.store, scheduledRunTimes: group.map((fire) => new Date(fire)) });
-    // A task's runs go one after another, in time order (as fires do); tasks run side by side.
-    started.push(
-      (async () => {
-        for (const group of groups) await scheduler.runFires(task.id, group, { store: task.store });
-      })().catch((error: unknown) => reportFailure(scheduler, `Task "${task.id}" could not be run.`, error)),
-    );
+    const coalesced = task.coalesce && fires.length > 1;
+    runs.push({ taskId: task.id, store: task.store, scheduledRunTimes: fires.map((fire) => new Date(fire)), coalesced });
+    // As a dispatch does: coalesced, one run for the latest fire; otherwise one run per fire, in order.
+    const runTimes = task.coalesce ? fires.slice(-1) : fires;
+    started.push(scheduler.runFires(task.id, runTimes, { store: task.store }).catch((error: unknown) => reportFailure(scheduler, `Task "${task.id}" could not be run.`, error)));
   }
   await Promise.all(started);
   return { after: new Date(after), upTo: new Date(upTo), runs };
