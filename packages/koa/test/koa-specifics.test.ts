@@ -8,7 +8,11 @@ import { bindScheduler, fetchHandler, horae, listen, type ListenOptions } from '
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const newScheduler = () => new Scheduler({ timezone: 'UTC', logger: quiet });
-const echo = (request: Request) => Response.json({ url: request.url.replace(/^http:\/\/[^/]+/, '') }, { status: 202 });
+/** Answers after a timer, as a real handler would: an adapter that does not wait for it is seen. */
+const echo = async (request: Request) => {
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  return Response.json({ url: request.url.replace(/^http:\/\/[^/]+/, '') }, { status: 202 });
+};
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -104,6 +108,17 @@ describe('Koa specifics', () => {
     expect(isHoraeError(error, 'INVALID_OPTION')).toBe(true);
     expect((error as Error).message).toContain('did you mean "port"?');
     expect(scheduler.state).toBe('stopped');
+  });
+
+  it('handles SIGTERM and SIGINT by default in listen, and not with signals: false', async () => {
+    const counts = () => [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')];
+    const before = counts();
+    const { lifecycle } = await listen(new Koa(), newScheduler(), { port: 0, host: '127.0.0.1' });
+    expect(counts()).toEqual(before.map((count) => count + 1));
+    await lifecycle.close();
+    expect(counts()).toEqual(before);
+    await served(new Koa(), newScheduler(), { signals: false });
+    expect(counts()).toEqual(before);
   });
 
   it('binds the scheduler to a server from app.listen() with bindScheduler', async () => {
