@@ -53,5 +53,6 @@ export {
   type LifecycleOptions,
 } from './lifecycle/lifecycle.js';
 export { nodeServerHost, type NodeServerLike, type ServerHost } from './lifecycle/server-host.js';
+export { listenWithLifecycle, type ListenOptions } from './lifecycle/listen.js';
 export { runCronWindow, type CronInvocation, type CronWindowReport } from './serverless/cron-window.js';
 export { checkKeys } from './options/keys.js';

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { bindLifecycle, checkKeys, type Lifecycle, type LifecycleOptions, type Scheduler } from '@horae/core';
+import { bindLifecycle, listenWithLifecycle, type Lifecycle, type LifecycleOptions, type ListenOptions as CoreListenOptions, type Scheduler } from '@horae/core';
 import type { Application, RequestHandler } from 'express';
 
 declare global {
@@ -60,15 +60,8 @@ export function bindScheduler(scheduler: Scheduler, server: Server, options: Lif
   return bindLifecycle(scheduler, server, options);
 }
 
-/** Options of {@link listen}: where to listen, and the lifecycle's options. @public */
-export interface ListenOptions extends LifecycleOptions {
-  /** Port to listen on; default 3000, 0 for any free one. */
-  port?: number;
-  /** Host to bind; default all interfaces. */
-  host?: string;
-}
-
-const LISTEN_KEYS = ['port', 'host', 'signals', 'shutdownTimeout', 'onShutdown', 'exit'] as const;
+/** Options of {@link listen}: `port` (default 3000), `host`, and the lifecycle's options. @public */
+export type ListenOptions = CoreListenOptions;
 
 /**
  * Listens with the app and binds the scheduler to the server: it starts once the server listens
@@ -84,25 +77,8 @@ const LISTEN_KEYS = ['port', 'host', 'signals', 'shutdownTimeout', 'onShutdown',
  * @public
  */
 export async function listen(app: Application, scheduler: Scheduler, options: ListenOptions = {}): Promise<{ server: Server; lifecycle: Lifecycle }> {
-  checkKeys('the listen options', options, LISTEN_KEYS);
-  const { port = 3000, host, ...lifecycleOptions } = options;
   const server = createServer(app);
-  // Bound before the server opens: a bad option throws here and leaves no port open.
-  const lifecycle = bindLifecycle(scheduler, server, { signals: true, ...lifecycleOptions });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    // The port is taken (or refused): unbind, so that no signal handler outlives the failure.
-    await lifecycle.close();
-    throw error;
-  }
-  return { server, lifecycle };
+  return { server, lifecycle: await listenWithLifecycle(scheduler, server, options) };
 }
 
 /**

@@ -4,9 +4,10 @@
  *
  * @packageDocumentation
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer, type ServerType } from '@hono/node-server';
-import { bindLifecycle, checkKeys, type Lifecycle, type LifecycleOptions, type NodeServerLike, type Scheduler } from '@horae/core';
+import { bindLifecycle, listenWithLifecycle, type Lifecycle, type LifecycleOptions, type NodeServerLike, type Scheduler } from '@horae/core';
 import type { Hono } from 'hono';
 
 /**
@@ -29,11 +30,9 @@ export function bindScheduler(scheduler: Scheduler, server: ServerType, options:
 export interface ListenOptions extends LifecycleOptions {
   /** Port to listen on; default 3000, 0 for any free one. */
   port?: number;
-  /** Host to bind; default all interfaces. */
+  /** Host to bind (as `serve()` names it); default all interfaces. */
   hostname?: string;
 }
-
-const LISTEN_KEYS = ['port', 'hostname', 'signals', 'shutdownTimeout', 'onShutdown', 'exit'] as const;
 
 /**
  * Serves the app with `@hono/node-server` and binds the scheduler to the server: it starts once
@@ -52,23 +51,8 @@ export async function listen(
   scheduler: Scheduler,
   options: ListenOptions = {},
 ): Promise<{ server: ServerType; lifecycle: Lifecycle; info: AddressInfo }> {
-  checkKeys('the listen options', options, LISTEN_KEYS);
-  const { port = 3000, hostname, ...lifecycleOptions } = options;
+  const { hostname, ...rest } = options;
   const server = createAdaptorServer({ fetch: app.fetch });
-  // Bound before the server opens: a bad option throws here and leaves no port open.
-  const lifecycle = bindScheduler(scheduler, server, { signals: true, ...lifecycleOptions });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, hostname, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    // The port is taken (or refused): unbind, so that no signal handler outlives the failure.
-    await lifecycle.close();
-    throw error;
-  }
+  const lifecycle = await listenWithLifecycle(scheduler, server as Server, { ...rest, ...(hostname === undefined ? {} : { host: hostname }) });
   return { server, lifecycle, info: server.address() as AddressInfo };
 }
