@@ -89,13 +89,19 @@ export async function listen(app: Pick<Koa, 'callback'>, scheduler: Scheduler, o
   const server = createServer((req, res) => void callback(req, res));
   // Bound before the server opens: a bad option throws here and leaves no port open.
   const lifecycle = bindLifecycle(scheduler, server, { signals: true, ...lifecycleOptions });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // The port is taken (or refused): unbind, so that no signal handler outlives the failure.
+    await lifecycle.close();
+    throw error;
+  }
   return { server, lifecycle };
 }
 

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { isHoraeError, Scheduler } from '@horae/core';
@@ -119,6 +119,17 @@ describe('Koa specifics', () => {
     expect(counts()).toEqual(before);
     await served(new Koa(), newScheduler(), { signals: false });
     expect(counts()).toEqual(before);
+  });
+
+  it('rejects a listen that fails (port taken) with the cause, and leaves no signal handler behind', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => taken.close(resolve)));
+    const scheduler = newScheduler();
+    const before = process.listenerCount('SIGTERM');
+    await expect(listen(new Koa(), scheduler, { port: (taken.address() as AddressInfo).port, host: '127.0.0.1' })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+    expect(scheduler.state).toBe('stopped');
   });
 
   it('binds the scheduler to a server from app.listen() with bindScheduler', async () => {
