@@ -3,10 +3,11 @@
  *
  * @packageDocumentation
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { bindLifecycle, checkKeys, type Lifecycle, type LifecycleOptions, type Scheduler } from '@horae/core';
-import type Koa from 'koa';
+// Named imports only: a default import of koa's `export =` types fails for apps without esModuleInterop.
+import type { Middleware } from 'koa';
 
 declare module 'koa' {
   interface DefaultContext {
@@ -33,7 +34,7 @@ declare module 'koa' {
  * ```
  * @public
  */
-export function horae(scheduler: Scheduler): Koa.Middleware {
+export function horae(scheduler: Scheduler): Middleware {
   return (ctx, next) => {
     ctx.scheduler = scheduler;
     // ctx.state is what templates and many Koa libraries read (koa-views renders with it).
@@ -65,6 +66,11 @@ export interface ListenOptions extends LifecycleOptions {
   host?: string;
 }
 
+/** What {@link listen} needs of a Koa app (2 or 3, whatever its state and context types): its request handler. @public */
+export interface KoaApp {
+  callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}
+
 const LISTEN_KEYS = ['port', 'host', 'signals', 'shutdownTimeout', 'onShutdown', 'exit'] as const;
 
 /**
@@ -80,7 +86,7 @@ const LISTEN_KEYS = ['port', 'host', 'signals', 'shutdownTimeout', 'onShutdown',
  * ```
  * @public
  */
-export async function listen(app: Pick<Koa, 'callback'>, scheduler: Scheduler, options: ListenOptions = {}): Promise<{ server: Server; lifecycle: Lifecycle }> {
+export async function listen(app: KoaApp, scheduler: Scheduler, options: ListenOptions = {}): Promise<{ server: Server; lifecycle: Lifecycle }> {
   checkKeys('the listen options', options, LISTEN_KEYS);
   const { port = 3000, host, ...lifecycleOptions } = options;
   const callback = app.callback();
@@ -116,7 +122,7 @@ export async function listen(app: Pick<Koa, 'callback'>, scheduler: Scheduler, o
  * ```
  * @public
  */
-export function fetchHandler(handler: (request: Request) => Response | Promise<Response>): Koa.Middleware {
+export function fetchHandler(handler: (request: Request) => Response | Promise<Response>): Middleware {
   const listener = getRequestListener(handler);
   return async (ctx) => {
     // Mounting (koa-mount) rewrites req.url; the Fetch handler is given the URL as it came.

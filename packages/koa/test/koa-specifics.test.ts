@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import { isHoraeError, Scheduler } from '@horae/core';
 import Koa from 'koa';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { bindScheduler, fetchHandler, horae, listen, type ListenOptions } from '../src/index.js';
+import { bindScheduler, fetchHandler, horae, listen, type KoaApp, type ListenOptions } from '../src/index.js';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const newScheduler = () => new Scheduler({ timezone: 'UTC', logger: quiet });
@@ -59,6 +59,7 @@ describe('Koa specifics', () => {
       expectTypeOf(ctx.state.scheduler).toEqualTypeOf<Scheduler>();
       expectTypeOf(ctx.state.user).toEqualTypeOf<string | undefined>();
     });
+    expectTypeOf(app).toExtend<KoaApp>();
     const plain = new Koa<{ user?: string }>();
     plain.use(horae(newScheduler()));
     plain.use((ctx) => {
