@@ -1,0 +1,56 @@
+/**
+ * A Koa app with a scheduler: `pnpm start`, then
+ *   curl -X POST 'localhost:3000/reminders?in=5&text=tea'   # a task added at run time
+ *   curl localhost:3000/tasks                               # every task with its next run
+ * Ctrl-C (or SIGTERM) drains it: requests in flight finish, running handlers get 10 s.
+ * Tasks live in ./.horae (a FileStore) and survive a restart; with REDIS_URL set they live in
+ * Redis, shared by every replica of the app.
+ */
+import { fileURLToPath } from 'node:url';
+import Router from '@koa/router';
+import { FileStore, Scheduled, Scheduler, type RunContext, type TaskStore } from '@horae/core';
+import { horae, listen } from '@horae/koa';
+import { RedisStore } from '@horae/redis';
+import Koa from 'koa';
+
+const directory = fileURLToPath(new URL('../.horae', import.meta.url));
+const store: TaskStore = process.env.REDIS_URL ? new RedisStore({ url: process.env.REDIS_URL, prefix: 'example-koa' }) : new FileStore({ directory });
+const scheduler = new Scheduler({ stores: { default: store } });
+
+class Housekeeping {
+  // A standard (TC39) decorator: no experimentalDecorators needed. The id keeps the task's
+  // schedule across restarts and replicas.
+  @Scheduled({ interval: { seconds: 30 }, id: 'housekeeping:report' })
+  async report(_args: unknown, ctx: RunContext) {
+    const tasks = await scheduler.getTaskInfos();
+    console.log(`[${ctx.scheduledAt.toISOString()}] housekeeping: ${tasks.length} task(s) scheduled`);
+  }
+}
+
+scheduler.define('remind', ({ text }: { text: string }, ctx) => {
+  console.log(`[${ctx.scheduledAt.toISOString()}] reminder: ${text}`);
+});
+await scheduler.register(new Housekeeping());
+
+const app = new Koa();
+const router = new Router();
+app.use(horae(scheduler));
+
+router.post('/reminders', async (ctx) => {
+  const seconds = Number(ctx.query.in ?? 10);
+  const text = String(ctx.query.text ?? 'something');
+  const task = await ctx.scheduler.addTask({ handler: 'remind', args: { text }, trigger: { type: 'date', runAt: Date.now() + seconds * 1000 } });
+  ctx.status = 201;
+  ctx.body = { id: task.id, runAt: task.nextRunTime };
+});
+
+router.get('/tasks', async (ctx) => {
+  const tasks = await ctx.state.scheduler.getTaskInfos({ sortBy: 'nextRunTime' });
+  ctx.body = tasks.map(({ id, handler, triggerDescription, nextRunTime, state }) => ({ id, handler, trigger: triggerDescription, nextRunTime, state }));
+});
+
+app.use(router.routes()).use(router.allowedMethods());
+
+const port = Number(process.env.PORT ?? 3000);
+await listen(app, scheduler, { port, onShutdown: () => console.log('drained; bye') });
+console.log(`listening on http://localhost:${port} (POST /reminders?in=5&text=tea, GET /tasks)`);
