@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { bindLifecycle, checkKeys, type Lifecycle, type LifecycleOptions, type Scheduler } from '@horae/core';
+import { bindLifecycle, listenWithLifecycle, type Lifecycle, type LifecycleOptions, type ListenOptions as CoreListenOptions, type Scheduler } from '@horae/core';
 // Named imports only: a default import of koa's `export =` types fails for apps without esModuleInterop.
 import type { Middleware } from 'koa';
 
@@ -58,20 +58,13 @@ export function bindScheduler(scheduler: Scheduler, server: Server, options: Lif
   return bindLifecycle(scheduler, server, options);
 }
 
-/** Options of {@link listen}: where to listen, and the lifecycle's options. @public */
-export interface ListenOptions extends LifecycleOptions {
-  /** Port to listen on; default 3000, 0 for any free one. */
-  port?: number;
-  /** Host to bind; default all interfaces. */
-  host?: string;
-}
+/** Options of {@link listen}: `port` (default 3000), `host`, and the lifecycle's options. @public */
+export type ListenOptions = CoreListenOptions;
 
 /** What {@link listen} needs of a Koa app (2 or 3, whatever its state and context types): its request handler. @public */
 export interface KoaApp {
   callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
-
-const LISTEN_KEYS = ['port', 'host', 'signals', 'shutdownTimeout', 'onShutdown', 'exit'] as const;
 
 /**
  * Listens with the app and binds the scheduler to the server: it starts once the server listens
@@ -87,28 +80,11 @@ const LISTEN_KEYS = ['port', 'host', 'signals', 'shutdownTimeout', 'onShutdown',
  * @public
  */
 export async function listen(app: KoaApp, scheduler: Scheduler, options: ListenOptions = {}): Promise<{ server: Server; lifecycle: Lifecycle }> {
-  checkKeys('the listen options', options, LISTEN_KEYS);
-  const { port = 3000, host, ...lifecycleOptions } = options;
   const callback = app.callback();
   // What app.listen() does, without listening yet. Koa's callback settles its own errors
   // (ctx.onerror answers 500), so nothing waits on the promise it returns.
   const server = createServer((req, res) => void callback(req, res));
-  // Bound before the server opens: a bad option throws here and leaves no port open.
-  const lifecycle = bindLifecycle(scheduler, server, { signals: true, ...lifecycleOptions });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    // The port is taken (or refused): unbind, so that no signal handler outlives the failure.
-    await lifecycle.close();
-    throw error;
-  }
-  return { server, lifecycle };
+  return { server, lifecycle: await listenWithLifecycle(scheduler, server, options) };
 }
 
 /**
@@ -118,7 +94,7 @@ export async function listen(app: KoaApp, scheduler: Scheduler, options: ListenO
  *
  * @example
  * ```ts
- * router.all('/horae/{*path}', fetchHandler(dashboard));
+ * router.all('/horae{/*path}', fetchHandler(dashboard));
  * ```
  * @public
  */
