@@ -32,7 +32,7 @@ app.use(horae(scheduler));
 
 app.post('/reminders', async (req, res) => {
   const seconds = Number(req.query.in ?? 10);
-  const text = String(req.query.text ?? 'something');
+  const text = typeof req.query.text === 'string' ? req.query.text : 'something';
   const task = await req.scheduler.addTask({ handler: 'remind', args: { text }, trigger: { type: 'date', runAt: Date.now() + seconds * 1000 } });
   res.status(201).json({ id: task.id, runAt: task.nextRunTime });
 });

@@ -1,7 +1,7 @@
 import 'vitest';
 
 declare module 'vitest' {
-  export interface ProvidedContext {
+  interface ProvidedContext {
     /** The framework major this project's tests must load. */
     frameworkMajor: number;
     /** The package whose devDependencies hold that framework, for child processes; null: this one. */
