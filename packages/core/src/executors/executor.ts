@@ -58,6 +58,8 @@ interface RunningInstance {
   readonly done: Promise<void>;
   /** The run's own controller, for an isolated execution. */
   readonly controller?: AbortController;
+  /** Set once a shutdown has aborted it: a later shutdown neither waits for it nor warns again. */
+  aborted?: boolean;
 }
 
 /**
@@ -109,7 +111,7 @@ export abstract class BaseExecutor implements Executor {
   }
 
   async shutdown({ wait, timeout }: ExecutorShutdownOptions): Promise<void> {
-    const running = [...this.instances.values()].flatMap((set) => [...set]);
+    const running = [...this.instances.values()].flatMap((set) => [...set]).filter((instance) => instance.aborted !== true);
     const controller = this.controller;
     this.controller = undefined;
     if (running.length === 0) return;
@@ -132,7 +134,10 @@ export abstract class BaseExecutor implements Executor {
     }
     const reason = errors.aborted('the scheduler shut down');
     controller?.abort(reason);
-    for (const instance of running) instance.controller?.abort(reason);
+    for (const instance of running) {
+      instance.aborted = true;
+      instance.controller?.abort(reason);
+    }
   }
 
   /** Resolves when no run is in progress here (now or later, whichever comes first). */

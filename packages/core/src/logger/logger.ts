@@ -43,3 +43,24 @@ export const defaultLogger: Logger = {
   warn: (message, ...meta) => console.warn(`[horae] ${message}`, ...meta),
   error: (message, ...meta) => console.error(`[horae] ${message}`, ...meta),
 };
+
+const GUARDED = Symbol('horae.guarded-logger');
+
+/**
+ * The logger as the scheduler uses it: a method that throws (a broken transport, a full disk) is
+ * ignored, as a throwing listener is, so that logging a failure can never crash the process,
+ * keep an event from being emitted, or make a store look failed. Guarding twice does nothing more.
+ */
+export function guardLogger(logger: Logger): Logger {
+  if ((logger as { [GUARDED]?: true })[GUARDED] === true) return logger;
+  const guard =
+    (level: keyof Logger) =>
+    (message: string, ...meta: unknown[]): void => {
+      try {
+        logger[level](message, ...meta);
+      } catch {
+        // Nowhere left to report it: the logger is what failed.
+      }
+    };
+  return Object.defineProperty({ debug: guard('debug'), info: guard('info'), warn: guard('warn'), error: guard('error') }, GUARDED, { value: true });
+}

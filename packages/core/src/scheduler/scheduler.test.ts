@@ -128,6 +128,20 @@ describe('scheduler lifecycle', () => {
     expect(ofType('task:error')[0]?.error).toSatisfy((error) => isHoraeError(error, 'TASK_ABORTED'));
   });
 
+  it('takes the shutdown timeout once, and warns once, for a handler that ignores the abort', async () => {
+    const { scheduler, logger } = testScheduler();
+    scheduler.define('deaf', () => new Promise(() => undefined));
+    await scheduler.addTask({ id: 'deaf', handler: 'deaf' });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(0);
+    let stopped = false;
+    const stopping = scheduler.shutdown({ timeout: 5_000 }).then(() => (stopped = true));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(stopped).toBe(true);
+    await stopping;
+    expect(logger.lines.filter((line) => line.level === 'warn' && line.message.includes('shutdown timeout'))).toHaveLength(1);
+  });
+
   it('with wait: false aborts running handlers at once', async () => {
     const { scheduler } = testScheduler();
     let signal: AbortSignal | undefined;

@@ -4,7 +4,7 @@ import { errors, isHoraeError, show } from '../errors/index.js';
 import { EventHub, type SchedulerEvent, type SchedulerEventType, type SchedulerListener } from '../events/events.js';
 import { AsyncExecutor } from '../executors/async.js';
 import type { Executor, ExecutorHost } from '../executors/executor.js';
-import { defaultLogger, type Logger } from '../logger/logger.js';
+import { defaultLogger, guardLogger, type Logger } from '../logger/logger.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { QuarantinedTask, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
 import {
@@ -195,7 +195,7 @@ export class Scheduler implements TaskOperations {
   private failingStores = new Set<string>();
 
   constructor(options: SchedulerOptions = {}) {
-    this.logger = options.logger ?? defaultLogger;
+    this.logger = guardLogger(options.logger ?? defaultLogger);
     this.events = new EventHub(() => this.logger);
     const timezone = options.timezone ?? systemTimezone();
     if (!isValidTimezone(timezone)) throw errors.invalidTimezone(undefined, timezone);
@@ -826,13 +826,17 @@ export class Scheduler implements TaskOperations {
     }
     this.currentState = 'stopped';
     this.timer.clear();
+    // One deadline for the whole shutdown, however many times the executors are asked.
+    const deadline = timeout === undefined ? undefined : Date.now() + timeout;
+    const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - Date.now()));
     await this.fireShutdownTasks();
     // Executors first: their timeout must also bound runs the dispatch round is waiting on.
-    await this.shutdownExecutors(wait, timeout);
+    await this.shutdownExecutors(wait, left());
     await this.round;
     // A round that was committing a batch starts its runs (their fires are committed): wait
-    // for those as well, under the same rules.
-    await this.shutdownExecutors(wait, timeout);
+    // for those as well, within what is left of the timeout (runs aborted already are not
+    // waited for again).
+    await this.shutdownExecutors(wait, left());
     await this.runLeases.flush();
     this.runLeases.stop();
     await this.shutdownStores();
