@@ -6,7 +6,7 @@ import { HoraeError } from './errors.js';
 
 /** Renders a user-supplied value for an error message without ever throwing. */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   if (typeof value === 'bigint') return `${value}n`;

@@ -248,6 +248,7 @@ export class CronTrigger implements Trigger {
 }
 
 function splitExpression(expression: string): { expression: string; years: NumberSet | null } {
+  if (expression.trim() === '') throw new FieldError('it is empty');
   const parts = expression.trim().split(/\s+/);
   if (parts.length === 7) {
     const year = parts.pop()!;

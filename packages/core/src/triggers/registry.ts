@@ -42,8 +42,13 @@ export class TriggerRegistry {
   }
 
   /** Builds a trigger from an instance, a spec / JSON form, or a type name. */
-  create(input: TriggerInput, options: { timezone: string; now: number; taskId?: string | undefined }): Trigger {
+  create(input: TriggerInput, options: { timezone: string; now: number; taskId?: string | undefined; depth?: number }): Trigger {
     if (isTrigger(input)) return input;
+    // A trigger nested thousands deep (in code or in a tampered record) would overflow the stack
+    // here and again at every fire; no real schedule needs more than a few levels.
+    if ((options.depth ?? 0) > MAX_TRIGGER_DEPTH) {
+      throw errors.invalidTrigger(options.taskId, `triggers are nested more than ${MAX_TRIGGER_DEPTH} levels deep; flatten the and/or combination`);
+    }
     const spec: TriggerSpec | undefined =
       typeof input === 'string' ? { type: input } : typeof input === 'object' && input !== null ? input : undefined;
     const factory = spec === undefined || typeof spec.type !== 'string' ? undefined : this.factories.get(spec.type);
@@ -59,6 +64,9 @@ export class TriggerRegistry {
   }
 }
 
+/** How deep and/or triggers may nest. */
+const MAX_TRIGGER_DEPTH = 32;
+
 /**
  * What a trigger factory is given. A class rather than an object with a closure: one is made for
  * every trigger created, and adding many tasks at once creates many.
@@ -67,17 +75,20 @@ class CreationContext implements TriggerContext {
   readonly timezone: string;
   readonly now: number;
   readonly taskId: string | undefined;
+  /** How deep in and/or combinations the trigger being made is (0: the task's own). */
+  readonly depth: number;
 
   constructor(
     private readonly registry: TriggerRegistry,
-    options: { timezone: string; now: number; taskId?: string | undefined },
+    options: { timezone: string; now: number; taskId?: string | undefined; depth?: number },
   ) {
     this.timezone = options.timezone;
     this.now = options.now;
     this.taskId = options.taskId;
+    this.depth = options.depth ?? 0;
   }
 
   create(input: TriggerInput): Trigger {
-    return this.registry.create(input, this);
+    return this.registry.create(input, { timezone: this.timezone, now: this.now, taskId: this.taskId, depth: this.depth + 1 });
   }
 }
