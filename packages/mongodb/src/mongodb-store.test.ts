@@ -622,6 +622,9 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       expect(message({ pollInterval: 0 })).toBe('Invalid MongoDBStore option "pollInterval" 0: a number of milliseconds, at least 1.');
       expect(message({ changeStream: 'yes' as never })).toBe('Invalid MongoDBStore option "changeStream" "yes": true or false.');
       expect(message({ client: {} as never })).toBe('Invalid MongoDBStore option "client" "object": a MongoClient instance from the mongodb package.');
+      expect(message({ encryptionkey: 'secret' } as never)).toBe(
+        'unknown option "encryptionkey" in the MongoDBStore options; did you mean "encryptionKey"? Known options: "client", "url", "clientOptions", "database", "collection", "encryptionKey", "changeStream", "pollInterval".',
+      );
       expect(message({ database: 'billing', collection: 'jobs.scheduled', pollInterval: 250 })).toBe('accepted');
       expect(new MongoDBStore({ collection: 'jobs' }).collections).toEqual({ tasks: 'jobs', quarantine: 'jobs.quarantine' });
       expect(new MongoDBStore().database).toBe('horae');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  checkKeys,
   defaultLogger,
   HoraeError,
   resolveEncryptionKey,
@@ -1100,6 +1101,8 @@ function checkOptions(options: MongoDBStoreOptions): { database: string; collect
   const invalid = (name: string, value: unknown, allowed: string) =>
     new HoraeError('INVALID_OPTION', `Invalid MongoDBStore option "${name}" ${typeof value === 'string' ? JSON.stringify(value) : String(value)}: ${allowed}.`);
   if (typeof options !== 'object' || options === null) throw invalid('options', options, 'an object');
+  // A misspelt option ignored changes behaviour (encryptionkey: secrets written in clear).
+  checkKeys('the MongoDBStore options', options, ['client', 'url', 'clientOptions', 'database', 'collection', 'encryptionKey', 'changeStream', 'pollInterval']);
   const { client, url, clientOptions, database = 'horae', collection = 'tasks', pollInterval = 1000, changeStream } = options;
   if (client !== undefined && (url !== undefined || clientOptions !== undefined)) {
     throw invalid('client', 'with url or clientOptions', 'give either client (a MongoClient of your own) or url/clientOptions (a client the store opens), not both');

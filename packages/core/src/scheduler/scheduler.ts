@@ -29,6 +29,7 @@ import { defaultName } from '../stores/codec.js';
 import { newTaskId } from '../tasks/ids.js';
 import { RunLeases } from './run-leases.js';
 import { registerScheduled } from '../declarations/register.js';
+import { checkKeys } from '../options/keys.js';
 import { StoreHandle } from './store-handle.js';
 import { Task, type TaskOperations } from './task-handle.js';
 import { WakeTimer } from './wake-timer.js';
@@ -108,6 +109,12 @@ interface PlannedDispatch {
   /** The run to start once the dispatch is committed with its run lease. */
   run?: PreparedRun;
 }
+
+/** The keys of {@link SchedulerOptions}, {@link TaskDefaults}, {@link AddTaskOptions} and {@link TaskChanges}: others are refused. */
+const SCHEDULER_OPTION_KEYS = ['stores', 'executors', 'timezone', 'taskDefaults', 'logger', 'unrefTimer', 'batchSize', 'storeRetryInterval', 'leaseDuration', 'instanceId', 'clock'] as const;
+const TASK_DEFAULT_KEYS = ['coalesce', 'misfireGraceTime', 'maxInstances', 'jitter', 'executor'] as const;
+const TASK_CHANGE_KEYS = ['name', 'handler', 'args', 'trigger', 'executor', 'coalesce', 'misfireGraceTime', 'maxInstances', 'jitter', 'nextRunTime'] as const;
+const ADD_TASK_KEYS = ['id', 'store', 'replaceExisting', ...TASK_CHANGE_KEYS] as const;
 
 /** Marks a pending task's start-time next run time as unchanged by an operation. */
 const KEEP = Symbol('keep');
@@ -195,6 +202,8 @@ export class Scheduler implements TaskOperations {
   private failingStores = new Set<string>();
 
   constructor(options: SchedulerOptions = {}) {
+    checkKeys('the scheduler options', options, SCHEDULER_OPTION_KEYS);
+    if (options.taskDefaults !== undefined) checkKeys('taskDefaults', options.taskDefaults, TASK_DEFAULT_KEYS);
     this.logger = guardLogger(options.logger ?? defaultLogger);
     this.events = new EventHub(() => this.logger);
     const timezone = options.timezone ?? systemTimezone();
@@ -486,6 +495,7 @@ export class Scheduler implements TaskOperations {
     if (typeof id !== 'string' || id.length === 0) {
       throw errors.invalidOption(undefined, 'task id', id, 'give a non-empty string, or leave it out to have one generated');
     }
+    checkKeys('the task options', options, ADD_TASK_KEYS, id);
     const store = options.store ?? 'default';
     const record = this.buildRecord(id, store, options);
     const nextRunTime = this.readNextRunTime(id, options.nextRunTime);
@@ -521,6 +531,7 @@ export class Scheduler implements TaskOperations {
     if (claimedId !== undefined && claimedId !== id) {
       throw errors.invalidOption(id, 'id change to', claimedId, 'a task id is immutable; add a new task and delete this one instead');
     }
+    checkKeys('the task changes', changes, ['id', ...TASK_CHANGE_KEYS], id);
     const located = await this.locate(id, options.store);
     const { record } = located;
     const merged: AddTaskOptions = {

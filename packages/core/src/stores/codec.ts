@@ -184,7 +184,7 @@ export class TaskCodec {
     for (const [field, ok] of checks) if (!ok) throw new UnreadableRecordError(`its ${field} ${JSON.stringify(document[field])} is not valid`);
     let trigger;
     try {
-      trigger = this.triggers.create(document.trigger, { timezone: this.timezone, now: Date.now(), taskId: stored.id });
+      trigger = this.triggers.create(document.trigger, { timezone: this.timezone, now: Date.now(), taskId: stored.id, lenient: true });
     } catch (error) {
       throw new UnreadableRecordError(`its trigger cannot be read: ${(error as Error).message}`);
     }

@@ -1,5 +1,5 @@
 import { errors } from '../errors/index.js';
-import { readJitter } from './options.js';
+import { checkTriggerKeys, readJitter } from './options.js';
 import type { Trigger, TriggerContext, TriggerInput, TriggerJSON, TriggerSpec } from './trigger.js';
 
 /** Options of the `and` / `or` triggers. @public */
@@ -117,8 +117,12 @@ function readTriggers(options: TriggerSpec, context: TriggerContext): Trigger[] 
   return list.map((input) => context.create(input as TriggerInput));
 }
 
-export const createAndTrigger = (options: TriggerSpec, context: TriggerContext): AndTrigger =>
-  new AndTrigger(readTriggers(options, context), readJitter(options, context));
+export function createAndTrigger(options: TriggerSpec, context: TriggerContext): AndTrigger {
+  checkTriggerKeys(options, context, ['triggers', 'jitter']);
+  return new AndTrigger(readTriggers(options, context), readJitter(options, context));
+}
 
-export const createOrTrigger = (options: TriggerSpec, context: TriggerContext): OrTrigger =>
-  new OrTrigger(readTriggers(options, context), readJitter(options, context));
+export function createOrTrigger(options: TriggerSpec, context: TriggerContext): OrTrigger {
+  checkTriggerKeys(options, context, ['triggers', 'jitter']);
+  return new OrTrigger(readTriggers(options, context), readJitter(options, context));
+}

@@ -11,7 +11,7 @@ import {
   type CronFields,
   type NumberSet,
 } from './cron-fields.js';
-import { checkWindow, commonJSON, readDate, readJitter, readTimezone } from './options.js';
+import { checkTriggerKeys, checkWindow, commonJSON, readDate, readJitter, readTimezone } from './options.js';
 import type { Trigger, TriggerContext, TriggerJSON, TriggerSpec } from './trigger.js';
 
 /** Options of the `cron` trigger: an `expression` or Asyncz-style fields. @public */
@@ -261,6 +261,7 @@ function splitExpression(expression: string): { expression: string; years: Numbe
 }
 
 export function createCronTrigger(options: TriggerSpec, context: TriggerContext): CronTrigger {
+  checkTriggerKeys(options, context, ['expression', ...CRON_FIELD_NAMES, 'timezone', 'startAt', 'endAt', 'jitter']);
   const zone = readTimezone(options, context);
   const startAt = readDate(options, 'startAt', zone, context);
   const endAt = readDate(options, 'endAt', zone, context);

@@ -1,5 +1,5 @@
 import { formatInZone, type DateInput } from '../time/time.js';
-import { readDate, readTimezone } from './options.js';
+import { checkTriggerKeys, readDate, readTimezone } from './options.js';
 import type { Trigger, TriggerContext, TriggerJSON, TriggerSpec } from './trigger.js';
 
 /** Options of the `date` trigger. @public */
@@ -49,6 +49,7 @@ export class DateTrigger implements Trigger {
 }
 
 export function createDateTrigger(options: TriggerSpec, context: TriggerContext): DateTrigger {
+  checkTriggerKeys(options, context, ['runAt', 'timezone']);
   const zone = readTimezone(options, context);
   const runAt = readDate(options, 'runAt', zone, context);
   return new DateTrigger(runAt ?? context.now, zone, runAt === null);

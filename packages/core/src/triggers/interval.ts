@@ -1,6 +1,6 @@
 import { errors } from '../errors/index.js';
 import { formatInZone, type DateInput } from '../time/time.js';
-import { checkWindow, commonJSON, readDate, readJitter, readTimezone } from './options.js';
+import { checkTriggerKeys, checkWindow, commonJSON, readDate, readJitter, readTimezone } from './options.js';
 import type { Trigger, TriggerContext, TriggerJSON, TriggerSpec } from './trigger.js';
 
 /** Options of the `interval` trigger; the units add up. @public */
@@ -159,6 +159,7 @@ export class IntervalTrigger implements Trigger {
 }
 
 export function createIntervalTrigger(options: TriggerSpec, context: TriggerContext): IntervalTrigger {
+  checkTriggerKeys(options, context, [...UNITS.map(([unit]) => unit), 'startAt', 'endAt', 'jitter', 'timezone']);
   let interval = 0;
   for (const [unit, size] of UNITS) {
     const value = options[unit];

@@ -1,5 +1,6 @@
 /** Option readers shared by the built-in triggers: each names the task and the value on error. */
 import { errors } from '../errors/index.js';
+import { checkKeys } from '../options/keys.js';
 import { isValidTimezone, toEpoch } from '../time/time.js';
 import type { TriggerContext, TriggerJSON, TriggerSpec } from './trigger.js';
 
@@ -50,4 +51,13 @@ export function commonJSON(
   if (fields.endAt != null) json.endAt = new Date(fields.endAt).toISOString();
   if (fields.jitter != null) json.jitter = fields.jitter;
   return json;
+}
+
+/**
+ * Refuses option keys a trigger does not know, when the options come from code (`{ type: 'date',
+ * runat }` would otherwise run at once); a stored record's are left alone.
+ */
+export function checkTriggerKeys(options: TriggerSpec, context: TriggerContext, allowed: readonly string[]): void {
+  if (context.lenient === true) return;
+  checkKeys(`the ${String(options.type)} trigger`, options, ['type', ...allowed], context.taskId);
 }

@@ -42,7 +42,7 @@ export class TriggerRegistry {
   }
 
   /** Builds a trigger from an instance, a spec / JSON form, or a type name. */
-  create(input: TriggerInput, options: { timezone: string; now: number; taskId?: string | undefined; depth?: number }): Trigger {
+  create(input: TriggerInput, options: { timezone: string; now: number; taskId?: string | undefined; depth?: number; lenient?: boolean }): Trigger {
     if (isTrigger(input)) return input;
     // A trigger nested thousands deep (in code or in a tampered record) would overflow the stack
     // here and again at every fire; no real schedule needs more than a few levels.
@@ -77,18 +77,20 @@ class CreationContext implements TriggerContext {
   readonly taskId: string | undefined;
   /** How deep in and/or combinations the trigger being made is (0: the task's own). */
   readonly depth: number;
+  readonly lenient: boolean;
 
   constructor(
     private readonly registry: TriggerRegistry,
-    options: { timezone: string; now: number; taskId?: string | undefined; depth?: number },
+    options: { timezone: string; now: number; taskId?: string | undefined; depth?: number; lenient?: boolean },
   ) {
     this.timezone = options.timezone;
     this.now = options.now;
     this.taskId = options.taskId;
     this.depth = options.depth ?? 0;
+    this.lenient = options.lenient === true;
   }
 
   create(input: TriggerInput): Trigger {
-    return this.registry.create(input, { timezone: this.timezone, now: this.now, taskId: this.taskId, depth: this.depth + 1 });
+    return this.registry.create(input, { timezone: this.timezone, now: this.now, taskId: this.taskId, depth: this.depth + 1, lenient: this.lenient });
   }
 }

@@ -1,4 +1,5 @@
-import type { Trigger, TriggerJSON } from './trigger.js';
+import { checkTriggerKeys } from './options.js';
+import type { Trigger, TriggerContext, TriggerJSON, TriggerSpec } from './trigger.js';
 
 /**
  * Fires once each time the scheduler shuts down, before it waits for running handlers: for
@@ -30,4 +31,7 @@ export class ShutdownTrigger implements Trigger {
   }
 }
 
-export const createShutdownTrigger = (): ShutdownTrigger => new ShutdownTrigger();
+export function createShutdownTrigger(options: TriggerSpec, context: TriggerContext): ShutdownTrigger {
+  checkTriggerKeys(options, context, []);
+  return new ShutdownTrigger();
+}

@@ -67,6 +67,12 @@ export interface TriggerContext {
   taskId?: string | undefined;
   /** Builds nested triggers (for `and` / `or`). */
   create(input: TriggerInput): Trigger;
+  /**
+   * Whether the options come from a stored record rather than from code: then keys a factory does
+   * not know are left alone (a record written by a newer version), where from code they are an
+   * error.
+   */
+  readonly lenient?: boolean;
 }
 
 /**
