@@ -145,6 +145,43 @@ export function schedulerContractSuite(fixture: StoreFixture): void {
       expect(new Set(fires.map((fire) => fire.instance)).size).toBeGreaterThan(1);
     });
 
+    it('quarantines a record that cannot be planned, and every other task keeps firing', async () => {
+      const store = backend.open();
+      const { scheduler, events } = instance('planner', { store });
+      const fired: number[] = [];
+      scheduler.define('tick', () => void fired.push(Date.now()));
+      // A trigger that cannot compute its next time: never to be read as "finished" (deleted).
+      scheduler.triggers.register('broken', () => ({
+        type: 'broken',
+        getNextFireTime: () => {
+          throw new Error('no next time can be computed');
+        },
+        toJSON: () => ({ type: 'broken' }),
+        describe: () => 'broken',
+      }));
+      await scheduler.start({ paused: true });
+      await scheduler.addTask({ id: 'healthy', handler: 'tick', trigger: { type: 'interval', milliseconds: 100 } });
+      await scheduler.addTask({ id: 'broken', handler: 'tick', trigger: { type: 'broken' }, nextRunTime: Date.now() });
+      // A row whose next run time no Date can hold, as an older version or a hand edit could leave.
+      await scheduler.addTask({ id: 'far', handler: 'tick', trigger: { type: 'interval', hours: 1 } });
+      const far = (await store.lookupTask('far'))!;
+      await store.deleteTask('far');
+      const written = await store.addTask({ ...far, nextRunTime: -8.64e15 - 1 }).then(
+        () => true,
+        () => false, // a store may refuse such a row outright, which keeps it out as well
+      );
+      scheduler.resume();
+      const expected = written ? ['broken', 'far'] : ['broken'];
+      await vi.waitFor(async () => expect((await scheduler.getQuarantinedTasks()).map((task) => task.id).sort()).toEqual(expected), { timeout: 5_000, interval: 20 });
+      const held = await scheduler.getQuarantinedTasks();
+      expect(held.find((task) => task.id === 'broken')!.reason).toContain('no next time can be computed');
+      if (written) expect(held.find((task) => task.id === 'far')!.reason).toContain('is not a time between');
+      const before = fired.length;
+      await vi.waitFor(() => expect(fired.length).toBeGreaterThanOrEqual(before + 3), { timeout: 5_000, interval: 20 });
+      expect((await scheduler.getTaskInfos()).map((info) => info.id)).toEqual(['healthy']);
+      expect(events.filter((event) => event.type === 'task:removed')).toEqual([]);
+    });
+
     if (!fixture.persistent) return;
 
     it('reports the runs of an instance that stopped renewing their leases as interrupted, once', async () => {

@@ -1,4 +1,5 @@
 import type { TaskRecord } from '../tasks/task.js';
+import { isValidEpoch, TIME_RANGE } from '../time/time.js';
 import type { Trigger } from '../triggers/trigger.js';
 
 /**
@@ -58,5 +59,7 @@ export function planRuns(task: TaskRecord, now: number, random: () => number): R
     }
     next = trigger.getNextFireTime(next, now);
   }
-  return { runTimes: onTime, missed, missedCount, nextRunTime: withJitter(next, trigger, task.jitter, random) };
+  const nextRunTime = withJitter(next, trigger, task.jitter, random);
+  if (nextRunTime !== null && !isValidEpoch(nextRunTime)) throw new RangeError(`the next fire time ${nextRunTime} is not ${TIME_RANGE}`);
+  return { runTimes: onTime, missed, missedCount, nextRunTime };
 }

@@ -20,7 +20,7 @@ import {
   type TaskHandler,
   type TaskRecord,
 } from '../tasks/task.js';
-import { isValidTimezone, systemTimezone, toEpoch } from '../time/time.js';
+import { isValidEpoch, isValidTimezone, systemTimezone, TIME_RANGE, toEpoch } from '../time/time.js';
 import { TriggerRegistry } from '../triggers/registry.js';
 import type { Trigger, TriggerInput } from '../triggers/trigger.js';
 import { queryInfos, snapshot, type TaskInfo, type TaskInfoQuery, type TaskState } from './inspection.js';
@@ -501,6 +501,9 @@ export class Scheduler implements TaskOperations {
     const nextRunTime = this.readNextRunTime(id, options.nextRunTime);
     const preview = nextRunTime !== undefined ? nextRunTime : this.firstRunTime(record, this.clock());
     if (preview === null && nextRunTime === undefined && record.trigger.firesOnShutdown !== true) throw this.neverFires(record);
+    if (preview !== null && !isValidEpoch(preview)) {
+      throw errors.invalidTrigger(id, `its trigger's first fire time ${preview} is not ${TIME_RANGE}`);
+    }
     // The next run time shown until start; it is worked out again at start unless given.
     return { record: reviseRecord(record, { nextRunTime: preview }), store, replaceExisting: options.replaceExisting === true, nextRunTime };
   }
@@ -996,8 +999,9 @@ export class Scheduler implements TaskOperations {
         // The store said it is due: by its clock, which may be ahead of this one.
         plan = planRuns(task, Math.max(now, task.nextRunTime ?? now), Math.random);
       } catch (error) {
-        this.logger.error(`Task "${task.id}": its trigger failed to compute the next run time; pausing it.`, error);
-        planned.push({ task, dispatch: { ...this.unchangedRelease(task), nextRunTime: null } });
+        // Never read as "finished" (which would delete the task) nor left to fail the batch:
+        // the one task goes to the quarantine with the reason, the others are dispatched.
+        await handle.quarantine(task.id, `its trigger failed to compute its next run time: ${error instanceof Error ? error.message : String(error)}`, error);
         continue;
       }
       const release: TaskRelease = { id: task.id, owner: this.instanceId, claimedRevision: task.revision, nextRunTime: plan.nextRunTime, removeWhenFinished: true };
@@ -1213,7 +1217,7 @@ export class Scheduler implements TaskOperations {
   private readNextRunTime(id: string, value: unknown): number | null | undefined {
     if (value === undefined || value === null) return value;
     const epoch = toEpoch(value, this.timezone);
-    if (epoch === undefined) throw errors.invalidOption(id, 'nextRunTime', value, 'give a Date, epoch milliseconds, an ISO string, or null to add the task paused');
+    if (epoch === undefined) throw errors.invalidOption(id, 'nextRunTime', value, `give a Date, epoch milliseconds or an ISO string, for ${TIME_RANGE}; or null to add the task paused`);
     return epoch;
   }
 

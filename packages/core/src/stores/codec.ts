@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { HoraeError } from '../errors/index.js';
 import { taskRecord, type TaskRecord } from '../tasks/task.js';
+import { isValidEpoch, TIME_RANGE } from '../time/time.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 import type { JsonValue, TriggerJSON } from '../triggers/trigger.js';
 import type { StoredTask } from './store.js';
@@ -141,6 +142,9 @@ export class TaskCodec {
 
   /** Reads a stored task back; throws {@link UnreadableRecordError} saying why it cannot. */
   decode(stored: StoredTask): TaskRecord {
+    if (stored.nextRunTime !== null && !isValidEpoch(stored.nextRunTime)) {
+      throw new UnreadableRecordError(`its next run time ${String(stored.nextRunTime)} is not ${TIME_RANGE}`);
+    }
     if (!this.persistent) {
       const { options, handler, trigger, name, args } = stored.payload as CompactTask;
       return taskRecord({

@@ -7,6 +7,20 @@ import { DateTime } from 'luxon';
 /** A point in time as users may give it: a `Date`, epoch milliseconds, or an ISO 8601 string. @public */
 export type DateInput = Date | number | string;
 
+/**
+ * The largest distance from the epoch a `Date` can hold, ms (years -271821 to 275760): a time
+ * beyond it cannot be shown, stored as an ISO string, or compared with one.
+ */
+export const MAX_EPOCH = 8.64e15;
+
+/** Whether a number is epoch milliseconds a `Date` can hold. */
+export function isValidEpoch(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_EPOCH;
+}
+
+/** What the messages say is allowed for a time. */
+export const TIME_RANGE = 'a time between -271821-04-20 and +275760-09-13 (epoch ms within ±8.64e15)';
+
 /** The largest delay `setTimeout` accepts; longer ones overflow and fire at once. */
 export const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
@@ -45,7 +59,7 @@ export function toEpoch(input: unknown, zone: string): number | undefined {
     const ms = input.getTime();
     return Number.isNaN(ms) ? undefined : ms;
   }
-  if (typeof input === 'number') return Number.isFinite(input) ? input : undefined;
+  if (typeof input === 'number') return isValidEpoch(input) ? input : undefined;
   if (typeof input === 'string') {
     // The form records are written in (toISOString): read many times faster than by Luxon.
     // Date.parse rolls "02-30" over to March, so only a string it writes back alike is taken.
@@ -54,7 +68,7 @@ export function toEpoch(input: unknown, zone: string): number | undefined {
       if (!Number.isNaN(ms) && new Date(ms).toISOString() === input) return ms;
     }
     const parsed = DateTime.fromISO(input, { zone, setZone: true });
-    return parsed.isValid ? parsed.toMillis() : undefined;
+    return parsed.isValid && isValidEpoch(parsed.toMillis()) ? parsed.toMillis() : undefined;
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { errors } from '../errors/index.js';
-import { formatInZone, type DateInput } from '../time/time.js';
+import { formatInZone, MAX_EPOCH, type DateInput } from '../time/time.js';
 import { checkTriggerKeys, checkWindow, commonJSON, readDate, readJitter, readTimezone } from './options.js';
 import type { Trigger, TriggerContext, TriggerJSON, TriggerSpec } from './trigger.js';
 
@@ -173,6 +173,12 @@ export function createIntervalTrigger(options: TriggerSpec, context: TriggerCont
     interval += value * size;
   }
   interval = Math.round(interval);
+  if (!(interval <= MAX_EPOCH)) {
+    throw errors.invalidTrigger(
+      context.taskId,
+      `interval trigger: the interval is ${interval} ms; it must be at most ${MAX_EPOCH} ms (about 273,790 years), or no fire after the first could be represented`,
+    );
+  }
   if (interval <= 0) {
     throw errors.invalidTrigger(
       context.taskId,

@@ -1,7 +1,7 @@
 /** Option readers shared by the built-in triggers: each names the task and the value on error. */
-import { errors } from '../errors/index.js';
+import { errors, show } from '../errors/index.js';
 import { checkKeys } from '../options/keys.js';
-import { isValidTimezone, toEpoch } from '../time/time.js';
+import { isValidTimezone, TIME_RANGE, toEpoch } from '../time/time.js';
 import type { TriggerContext, TriggerJSON, TriggerSpec } from './trigger.js';
 
 export function readTimezone(options: TriggerSpec, context: TriggerContext): string {
@@ -17,7 +17,7 @@ export function readDate(options: TriggerSpec, key: string, zone: string, contex
   if (epoch === undefined) {
     throw errors.invalidTrigger(
       context.taskId,
-      `${options.type} trigger: ${key} ${JSON.stringify(value)} is not a date; give a Date, epoch milliseconds or an ISO 8601 string`,
+      `${options.type} trigger: ${key} ${show(value)} is not a date; give a Date, epoch milliseconds or an ISO 8601 string, for ${TIME_RANGE}`,
     );
   }
   return epoch;
