@@ -16,7 +16,7 @@ describe('times past what a Date can hold are refused before anything is written
     await scheduler.start({ paused: true });
     let thrown: unknown;
     try {
-      await scheduler.addTask({ id: 'far', handler: 'noop', trigger: 'date', ...options } as never);
+      await scheduler.addTask({ id: 'far', handler: 'noop', trigger: 'date', ...options });
     } catch (error) {
       thrown = error;
     }

@@ -14,7 +14,7 @@ export type DateInput = Date | number | string;
 export const MAX_EPOCH = 8.64e15;
 
 /** Whether a number is epoch milliseconds a `Date` can hold. */
-export function isValidEpoch(value: unknown): value is number {
+export function isValidEpoch(value: unknown): boolean {
   return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_EPOCH;
 }
 
