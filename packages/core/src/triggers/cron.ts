@@ -36,30 +36,31 @@ interface CronFilters {
   weekdays: ReadonlySet<number> | null;
 }
 
-/**
- * The first time the parsed expression matches strictly after `after`, or null. `next()` throws
- * when there is none; asking `hasNext()` first would run the same search twice.
- */
-function nextOf(parsed: CronExpression, after: number): number | null {
-  parsed.reset(new Date(after));
-  try {
-    return parsed.next().getTime();
-  } catch {
-    return null;
-  }
+/** The first wall time (epoch ms read as UTC) the expression matches strictly after `after`. */
+function nextWallOf(wallClock: CronExpression, after: number): number {
+  wallClock.reset(new Date(after));
+  // On a clock without daylight saving every valid expression matches again; an error here is
+  // a real one, never "no more fires" (reading it as that once deleted tasks).
+  return wallClock.next().getTime();
 }
 
 /** Bounds the search for a fire time that passes the filters (each step jumps ahead). */
 const MAX_FILTER_STEPS = 2_000;
 const MEMO_SIZE = 512;
+const HOUR = 3_600_000;
 /** No daylight-saving jump anywhere is longer than this. */
-const MAX_GAP = 3 * 3_600_000;
+const MAX_GAP = 3 * HOUR;
+/** Beyond the widest offset of any zone (UTC+14) and a jump. */
+const OFFSET_PROBE = 18 * HOUR;
 
 /**
  * One parsed cron schedule in one zone, shared by every trigger with the same expression and
- * zone. Parsing is the expensive part of cron-parser, so it happens once; and because tasks on
- * one schedule tend to ask from the same instant (they fired together, or were added together),
- * recent answers are memoised.
+ * zone, with recent answers memoised (tasks on one schedule tend to ask from the same instant).
+ *
+ * The expression is evaluated on a wall clock without daylight saving (cron-parser in UTC, where
+ * it is exact), and each wall time is mapped to the instants at which the zone's clocks show it,
+ * from the zone's offsets. cron-parser's own zone handling is not used: it fails on some changes
+ * (the 30-minute ones of Australia/Lord_Howe).
  */
 class CronSchedule {
   private readonly memo = new Map<number, number | null>();
@@ -67,17 +68,17 @@ class CronSchedule {
   private lastNext: number | null = null;
   /** The zone's offset rules; null for zones that never change offset (UTC and the like). */
   private readonly offsets: IANAZone | null;
-  /** The same expression read on a clock without daylight saving, to find wall times in gaps. */
-  private wallClock: CronExpression | undefined;
+  /** Whether the hour field is `*`: such expressions follow elapsed time across a change. */
+  private readonly elapsed: boolean;
 
   constructor(
-    private readonly expression: string,
-    private readonly parsed: CronExpression,
-    private readonly zone: string,
+    private readonly wallClock: CronExpression,
+    zone: string,
     private readonly filters: CronFilters,
   ) {
     const offsets = IANAZone.create(zone);
     this.offsets = offsets.isValid && !offsets.isUniversal ? offsets : null;
+    this.elapsed = wallClock.fields.hour.values.length === 24;
   }
 
   /** The first fire time strictly after `after`, or null when there is none. */
@@ -96,16 +97,52 @@ class CronSchedule {
   }
 
   private compute(after: number): number | null {
-    const candidate = this.nextFromParser(after);
-    const shifted = candidate === null ? null : this.nextInGap(after, candidate);
-    return shifted !== null && shifted < candidate! ? shifted : candidate;
+    const offsets = this.offsets;
+    if (offsets === null) return this.nextWall(after);
+    const offset = (instant: number): number => offsets.offset(instant) * 60_000;
+    // A wall time before the one `after` shows can still fire after it: shifted out of a gap, or
+    // in the second copy of a repeated hour. Search from the smallest offset around.
+    const lowest = Math.min(offset(after - MAX_GAP), offset(after), offset(after + MAX_GAP));
+    let cursor = after + lowest;
+    let best: number | null = null;
+    for (let step = 0; step < MAX_FILTER_STEPS; step++) {
+      const wall = this.nextWall(cursor);
+      if (wall === null) break;
+      // Later wall times map to later instants than `best`, give or take one jump.
+      if (best !== null && wall > best + offset(best) + MAX_GAP) break;
+      for (const instant of this.instantsOf(wall, offset)) {
+        if (instant > after && (best === null || instant < best)) best = instant;
+      }
+      cursor = wall;
+    }
+    return best;
   }
 
-  private nextFromParser(after: number): number | null {
+  /**
+   * The instants at which a wall time fires: where the zone's clocks show it, once (the first
+   * time) if they show it twice; if they skip it, once, shifted by the gap (02:30 -> 03:30).
+   * Elapsed-time expressions fire at every instant that shows it, and not in a gap.
+   */
+  private instantsOf(wall: number, offset: (instant: number) => number): number[] {
+    const before = offset(wall - OFFSET_PROBE);
+    const after = offset(wall + OFFSET_PROBE);
+    const instants: number[] = [];
+    for (const candidate of before === after ? [before] : [before, after]) {
+      const instant = wall - candidate;
+      if (offset(instant) === candidate && !instants.includes(instant)) instants.push(instant);
+    }
+    instants.sort((a, b) => a - b);
+    if (this.elapsed) return instants;
+    if (instants.length > 0) return [instants[0]!];
+    // In a gap: clocks went from `before` to `after` (`before` < `after`).
+    return [wall - before];
+  }
+
+  /** The first wall time strictly after `after` (a wall time) that passes the filters, or null. */
+  private nextWall(after: number): number | null {
     let cursor = after;
     for (let step = 0; step < MAX_FILTER_STEPS; step++) {
-      const candidate = nextOf(this.parsed, cursor);
-      if (candidate === null) return null;
+      const candidate = nextWallOf(this.wallClock, cursor);
       const skipTo = this.rejectedUntil(candidate);
       if (skipTo === undefined) return candidate;
       if (skipTo === null) return null;
@@ -114,50 +151,15 @@ class CronSchedule {
     return null;
   }
 
-  /**
-   * cron-parser moves the first fire whose wall time falls in a spring-forward gap to just after
-   * the gap, but loses the others (with `0,30 2 * * *`, 02:30 on that day). This finds the earliest
-   * fire after `after` whose wall time lies in a gap at or before `candidate`, shifted forward by
-   * the gap's length (02:30 -> 03:30), so every such time fires once.
-   */
-  private nextInGap(after: number, candidate: number): number | null {
-    const offsets = this.offsets;
-    if (offsets === null) return null;
-    const from = after - MAX_GAP;
-    const before = offsets.offset(from);
-    const later = offsets.offset(candidate);
-    if (later <= before) return null;
-    // Binary search for the first instant on the new offset: the moment clocks jumped.
-    let low = from;
-    let high = candidate;
-    while (high - low > 1) {
-      const middle = Math.floor((low + high) / 2);
-      if (offsets.offset(middle) <= before) low = middle;
-      else high = middle;
-    }
-    const gapStart = high + before * 60_000; // as a wall time, read as if it were UTC
-    const gapEnd = gapStart + (offsets.offset(high) - before) * 60_000;
-    this.wallClock ??= CronExpressionParser.parse(this.expression, { tz: 'UTC' });
-    let cursor = gapStart - 1;
-    for (let step = 0; step < MAX_FILTER_STEPS; step++) {
-      const wall = nextOf(this.wallClock, cursor);
-      if (wall === null || wall >= gapEnd) return null;
-      const instant = wall - before * 60_000;
-      if (instant > after && this.rejectedUntil(instant) === undefined) return instant;
-      cursor = wall;
-    }
-    return null;
-  }
-
-  /** `undefined` when the candidate passes the filters; else where to search next (null: never). */
-  private rejectedUntil(candidate: number): number | null | undefined {
+  /** `undefined` when a wall time passes the filters; else the wall time to search on from (null: never). */
+  private rejectedUntil(wall: number): number | null | undefined {
     const { years, weeks, weekdays } = this.filters;
     if (years === null && weeks === null && weekdays === null) return undefined;
-    const at = DateTime.fromMillis(candidate, { zone: this.zone });
+    const at = DateTime.fromMillis(wall, { zone: 'utc' });
     if (years !== null) {
       const year = nextInSet(years, at.year);
       if (year === null) return null;
-      if (year !== at.year) return DateTime.fromObject({ year, month: 1, day: 1 }, { zone: this.zone }).toMillis();
+      if (year !== at.year) return DateTime.fromObject({ year, month: 1, day: 1 }, { zone: 'utc' }).toMillis();
     }
     if (weeks !== null && nextInSet(weeks, at.weekNumber) !== at.weekNumber) {
       return at.startOf('week').plus({ weeks: 1 }).toMillis();
@@ -174,8 +176,7 @@ function sharedSchedule(expression: string, zone: string, filters: CronFilters):
   const key = `${expression}\u0000${zone}\u0000${filters.years?.spec ?? ''}\u0000${filters.weeks?.spec ?? ''}\u0000${[...(filters.weekdays ?? [])].join(',')}`;
   let schedule = schedules.get(key);
   if (schedule === undefined) {
-    const parsed = CronExpressionParser.parse(expression, { tz: zone });
-    schedule = new CronSchedule(expression, parsed, zone, filters);
+    schedule = new CronSchedule(CronExpressionParser.parse(expression, { tz: 'UTC' }), zone, filters);
     // Unbounded growth would leak with per-tenant expressions; losing sharing is harmless.
     if (schedules.size >= MAX_SHARED_SCHEDULES) schedules.clear();
     schedules.set(key, schedule);
