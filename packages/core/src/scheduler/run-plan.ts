@@ -13,6 +13,11 @@ export const MAX_COUNTED_RUN_TIMES = 100_000;
 export interface RunPlan {
   /** The run times to run now (one when coalesced). */
   readonly runTimes: number[];
+  /**
+   * With `coalesce`, the on-time run times folded into the one run, earliest first (listed up to
+   * the cap): the run stands for them too, and its events list them.
+   */
+  readonly coalesced: number[];
   /** The run times dropped as later than the misfire grace time (listed up to the cap). */
   readonly missed: number[];
   /** How many run times were dropped in all, listed or not. */
@@ -37,6 +42,7 @@ export function planRuns(task: TaskRecord, now: number, random: () => number): R
   const { trigger } = task;
   const grace = task.misfireGraceTime;
   const onTime: number[] = [];
+  const coalesced: number[] = [];
   const missed: number[] = [];
   let missedCount = 0;
   let next = task.nextRunTime;
@@ -51,6 +57,7 @@ export function planRuns(task: TaskRecord, now: number, random: () => number): R
       missedCount++;
       if (missed.length < MAX_LISTED_RUN_TIMES) missed.push(next);
     } else if (task.coalesce) {
+      if (onTime.length > 0 && coalesced.length < MAX_LISTED_RUN_TIMES) coalesced.push(onTime[0]!);
       onTime[0] = next;
     } else if (onTime.length < MAX_LISTED_RUN_TIMES) {
       onTime.push(next);
@@ -61,5 +68,5 @@ export function planRuns(task: TaskRecord, now: number, random: () => number): R
   }
   const nextRunTime = withJitter(next, trigger, task.jitter, random);
   if (nextRunTime !== null && !isValidEpoch(nextRunTime)) throw new RangeError(`the next fire time ${nextRunTime} is not ${TIME_RANGE}`);
-  return { runTimes: onTime, missed, missedCount, nextRunTime };
+  return { runTimes: onTime, coalesced, missed, missedCount, nextRunTime };
 }

@@ -629,7 +629,7 @@ export class Scheduler implements TaskOperations {
     this.notifyRunTime(plan.nextRunTime);
     this.reportMissed(claimed, alias, plan.missed, plan.missedCount);
     const runTimes = plan.runTimes.length > 0 ? plan.runTimes : force ? [now] : [];
-    if (runTimes.length > 0) await (await this.submit(claimed, handle, runTimes, true)).done;
+    if (runTimes.length > 0) await (await this.submit(claimed, handle, runTimes, true, plan.coalesced)).done;
     return removed ? null : this.getTask(id, { store: alias });
   }
 
@@ -934,6 +934,9 @@ export class Scheduler implements TaskOperations {
         let claiming: Promise<TaskRecord[]> | undefined = claim();
         while (claiming !== undefined) {
           const claimed = await claiming;
+          // Lateness is judged as of the claim, not the start of the round: a slow store or a
+          // long batch before this one must not let a fire past its grace time run as on time.
+          const claimedAt = Math.max(now, this.clock());
           claiming = undefined;
           if (claimed.length === this.batchSize && this.currentState === 'running') {
             // A full batch: claim the next one while this one is dispatched, saving a round trip
@@ -941,7 +944,7 @@ export class Scheduler implements TaskOperations {
             claiming = claim();
             claiming.catch(() => undefined);
           }
-          if (this.currentState === 'running') await this.dispatchBatch(claimed, handle, now);
+          if (this.currentState === 'running') await this.dispatchBatch(claimed, handle, claimedAt);
           // Paused or shut down while claiming: hand the tasks back untouched for later.
           else await handle.dispatch(claimed.map((task) => this.unchangedRelease(task)));
           dispatched += claimed.length;
@@ -1005,7 +1008,7 @@ export class Scheduler implements TaskOperations {
         continue;
       }
       const release: TaskRelease = { id: task.id, owner: this.instanceId, claimedRevision: task.revision, nextRunTime: plan.nextRunTime, removeWhenFinished: true };
-      const runner = plan.runTimes.length > 0 ? this.findRunner(task, handle, plan.runTimes, false) : undefined;
+      const runner = plan.runTimes.length > 0 ? this.findRunner(task, handle, plan.runTimes, false, plan.coalesced) : undefined;
       if (runner === undefined) {
         planned.push({ task, plan, dispatch: release });
         continue;
@@ -1023,11 +1026,11 @@ export class Scheduler implements TaskOperations {
       this.reportMissed(task, handle.alias, plan.missed, plan.missedCount);
       if (run === undefined) continue;
       if (outcomes[index]?.runLeased !== true) {
-        this.reportRunRefused(task, handle.alias, plan.runTimes, errors.maxInstances(task.id, task.maxInstances));
+        this.reportRunRefused(task, handle.alias, [...plan.coalesced, ...plan.runTimes], errors.maxInstances(task.id, task.maxInstances));
         continue;
       }
       this.runLeases.adopt(handle, task.id, run.runId);
-      await this.startRun(task, handle, plan.runTimes, run);
+      await this.startRun(task, handle, plan.runTimes, run, undefined, plan.coalesced);
     }
   }
 
@@ -1045,15 +1048,15 @@ export class Scheduler implements TaskOperations {
    * `maxInstances` holds across every instance on the store. A refusal is reported (and, with
    * `rethrow`, thrown for `runTask` callers) and yields `undefined`.
    */
-  private async prepareRun(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean): Promise<PreparedRun | undefined> {
-    const runner = this.findRunner(task, handle, runTimes, rethrow);
+  private async prepareRun(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean, folded: readonly number[] = []): Promise<PreparedRun | undefined> {
+    const runner = this.findRunner(task, handle, runTimes, rethrow, folded);
     if (runner === undefined) return undefined;
     try {
       const runId = await this.runLeases.acquire(handle, task.id, task.maxInstances, runTimes[0]!);
       if (runId === null) throw errors.maxInstances(task.id, task.maxInstances);
       return { ...runner, runId };
     } catch (error) {
-      this.reportRunRefused(task, handle.alias, runTimes, error);
+      this.reportRunRefused(task, handle.alias, [...folded, ...runTimes], error);
       if (rethrow) throw error;
       return undefined;
     }
@@ -1062,9 +1065,10 @@ export class Scheduler implements TaskOperations {
   /**
    * What a run needs from this process: its executor and handler, and room under `maxInstances`
    * here (the local count answers without a round trip when this instance alone is at the limit).
-   * A refusal is reported (and, with `rethrow`, thrown) and yields `undefined`.
+   * A refusal is reported (and, with `rethrow`, thrown) and yields `undefined`. `folded`: the
+   * fire times a coalesced run stands for besides its own, reported with it.
    */
-  private findRunner(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean): Omit<PreparedRun, 'runId'> | undefined {
+  private findRunner(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean, folded: readonly number[] = []): Omit<PreparedRun, 'runId'> | undefined {
     try {
       const executor = this.executors.get(task.executor);
       if (executor === undefined) throw errors.unknownExecutor(task.id, task.executor, [...this.executors.keys()]);
@@ -1073,7 +1077,7 @@ export class Scheduler implements TaskOperations {
       if (executor.runningInstances(task.id) >= task.maxInstances) throw errors.maxInstances(task.id, task.maxInstances);
       return { executor, handler };
     } catch (error) {
-      this.reportRunRefused(task, handle.alias, runTimes, error);
+      this.reportRunRefused(task, handle.alias, [...folded, ...runTimes], error);
       if (rethrow) throw error;
       return undefined;
     }
@@ -1094,8 +1098,9 @@ export class Scheduler implements TaskOperations {
   /**
    * Hands a prepared run to the executor; resolves to its promise when it has one (inline's).
    * `settled`, if given, is called once the run has ended and its run lease is released.
+   * `folded`: the fire times a coalesced run stands for besides its own, listed in its events.
    */
-  private startRun(task: TaskRecord, handle: StoreHandle, runTimes: number[], run: PreparedRun, settled?: () => void): Promise<void> | undefined {
+  private startRun(task: TaskRecord, handle: StoreHandle, runTimes: number[], run: PreparedRun, settled?: () => void, folded: readonly number[] = []): Promise<void> | undefined {
     const { executor, handler, runId } = run;
     const release = settled === undefined ? () => void this.runLeases.release(runId) : () => void this.runLeases.release(runId).then(settled);
     let running: void | Promise<void>;
@@ -1106,22 +1111,22 @@ export class Scheduler implements TaskOperations {
     } catch (error) {
       release();
       this.logger.error(`Task "${task.id}" could not be run.`, error);
-      for (const time of runTimes) this.events.emit('task:error', { taskId: task.id, store: handle.alias, scheduledAt: new Date(time), error, duration: 0 });
+      for (const time of [...folded, ...runTimes]) this.events.emit('task:error', { taskId: task.id, store: handle.alias, scheduledAt: new Date(time), error, duration: 0 });
       return undefined;
     }
     this.events.emit('task:submitted', {
       taskId: task.id,
       store: handle.alias,
       executor: task.executor,
-      scheduledRunTimes: runTimes.map((time) => new Date(time)),
+      scheduledRunTimes: (folded.length === 0 ? runTimes : [...folded, ...runTimes]).map((time) => new Date(time)),
     });
     return running instanceof Promise ? running : undefined;
   }
 
   /** Prepares and starts runs at once, for runs that commit no schedule change first. */
-  private async submit(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean): Promise<{ done?: Promise<void> }> {
-    const run = await this.prepareRun(task, handle, runTimes, rethrow);
-    const done = run === undefined ? undefined : this.startRun(task, handle, runTimes, run);
+  private async submit(task: TaskRecord, handle: StoreHandle, runTimes: number[], rethrow: boolean, folded: readonly number[] = []): Promise<{ done?: Promise<void> }> {
+    const run = await this.prepareRun(task, handle, runTimes, rethrow, folded);
+    const done = run === undefined ? undefined : this.startRun(task, handle, runTimes, run, undefined, folded);
     return done === undefined ? {} : { done };
   }
 
