@@ -127,6 +127,7 @@ function redisSuites(url: string): void {
       const store = await started(opened, 'layout');
       await store.addTask(row('a', Date.now() - 10));
       await store.addTask(row('b', null));
+      await store.addTask(row('paused', null));
       await store.claimDueTasks({ now: Date.now(), limit: 10, owner: 'layout', duration: 60 * SECOND });
       await store.acquireRunLease({ taskId: 'a', runId: 'run-1', owner: 'layout', scheduledAt: 1 }, 1, 60 * SECOND);
       await store.quarantineTask('b', 'to see its key');
@@ -141,6 +142,7 @@ function redisSuites(url: string): void {
         `${tag}:claims`,
         outcomes[0],
         `${tag}:due`,
+        `${tag}:paused`,
         `${tag}:quarantine`,
         `${tag}:run-expiry`,
         `${tag}:runs`,

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
+  checkKeys,
   defaultLogger,
   HoraeError,
+  isHoraeError,
   resolveEncryptionKey,
   storeErrors,
   type ClaimOptions,
@@ -17,6 +19,8 @@ import {
   type TaskStore,
 } from '@horae/core';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { checkDueIndex, guardedLogger } from './due-index.js';
+import { isWrongType, scriptError, wrongTypeError, type KeyContext } from './key-types.js';
 import {
   ACQUIRE_RUN,
   ADD,
@@ -76,7 +80,17 @@ export interface RedisStoreOptions {
    * message, so that a message missed during a reconnection delays nothing for long. Default `1000`.
    */
   readonly pollInterval?: number;
+  /**
+   * How often (ms) the store checks that its due index is whole, and repairs it if not (see the
+   * README). A check is one script of three O(1) counts; only when they disagree are the rows read,
+   * in steps. A task whose index entry was lost (a deleted or evicted key) runs again at most this
+   * long later. Default `10000`.
+   */
+  readonly indexCheckInterval?: number;
 }
+
+/** The options {@link RedisStore} knows: any other key is refused, with the nearest of these. */
+const OPTION_KEYS = ['client', 'url', 'redisOptions', 'prefix', 'encryptionKey', 'pollInterval', 'indexCheckInterval'] as const;
 
 /**
  * The keys of one store, for looking at them with `redis-cli`. Every key starts with the same
@@ -94,6 +108,8 @@ export interface RedisStoreKeys {
   readonly tasks: string;
   /** Sorted set: task id scored by its next run time, or while claimed, the later of it and the claim's expiry. */
   readonly due: string;
+  /** Set: the ids of paused tasks (no next run time), which have no place in `due`. */
+  readonly paused: string;
   /** Hash: task id -> `<expiry ms>:<owner>` while claimed. */
   readonly claims: string;
   /** Counter giving each added task its place among equal run times. */
@@ -106,6 +122,8 @@ export interface RedisStoreKeys {
   readonly taskRuns: string;
   /** Hash: task id -> `{"reason","quarantinedAt","row"}`, the row exactly as it was found. */
   readonly quarantine: string;
+  /** String, while one replica repairs the due index: its token (a lock that expires by itself). */
+  readonly indexRepair: string;
   /**
    * String per dispatch batch (releases of claimed tasks), for two minutes: its outcome, one digit
    * per task, so that the same batch sent twice (its reply lost with a connection) is answered
@@ -152,6 +170,8 @@ interface Row {
  * clock, so instances whose clocks disagree never run a fire twice. A write publishes a change
  * message that wakes the other instances; a poll every `pollInterval` covers messages lost while
  * reconnecting. A row that cannot be read is moved to a quarantine hash, never deleted or run.
+ * At start and every `indexCheckInterval` the store checks its index by counting (O(1)), and
+ * repairs it in steps when an entry was lost (a deleted or evicted key), with a warning.
  *
  * @example
  * ```ts
@@ -175,10 +195,18 @@ export class RedisStore implements TaskStore {
   private readonly url: string | undefined;
   private readonly redisOptions: RedisOptions;
   private readonly pollInterval: number;
+  private readonly indexCheckInterval: number;
   /** The connection the store opened itself, created on first use and closed at shutdown. */
   private ownClient: Redis | undefined;
   private subscriber: Redis | Cluster | undefined;
   private poller: NodeJS.Timeout | undefined;
+  private indexChecker: NodeJS.Timeout | undefined;
+  /** The due-index check in progress: one at a time. */
+  private indexCheck: Promise<void> | undefined;
+  /** The last wrong-typed key reported by a check, so that it is logged once, not every period. */
+  private lastIndexError: string | undefined;
+  /** Counts starts and stops: a check begun under one start stops when it is over. */
+  private generation = 0;
   /** Tells this store's own change messages from other stores': unique per store object. */
   private readonly token = randomUUID();
   private instanceId = 'unstarted';
@@ -196,6 +224,7 @@ export class RedisStore implements TaskStore {
     this.redisOptions = options.redisOptions ?? {};
     this.prefix = checked.prefix;
     this.pollInterval = checked.pollInterval;
+    this.indexCheckInterval = checked.indexCheckInterval;
     this.encryptionKey = resolveEncryptionKey(options.encryptionKey);
     this.keys = redisStoreKeys(this.prefix);
   }
@@ -251,6 +280,18 @@ export class RedisStore implements TaskStore {
     }
     this.poller = setInterval(() => context.wake(), this.pollInterval);
     this.poller.unref();
+    // At start, then every period: a lost index is found and repaired without anyone asking.
+    const generation = this.generation;
+    const checkIndex = (): void => {
+      if (this.indexCheck !== undefined) return; // a long repair is not begun again meanwhile
+      const check = this.checkIndex(generation, context).finally(() => {
+        if (this.indexCheck === check) this.indexCheck = undefined;
+      });
+      this.indexCheck = check;
+    };
+    checkIndex();
+    this.indexChecker = setInterval(checkIndex, this.indexCheckInterval);
+    this.indexChecker.unref();
   }
 
   async shutdown(): Promise<void> {
@@ -261,7 +302,7 @@ export class RedisStore implements TaskStore {
   }
 
   async addTask(task: StoredTask): Promise<void> {
-    const added = await this.run(ADD, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.seq], [task.id, ...this.rowArguments(task), ...this.announcement()]);
+    const added = await this.run(ADD, this.writeKeys(), [task.id, ...this.rowArguments(task), ...this.announcement()]);
     if (added !== 1) throw storeErrors.conflictingId(task.id, this.alias);
   }
 
@@ -270,23 +311,23 @@ export class RedisStore implements TaskStore {
     const batches: Promise<unknown>[] = [];
     for (let start = 0; start < tasks.length; start += ADD_BATCH) {
       const args = tasks.slice(start, start + ADD_BATCH).flatMap((task) => [task.id, ...this.rowArguments(task)]);
-      batches.push(this.run(ADD_MANY, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.seq], [...this.announcement(), ...args]));
+      batches.push(this.run(ADD_MANY, this.writeKeys(), [...this.announcement(), ...args]));
     }
     return (await Promise.all(batches)).flat() as string[];
   }
 
   async updateTask(task: StoredTask): Promise<void> {
-    const updated = await this.run(UPDATE, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.seq], [task.id, ...this.rowArguments(task), ...this.announcement()]);
+    const updated = await this.run(UPDATE, this.writeKeys(), [task.id, ...this.rowArguments(task), ...this.announcement()]);
     if (updated !== 1) throw storeErrors.taskNotFound(task.id, this.alias);
   }
 
   async deleteTask(id: string): Promise<void> {
-    const deleted = await this.run(DELETE, [this.keys.tasks, this.keys.due, this.keys.claims], [id, ...this.announcement()]);
+    const deleted = await this.run(DELETE, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.paused], [id, ...this.announcement()]);
     if (deleted !== 1) throw storeErrors.taskNotFound(id, this.alias);
   }
 
   async lookupTask(id: string): Promise<StoredTask | null> {
-    const raw = await this.client().hget(this.keys.tasks, id);
+    const raw = await this.typed(this.keys.tasks, 'hash', (client) => client.hget(this.keys.tasks, id));
     return raw === null ? null : this.readRow(id, raw);
   }
 
@@ -306,13 +347,13 @@ export class RedisStore implements TaskStore {
 
   async getNextRunTime(): Promise<number | null> {
     // The index already holds, for a claimed task, the later of its run time and the claim's expiry.
-    const reply: unknown[] = await this.client().zrange(this.keys.due, '0', '0', 'WITHSCORES');
+    const reply: unknown[] = await this.typed(this.keys.due, 'zset', (client) => client.zrange(this.keys.due, '0', '0', 'WITHSCORES'));
     const score = reply.flat()[1];
     return score === undefined ? null : Number(score);
   }
 
   async removeAllTasks(): Promise<void> {
-    await this.run(REMOVE_ALL, [this.keys.tasks, this.keys.due, this.keys.claims], this.announcement());
+    await this.run(REMOVE_ALL, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.paused], this.announcement());
   }
 
   /** Claims by Redis's clock: `now` is ignored, so instances with skewed clocks agree. */
@@ -320,7 +361,7 @@ export class RedisStore implements TaskStore {
     checkDuration(duration);
     if (!(limit >= 1)) return [];
     const batch = String(Math.min(Math.floor(limit), CLAIM_BATCH));
-    const reply = await this.run(CLAIM_DUE, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.quarantine], [owner, String(duration), batch]);
+    const reply = await this.run(CLAIM_DUE, this.quarantineKeys(), [owner, String(duration), batch]);
     const [claimedPairs, quarantinedPairs] = reply as [string[], string[]];
     for (const [id, reason] of pairs(quarantinedPairs)) this.reportQuarantined(id, reason);
     const claimed: StoredTask[] = [];
@@ -335,7 +376,7 @@ export class RedisStore implements TaskStore {
 
   async claimTask(id: string, { owner, duration }: Lease): Promise<StoredTask | null> {
     checkDuration(duration);
-    const [status, detail] = (await this.run(CLAIM_ONE, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.quarantine], [id, owner, String(duration)])) as [string, string?];
+    const [status, detail] = (await this.run(CLAIM_ONE, this.quarantineKeys(), [id, owner, String(duration)])) as [string, string?];
     if (status === 'quarantined') this.reportQuarantined(id, detail ?? 'its record in Redis cannot be read');
     if (status !== 'claimed' || detail === undefined) return null;
     return this.readRow(id, detail);
@@ -365,7 +406,7 @@ export class RedisStore implements TaskStore {
         run === undefined ? '0' : String(run.duration),
       );
     }
-    const keys = [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.runs, this.keys.runExpiry, this.keys.taskRuns, this.keys.dispatched(randomUUID())];
+    const keys = [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.runs, this.keys.runExpiry, this.keys.taskRuns, this.keys.dispatched(randomUUID()), this.keys.paused];
     const answer = String(await this.run(DISPATCH, keys, args));
     return dispatches.map((_, index) => ({ released: answer[index] !== '0', runLeased: answer[index] === '2' }));
   }
@@ -414,14 +455,14 @@ export class RedisStore implements TaskStore {
   }
 
   async restoreQuarantinedTask(id: string): Promise<void> {
-    const [status] = (await this.run(RESTORE, [...this.quarantineKeys(), this.keys.seq], [id, ...this.announcement()])) as [string, string?];
+    const [status] = (await this.run(RESTORE, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.quarantine, this.keys.seq, this.keys.paused], [id, ...this.announcement()])) as [string, string?];
     if (status === 'missing') throw storeErrors.taskNotFound(id, `${this.alias} (quarantine)`);
     if (status === 'conflict') throw storeErrors.conflictingId(id, this.alias);
     // 'unreadable': still unreadable, so it stays in the quarantine with the new reason.
   }
 
   async purgeQuarantinedTask(id: string): Promise<void> {
-    if ((await this.client().hdel(this.keys.quarantine, id)) !== 1) throw storeErrors.taskNotFound(id, `${this.alias} (quarantine)`);
+    if ((await this.typed(this.keys.quarantine, 'hash', (client) => client.hdel(this.keys.quarantine, id))) !== 1) throw storeErrors.taskNotFound(id, `${this.alias} (quarantine)`);
   }
 
   // ---------------------------------------------------------------- internals
@@ -474,6 +515,11 @@ export class RedisStore implements TaskStore {
   private async stopListening(): Promise<void> {
     if (this.poller !== undefined) clearInterval(this.poller);
     this.poller = undefined;
+    if (this.indexChecker !== undefined) clearInterval(this.indexChecker);
+    this.indexChecker = undefined;
+    // A check in progress stops after its current step, and sends nothing more.
+    this.generation++;
+    this.indexCheck = undefined;
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (subscriber !== undefined) {
@@ -513,8 +559,14 @@ export class RedisStore implements TaskStore {
     return [timeText(task.id, task.nextRunTime), String(task.revision), JSON.stringify(task.payload)];
   }
 
+  /** KEYS of the scripts that write a row (add, add-many, update). */
+  private writeKeys(): string[] {
+    return [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.seq, this.keys.paused];
+  }
+
+  /** KEYS of the scripts that may move a row to the quarantine (claims, quarantine). */
   private quarantineKeys(): string[] {
-    return [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.quarantine];
+    return [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.quarantine, this.keys.paused];
   }
 
   /** A row as read with a plain command; an unreadable one goes to the quarantine. */
@@ -533,11 +585,10 @@ export class RedisStore implements TaskStore {
 
   /** Every field of a hash, read in steps so that a big one does not block Redis. */
   private async scanHash(key: string): Promise<Map<string, string>> {
-    const client = this.client();
     const entries = new Map<string, string>();
     let cursor = '0';
     do {
-      const [next, flat] = await client.hscan(key, cursor, 'COUNT', String(SCAN_COUNT));
+      const [next, flat] = await this.typed(key, 'hash', (client) => client.hscan(key, cursor, 'COUNT', String(SCAN_COUNT)));
       // HSCAN may return a field twice; the map keeps one.
       for (const [field, value] of pairs(flat)) entries.set(field, value);
       cursor = next;
@@ -545,15 +596,68 @@ export class RedisStore implements TaskStore {
     return entries;
   }
 
-  /** Runs a script by its SHA, sending its body only when the server lacks it (after a restart). */
+  /**
+   * Runs a script by its SHA, sending its body only when the server lacks it (after a restart). A
+   * script that found one of its keys of another type wrote nothing and fails with a typed error.
+   */
   private async run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     const client = this.client();
     try {
-      return await client.evalsha(script.sha, keys.length, ...keys, ...args);
+      try {
+        return await client.evalsha(script.sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        // NOSCRIPT means the script did not run: sending it in full cannot apply anything twice.
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        return await client.eval(script.lua, keys.length, ...keys, ...args);
+      }
     } catch (error) {
-      // NOSCRIPT means the script did not run: sending it in full cannot apply anything twice.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.eval(script.lua, keys.length, ...keys, ...args);
+      throw scriptError(this.keyContext(), error, keys);
+    }
+  }
+
+  /** A plain command on `key`, with Redis's WRONGTYPE turned into a typed error naming the key. */
+  private async typed<TResult>(key: string, expected: string, command: (client: Redis | Cluster) => Promise<TResult>): Promise<TResult> {
+    const client = this.client();
+    try {
+      return await command(client);
+    } catch (error) {
+      if (!isWrongType(error)) throw error;
+      const found = await client.type(key).catch(() => 'unknown');
+      throw wrongTypeError(this.keyContext(), key, expected, found);
+    }
+  }
+
+  private keyContext(): KeyContext {
+    return { alias: this.alias, rebuilt: [this.keys.due, this.keys.paused], indexCheckInterval: this.indexCheckInterval };
+  }
+
+  /**
+   * One check of the due index (see due-index.ts): logs what it repaired, wakes the scheduler when
+   * tasks went back into the index, and reports a key of the wrong type once.
+   */
+  private async checkIndex(generation: number, context: StoreContext): Promise<void> {
+    const logger = guardedLogger(this.logger);
+    try {
+      const { changedIndex } = await checkDueIndex({
+        alias: this.alias,
+        logger,
+        keys: this.keys,
+        // Never after a stop: this.client() would open a connection that nobody closes.
+        run: (script, keys, args) => (this.generation === generation ? this.run(script, keys, args) : Promise.reject(new Error('the store stopped'))),
+        quarantined: (id, reason) => this.reportQuarantined(id, reason),
+        active: () => this.generation === generation,
+      });
+      this.lastIndexError = undefined;
+      if (changedIndex) context.wake();
+    } catch (error) {
+      if (this.generation !== generation) return; // stopped meanwhile: its connection was closed
+      if (isHoraeError(error)) {
+        if (error.message !== this.lastIndexError) logger.error(`@horae/redis: store "${this.alias}" cannot check its due index. ${error.message}`);
+        this.lastIndexError = error.message;
+      } else {
+        // Redis unreachable: the scheduler reports the outage; the next period checks again.
+        logger.debug(`@horae/redis: store "${this.alias}" could not check its due index: ${describe(error)}`);
+      }
     }
   }
 }
@@ -564,12 +668,14 @@ export function redisStoreKeys(prefix: string): RedisStoreKeys {
   return {
     tasks: `${tag}:tasks`,
     due: `${tag}:due`,
+    paused: `${tag}:paused`,
     claims: `${tag}:claims`,
     seq: `${tag}:seq`,
     runs: `${tag}:runs`,
     runExpiry: `${tag}:run-expiry`,
     taskRuns: `${tag}:task-runs`,
     quarantine: `${tag}:quarantine`,
+    indexRepair: `${tag}:index-repair`,
     dispatched: (batchId) => `${tag}:dispatched:${batchId}`,
     channel: `${tag}:changes`,
   };
@@ -678,11 +784,13 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function checkOptions(options: RedisStoreOptions): { prefix: string; pollInterval: number } {
+function checkOptions(options: RedisStoreOptions): { prefix: string; pollInterval: number; indexCheckInterval: number } {
   const invalid = (name: string, value: unknown, allowed: string) =>
     new HoraeError('INVALID_OPTION', `Invalid RedisStore option "${name}" ${typeof value === 'string' ? JSON.stringify(value) : String(value)}: ${allowed}.`);
   if (typeof options !== 'object' || options === null) throw invalid('options', options, 'an object');
-  const { client, url, redisOptions, prefix = 'horae', pollInterval = 1000 } = options;
+  // A misspelt option must not be ignored: `encryptionkey` would write records in clear.
+  checkKeys('the RedisStore options', options, OPTION_KEYS);
+  const { client, url, redisOptions, prefix = 'horae', pollInterval = 1000, indexCheckInterval = 10_000 } = options;
   if (client !== undefined && (url !== undefined || redisOptions !== undefined)) {
     throw invalid('client', 'with url or redisOptions', 'give either client (a connection of your own) or url/redisOptions (a connection the store opens), not both');
   }
@@ -696,5 +804,8 @@ function checkOptions(options: RedisStoreOptions): { prefix: string; pollInterva
   if (typeof pollInterval !== 'number' || !Number.isFinite(pollInterval) || pollInterval < 1 || pollInterval > 2 ** 31 - 1) {
     throw invalid('pollInterval', pollInterval, 'a number of milliseconds, at least 1');
   }
-  return { prefix, pollInterval };
+  if (typeof indexCheckInterval !== 'number' || !Number.isFinite(indexCheckInterval) || indexCheckInterval < 1 || indexCheckInterval > 2 ** 31 - 1) {
+    throw invalid('indexCheckInterval', indexCheckInterval, 'a number of milliseconds, at least 1');
+  }
+  return { prefix, pollInterval, indexCheckInterval };
 }

@@ -73,11 +73,44 @@ local function quarantine_record(reason, at, raw)
 end
 
 -- Takes a task out of scheduling into the quarantine, its row kept exactly as found.
-local function quarantine(tasks, due, claims, held, id, raw, reason, at)
+local function quarantine(tasks, due, claims, held, paused, id, raw, reason, at)
   redis.call('HDEL', tasks, id)
   redis.call('ZREM', due, id)
+  redis.call('SREM', paused, id)
   redis.call('HDEL', claims, id)
   redis.call('HSET', held, id, quarantine_record(reason, at, raw))
+end
+
+-- Every row is in exactly one of the due index (scheduled) and the paused set, so that the
+-- store can check its index by counting: HLEN tasks = ZCARD due + SCARD paused.
+local function index_row(due, paused, id, next_run_text)
+  if next_run_text == 'null' then
+    redis.call('ZREM', due, id)
+    redis.call('SADD', paused, id)
+  else
+    redis.call('ZADD', due, next_run_text, id)
+    redis.call('SREM', paused, id)
+  end
+end
+
+-- Refuses to go on when a key holds another type than the store keeps there: Redis does not undo
+-- what a script wrote before one of its commands failed, so every script that writes checks its
+-- keys before its first write. Arguments: pairs of a KEYS index and the type kept there ('hash',
+-- 'zset', 'set', or 'counter': a string holding an integer). A missing key is fine.
+-- Returns nil, or an error reply "HORAE_WRONGTYPE <KEYS index> <expected> <found>".
+local function wrong_type(...)
+  local checks = { ... }
+  for i = 1, #checks, 2 do
+    local key, expected = KEYS[checks[i]], checks[i + 1]
+    local found = redis.call('TYPE', key)['ok']
+    local bad = found ~= 'none' and found ~= expected
+    if expected == 'counter' then
+      bad = found ~= 'none' and (found ~= 'string' or not tonumber(redis.call('GET', key)))
+      if found == 'string' then found = 'non-integer-string' end
+    end
+    if bad then return redis.error_reply('HORAE_WRONGTYPE ' .. checks[i] .. ' ' .. expected .. ' ' .. found) end
+  end
+  return nil
 end
 
 local function unreadable(why)
@@ -118,18 +151,20 @@ function script(name: string, body: string): Script {
 }
 
 /**
- * KEYS: tasks, due, claims, seq. ARGV: id, next run time ("null" or a number), revision,
+ * KEYS: tasks, due, claims, seq, paused. ARGV: id, next run time ("null" or a number), revision,
  * payload as a JSON string, channel, message. Returns 1, or 0 when the id exists.
  */
 export const ADD = script(
   'add',
   `
-local tasks, due, claims, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local tasks, due, claims, seq, paused = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'counter', 5, 'set')
+if wrong then return wrong end
 local id, next_run = ARGV[1], ARGV[2]
 if redis.call('HEXISTS', tasks, id) == 1 then return 0 end
 redis.call('HSET', tasks, id, encode_row(next_run, ARGV[3], num(redis.call('INCR', seq)), ARGV[4]))
 redis.call('HDEL', claims, id)
-if next_run == 'null' then redis.call('ZREM', due, id) else redis.call('ZADD', due, next_run, id) end
+index_row(due, paused, id, next_run)
 redis.call('PUBLISH', ARGV[5], ARGV[6])
 return 1
 `,
@@ -137,13 +172,15 @@ return 1
 
 /**
  * Adds the tasks whose ids are free, in one step; the others are left as they are.
- * KEYS: tasks, due, claims, seq. ARGV: channel, message, then per task: id, next run time
+ * KEYS: tasks, due, claims, seq, paused. ARGV: channel, message, then per task: id, next run time
  * ("null" or a number), revision, payload as a JSON string. Returns the ids that existed.
  */
 export const ADD_MANY = script(
   'add-many',
   `
-local tasks, due, claims, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local tasks, due, claims, seq, paused = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'counter', 5, 'set')
+if wrong then return wrong end
 local count = (#ARGV - 2) / 4
 local ids = {}
 for i = 1, count do ids[i] = ARGV[3 + (i - 1) * 4] end
@@ -156,7 +193,7 @@ for first = 1, count, 1000 do
   end
 end
 local first_seq = redis.call('INCRBY', seq, count) - count
-local existing, added, rows, scores = {}, {}, {}, {}
+local existing, added, rows, scores, scheduled, held = {}, {}, {}, {}, {}, {}
 for i = 1, count do
   local at = 3 + (i - 1) * 4
   local id, next_run = ARGV[at], ARGV[at + 1]
@@ -168,15 +205,21 @@ for i = 1, count do
     added[#added + 1] = id
     rows[#rows + 1] = id
     rows[#rows + 1] = encode_row(next_run, ARGV[at + 2], num(first_seq + i), ARGV[at + 3])
-    if next_run ~= 'null' then
+    if next_run == 'null' then
+      held[#held + 1] = id
+    else
       scores[#scores + 1] = next_run
       scores[#scores + 1] = id
+      scheduled[#scheduled + 1] = id
     end
   end
 end
 call_in_slices('HSET', tasks, rows, 2000)
 call_in_slices('HDEL', claims, added, 1000)
 call_in_slices('ZADD', due, scores, 2000)
+call_in_slices('SREM', paused, scheduled, 1000)
+call_in_slices('ZREM', due, held, 1000)
+call_in_slices('SADD', paused, held, 1000)
 if #added > 0 then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
 return existing
 `,
@@ -189,7 +232,9 @@ return existing
 export const UPDATE = script(
   'update',
   `
-local tasks, due, claims, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local tasks, due, claims, seq, paused = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'counter', 5, 'set')
+if wrong then return wrong end
 local id, next_run = ARGV[1], ARGV[2]
 local raw = redis.call('HGET', tasks, id)
 if not raw then return 0 end
@@ -197,31 +242,34 @@ local old = decode_row(raw)
 local order = row_seq(old) or num(redis.call('INCR', seq))
 redis.call('HSET', tasks, id, encode_row(next_run, ARGV[3], order, ARGV[4]))
 redis.call('HDEL', claims, id)
-if next_run == 'null' then redis.call('ZREM', due, id) else redis.call('ZADD', due, next_run, id) end
+index_row(due, paused, id, next_run)
 redis.call('PUBLISH', ARGV[5], ARGV[6])
 return 1
 `,
 );
 
-/** KEYS: tasks, due, claims. ARGV: id, channel, message. Returns 1, or 0 when missing. */
+/** KEYS: tasks, due, claims, paused. ARGV: id, channel, message. Returns 1, or 0 when missing. */
 export const DELETE = script(
   'delete',
   `
-local tasks, due, claims = KEYS[1], KEYS[2], KEYS[3]
+local tasks, due, claims, paused = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'set')
+if wrong then return wrong end
 local id = ARGV[1]
 if redis.call('HDEL', tasks, id) == 0 then return 0 end
 redis.call('ZREM', due, id)
+redis.call('SREM', paused, id)
 redis.call('HDEL', claims, id)
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1
 `,
 );
 
-/** KEYS: tasks, due, claims. ARGV: channel, message. Quarantine and run leases stay. */
+/** KEYS: tasks, due, claims, paused. ARGV: channel, message. Quarantine and run leases stay. */
 export const REMOVE_ALL = script(
   'remove-all',
   `
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1
 `,
@@ -233,13 +281,15 @@ return 1
  * that expiry: nobody sees it as due until the lease runs out. Unreadable rows met on the way go
  * to the quarantine.
  *
- * KEYS: tasks, due, claims, quarantine. ARGV: owner, duration ms, limit.
+ * KEYS: tasks, due, claims, quarantine, paused. ARGV: owner, duration ms, limit.
  * Returns { { id, row, id, row, ... }, { id, reason, ... } }: the claimed and the quarantined.
  */
 export const CLAIM_DUE = script(
   'claim-due',
   `
-local tasks, due, claims, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local tasks, due, claims, held, paused = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'hash', 5, 'set')
+if wrong then return wrong end
 local owner, duration, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = now_ms()
 local expiry = now + duration
@@ -263,12 +313,12 @@ while count < limit do
         local claim_expiry = decode_claim(redis.call('HGET', claims, id))
         if not row then
           local reason = unreadable(why)
-          quarantine(tasks, due, claims, held, id, raw, reason, now)
+          quarantine(tasks, due, claims, held, paused, id, raw, reason, now)
           table.insert(quarantined, id)
           table.insert(quarantined, reason)
         elseif next_run == nil then
           -- paused: it has no place in the index
-          redis.call('ZREM', due, id)
+          index_row(due, paused, id, 'null')
         elseif claim_expiry and claim_expiry > now then
           -- under a live claim, yet indexed as due: put it back where the claim says
           redis.call('ZADD', due, num(math.max(next_run, claim_expiry)), id)
@@ -290,13 +340,15 @@ return { claimed, quarantined }
 
 /**
  * Claims one task whatever its next run time ("run now"), unless it is under a live claim.
- * KEYS: tasks, due, claims, quarantine. ARGV: id, owner, duration ms.
+ * KEYS: tasks, due, claims, quarantine, paused. ARGV: id, owner, duration ms.
  * Returns { "claimed", row } | { "none" } | { "quarantined", reason }.
  */
 export const CLAIM_ONE = script(
   'claim-one',
   `
-local tasks, due, claims, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local tasks, due, claims, held, paused = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'hash', 5, 'set')
+if wrong then return wrong end
 local id, owner, duration = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local raw = redis.call('HGET', tasks, id)
 if not raw then return { 'none' } end
@@ -304,7 +356,7 @@ local now = now_ms()
 local row, next_run, why = decode_row(raw)
 if not row then
   local reason = unreadable(why)
-  quarantine(tasks, due, claims, held, id, raw, reason, now)
+  quarantine(tasks, due, claims, held, paused, id, raw, reason, now)
   return { 'quarantined', reason }
 end
 local claim_expiry = decode_claim(redis.call('HGET', claims, id))
@@ -328,7 +380,7 @@ return { 'claimed', raw }
  * answered alike, instead of refused, which would make the scheduler skip fires whose schedules
  * already moved on.
  *
- * KEYS: tasks, due, claims, runs, run expiry, task runs, the batch's outcome key.
+ * KEYS: tasks, due, claims, runs, run expiry, task runs, the batch's outcome key, paused.
  * ARGV: outcome lifetime ms, then per task 9 values: id, owner, claimed revision, next run time
  * ("null" or a number), remove when finished ("1" or "0"), run id ("" for no run), run lease
  * JSON, maxInstances, run lease duration ms.
@@ -337,9 +389,11 @@ return { 'claimed', raw }
 export const DISPATCH = script(
   'dispatch',
   `
-local tasks, due, claims, runs, expiries, task_runs, outcome_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local tasks, due, claims, runs, expiries, task_runs, outcome_key, paused = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local known = redis.call('GET', outcome_key)
 if known then return known end
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'hash', 5, 'zset', 6, 'zset', 8, 'set')
+if wrong then return wrong end
 local outcomes = {}
 local now = nil
 for at = 2, #ARGV, 9 do
@@ -355,12 +409,20 @@ for at = 2, #ARGV, 9 do
       if acquire_run(runs, expiries, task_runs, id, run_id, ARGV[at + 6], tonumber(ARGV[at + 7]), tonumber(ARGV[at + 8]), now) then outcome = '2' end
     end
     redis.call('HDEL', claims, id)
+    -- only a paused task claimed to run now has an entry in the paused set to remove
+    local was_paused = row.nextRunTime == cjson.null or row.nextRunTime == nil
     if next_run == 'null' and remove == '1' then
       redis.call('HDEL', tasks, id)
       redis.call('ZREM', due, id)
+      if was_paused then redis.call('SREM', paused, id) end
     else
       redis.call('HSET', tasks, id, encode_row(next_run, num(row.revision + 1), row_seq(row) or '0', cjson.encode(row.payload)))
-      if next_run == 'null' then redis.call('ZREM', due, id) else redis.call('ZADD', due, next_run, id) end
+      if next_run == 'null' then
+        index_row(due, paused, id, 'null')
+      else
+        redis.call('ZADD', due, next_run, id)
+        if was_paused then redis.call('SREM', paused, id) end
+      end
     end
   end
   table.insert(outcomes, outcome)
@@ -379,6 +441,8 @@ return answer
 export const ACQUIRE_RUN = script(
   'acquire-run',
   `
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'zset')
+if wrong then return wrong end
 local acquired = acquire_run(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now_ms())
 if acquired then return 1 end
 return 0
@@ -390,6 +454,8 @@ export const RENEW_RUNS = script(
   'renew-runs',
   `
 local runs, expiries = KEYS[1], KEYS[2]
+local wrong = wrong_type(1, 'hash', 2, 'zset')
+if wrong then return wrong end
 local owner, duration = ARGV[1], tonumber(ARGV[2])
 local expiry = num(now_ms() + duration)
 for i = 3, #ARGV do
@@ -413,6 +479,8 @@ export const RELEASE_RUNS = script(
   'release-runs',
   `
 local runs, expiries, task_runs = KEYS[1], KEYS[2], KEYS[3]
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'zset')
+if wrong then return wrong end
 for at = 1, #ARGV, 2 do
   local task_id, run_id = ARGV[at], ARGV[at + 1]
   local raw = redis.call('HGET', runs, run_id)
@@ -436,6 +504,8 @@ export const TAKE_EXPIRED_RUNS = script(
   'take-expired-runs',
   `
 local runs, expiries, task_runs = KEYS[1], KEYS[2], KEYS[3]
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'zset')
+if wrong then return wrong end
 local taken = {}
 for _, run_id in ipairs(redis.call('ZRANGEBYSCORE', expiries, '-inf', num(now_ms()), 'LIMIT', 0, tonumber(ARGV[1]))) do
   local raw = redis.call('HGET', runs, run_id)
@@ -456,15 +526,17 @@ return taken
 /**
  * Moves a task to the quarantine with the reason, its row untouched. With a third ARGV, only if
  * the row is still exactly that (a row found unreadable by a reader, not changed meanwhile).
- * KEYS: tasks, due, claims, quarantine. ARGV: id, reason[, expected row].
+ * KEYS: tasks, due, claims, quarantine, paused. ARGV: id, reason[, expected row].
  * Returns 1 when moved, else 0.
  */
 export const QUARANTINE = script(
   'quarantine',
   `
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'hash', 5, 'set')
+if wrong then return wrong end
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw or (ARGV[3] and raw ~= ARGV[3]) then return 0 end
-quarantine(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], raw, ARGV[2], now_ms())
+quarantine(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], raw, ARGV[2], now_ms())
 return 1
 `,
 );
@@ -472,13 +544,15 @@ return 1
 /**
  * Moves a quarantined task back, after reading its row again; a row still unreadable stays in the
  * quarantine with the new reason.
- * KEYS: tasks, due, claims, quarantine, seq. ARGV: id, channel, message.
+ * KEYS: tasks, due, claims, quarantine, seq, paused. ARGV: id, channel, message.
  * Returns { "restored" } | { "missing" } | { "conflict" } | { "unreadable", reason }.
  */
 export const RESTORE = script(
   'restore',
   `
-local tasks, due, claims, held, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local tasks, due, claims, held, seq, paused = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'hash', 5, 'counter', 6, 'set')
+if wrong then return wrong end
 local id = ARGV[1]
 local record = redis.call('HGET', held, id)
 if not record then return { 'missing' } end
@@ -497,9 +571,129 @@ local next_text = 'null'
 if next_run ~= nil then next_text = num(next_run) end
 redis.call('HSET', tasks, id, encode_row(next_text, num(row.revision), num(redis.call('INCR', seq)), cjson.encode(row.payload)))
 redis.call('HDEL', claims, id)
-if next_run ~= nil then redis.call('ZADD', due, next_text, id) end
+index_row(due, paused, id, next_text)
 redis.call('HDEL', held, id)
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return { 'restored' }
+`,
+);
+
+/**
+ * Checks the due index by counting, in O(1): every row is either scheduled (in the due index) or
+ * paused (in the paused set), so HLEN tasks = ZCARD due + SCARD paused while the index is whole.
+ * When the counts disagree, takes the repair lock for the caller (one replica repairs at a time).
+ *
+ * KEYS: tasks, due, paused, repair lock. ARGV: lock token, lock lifetime ms.
+ * Returns { rows, indexed, paused, verdict }: verdict "consistent", "repair" (the caller holds the
+ * lock now and should repair) or "busy" (another replica holds it).
+ */
+export const CHECK_INDEX = script(
+  'check-index',
+  `
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'set', 4, 'string')
+if wrong then return wrong end
+local rows, indexed, paused = redis.call('HLEN', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('SCARD', KEYS[3])
+local verdict = 'consistent'
+if rows ~= indexed + paused then
+  verdict = 'busy'
+  if redis.call('SET', KEYS[4], ARGV[1], 'NX', 'PX', ARGV[2]) then verdict = 'repair' end
+end
+return { rows, indexed, paused, verdict }
+`,
+);
+
+/**
+ * One step of a repair: reads up to about `count` rows with HSCAN from `cursor` and puts each in
+ * its place: a scheduled row missing from the due index is indexed again at its next run time (or,
+ * while under a live claim, at the claim's expiry, as a claim leaves it); a paused row is taken
+ * out of the index and recorded in the paused set; an unreadable row goes to the quarantine.
+ * Entries already in the index keep their scores (claims move them). Each step is atomic and
+ * short, so Redis serves other clients between steps, and concurrent writes keep their own rows
+ * in place.
+ *
+ * KEYS: tasks, due, paused, claims, quarantine, repair lock. ARGV: cursor, count, lock token,
+ * lock lifetime ms.
+ * Returns { next cursor, { indexed ids }, { ids of paused rows taken out of the index },
+ * { ids recorded as paused }, { ids no longer recorded as paused }, { id, reason, ... quarantined } }.
+ */
+export const REPAIR_ROWS = script(
+  'repair-rows',
+  `
+local tasks, due, paused, claims, held, lock = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'set', 4, 'hash', 5, 'hash', 6, 'string')
+if wrong then return wrong end
+if redis.call('GET', lock) == ARGV[3] then redis.call('PEXPIRE', lock, ARGV[4]) end
+local step = redis.call('HSCAN', tasks, ARGV[1], 'COUNT', ARGV[2])
+local found = step[2]
+local indexed, unindexed, recorded, unrecorded, quarantined = {}, {}, {}, {}, {}
+local now = nil
+for i = 1, #found, 2 do
+  local id, raw = found[i], found[i + 1]
+  local row, next_run, why = decode_row(raw)
+  if not row then
+    now = now or now_ms()
+    local reason = unreadable(why)
+    quarantine(tasks, due, claims, held, paused, id, raw, reason, now)
+    table.insert(quarantined, id)
+    table.insert(quarantined, reason)
+  elseif next_run == nil then
+    if redis.call('ZREM', due, id) == 1 then table.insert(unindexed, id) end
+    if redis.call('SADD', paused, id) == 1 then table.insert(recorded, id) end
+  else
+    if redis.call('SREM', paused, id) == 1 then table.insert(unrecorded, id) end
+    if not redis.call('ZSCORE', due, id) then
+      now = now or now_ms()
+      local score = next_run
+      local claim_expiry = decode_claim(redis.call('HGET', claims, id))
+      if claim_expiry and claim_expiry > now then score = math.max(next_run, claim_expiry) end
+      redis.call('ZADD', due, num(score), id)
+      table.insert(indexed, id)
+    end
+  end
+end
+return { step[1], indexed, unindexed, recorded, unrecorded, quarantined }
+`,
+);
+
+/**
+ * One step of a repair's second pass, when counting still disagrees after every row was put in
+ * place: removes entries of the due index (ARGV mode "due", with ZSCAN) or of the paused set
+ * (mode "paused", with SSCAN) whose row no longer exists.
+ *
+ * KEYS: tasks, due, paused, repair lock. ARGV: mode, cursor, count, lock token, lock lifetime ms.
+ * Returns { next cursor, { removed ids } }.
+ */
+export const REPAIR_ENTRIES = script(
+  'repair-entries',
+  `
+local tasks, due, paused, lock = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'set', 4, 'string')
+if wrong then return wrong end
+if redis.call('GET', lock) == ARGV[4] then redis.call('PEXPIRE', lock, ARGV[5]) end
+local removed = {}
+local step, stride, key, remove = nil, 1, paused, 'SREM'
+if ARGV[1] == 'due' then
+  step = redis.call('ZSCAN', due, ARGV[2], 'COUNT', ARGV[3])
+  stride, key, remove = 2, due, 'ZREM'
+else
+  step = redis.call('SSCAN', paused, ARGV[2], 'COUNT', ARGV[3])
+end
+local found = step[2]
+for i = 1, #found, stride do
+  local id = found[i]
+  if redis.call('HEXISTS', tasks, id) == 0 and redis.call(remove, key, id) == 1 then table.insert(removed, id) end
+end
+return { step[1], removed }
+`,
+);
+
+/** Ends a repair: KEYS: repair lock. ARGV: lock token. Deletes the lock if it is still the caller's. */
+export const END_REPAIR = script(
+  'end-repair',
+  `
+local wrong = wrong_type(1, 'string')
+if wrong then return wrong end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
 `,
 );

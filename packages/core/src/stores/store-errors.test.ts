@@ -14,4 +14,10 @@ describe('storeErrors', () => {
     expect(storeErrors.invalidNextRunTime('digest', Number.NaN).message).toMatch(/"digest".*NaN.*epoch milliseconds/);
     expect(isHoraeError(storeErrors.invalidLeaseDuration(0), 'INVALID_OPTION')).toBe(true);
   });
+
+  it('names the place that holds data of another kind, and the fix', () => {
+    const error = storeErrors.wrongKind('shared', 'the Redis key "{app}:due"', 'a string', 'a sorted set', 'Delete it.');
+    expect(isHoraeError(error, 'STORE_UNAVAILABLE')).toBe(true);
+    expect(error.message).toBe('Store "shared" cannot use the Redis key "{app}:due": it holds a string where the store keeps a sorted set, so the store wrote nothing. Delete it.');
+  });
 });

@@ -25,4 +25,11 @@ export const storeErrors = {
   /** A lease duration that is not a number of milliseconds of at least 1. */
   invalidLeaseDuration: (value: unknown): HoraeError =>
     new HoraeError('INVALID_OPTION', `Invalid lease duration ${String(value)}: a number of milliseconds, at least 1.`),
+  /**
+   * A place the store keeps its data in (a Redis key, a file, a collection) holds something of
+   * another kind, so the store refused to use it and wrote nothing; `fix` tells the operator what
+   * to do, as a sentence.
+   */
+  wrongKind: (store: string, place: string, found: string, expected: string, fix: string): HoraeError =>
+    new HoraeError('STORE_UNAVAILABLE', `Store "${store}" cannot use ${place}: it holds ${found} where the store keeps ${expected}, so the store wrote nothing. ${fix}`),
 };
