@@ -126,4 +126,21 @@ export const errors = {
         'Register the function with scheduler.define(name, fn) and pass handler: name.',
       { taskId },
     ),
+  fileStoreDirectoryInvalid: (path: string, problem: string, cause?: unknown) =>
+    new HoraeError(
+      'INVALID_OPTION',
+      `invalid FileStore option "directory" ${show(path)}: ${problem}. ` +
+        'Give the path of a directory (it is created when missing), or move the file that is in the way.',
+      { cause },
+    ),
+  fileStoreDirectoryUnusable: (store: string, path: string, problem: string, fix: string, cause?: unknown) =>
+    new HoraeError('STORE_UNAVAILABLE', `Store "${store}" cannot use ${path}: ${problem}. ${fix}`, { cause }),
+  fileStoreFileTooLarge: (taskId: string, store: string, bytes: number, allowed: number) =>
+    new HoraeError(
+      'INVALID_OPTION',
+      `Task "${taskId}": its file in store "${store}" would be ${bytes} bytes, more than the ${allowed} allowed ` +
+        '(the FileStore option maxFileSize, less 4096 bytes kept for bookkeeping). ' +
+        'Pass smaller args, or raise maxFileSize in every process that shares the directory.',
+      { taskId },
+    ),
 } as const;

@@ -1,63 +1,28 @@
-import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { errors, HoraeError } from '../errors/index.js';
 import { defaultLogger, type Logger } from '../logger/logger.js';
 import { resolveEncryptionKey } from './codec.js';
-import { eachLimited, errorCode, removeQuietly } from './file/disk.js';
-import { COLLECT_AFTER_MS, GenerationFiles, type Head, type UnreadableFile } from './file/generations.js';
+import { CompareAndSwap, type Decision } from './file/compare-and-swap.js';
+import { prepareDirectories } from './file/directories.js';
+import { eachLimited, errorCode, WRITE_CONCURRENCY } from './file/disk.js';
+import { COLLECT_AFTER_MS, GenerationFiles, type Head } from './file/generations.js';
+import { Intake } from './file/intake.js';
 import { taskIdOf, taskKey } from './file/naming.js';
-import { Quarantine, quarantinedTask, rawBytes, unreadableFileRecord, type QuarantineRecord } from './file/quarantine.js';
-import { isLive, storedTask, toLeaseSlot, toTaskGeneration, type HeldLease, type LeaseSlot, type TaskFile, type TaskGeneration, type Tombstone } from './file/records.js';
+import { checkOptions, RESERVED_BYTES, type FileStoreOptions } from './file/options.js';
+import { Quarantine, quarantinedTask, restorable } from './file/quarantine.js';
+import { isLive, storedTask, toLeaseSlot, toTaskGeneration, type LeaseSlot, type TaskFile, type TaskGeneration, type Tombstone } from './file/records.js';
+import { RunSlots, slotOf } from './file/run-slots.js';
 import { ChangeWatcher } from './file/watch.js';
 import type { ClaimOptions, Lease, QuarantinedTask, RunLease, StoreContext, StoredTask, TaskRelease, TaskStore } from './store.js';
 
-/**
- * Options of {@link FileStore}.
- *
- * @example
- * ```ts
- * const store = new FileStore({ directory: '/var/lib/my-app/tasks', pollInterval: 500 });
- * ```
- * @public
- */
-export interface FileStoreOptions {
-  /** The directory of the task files, shared by every process using the store; created when missing. */
-  readonly directory: string;
-  /** Ends the name of every task file. Default `'.task'`. */
-  readonly suffix?: string;
-  /**
-   * Permissions of the directory (and its `runs` and `quarantine` subdirectories) when the store
-   * creates them. Default `0o700`: task arguments may be private.
-   */
-  readonly mode?: number;
-  /** Delete the task files at shutdown, for throwaway directories. Quarantined records stay. Default `false`. */
-  readonly cleanupOnShutdown?: boolean;
-  /**
-   * How often (ms) the directory listing is compared for changes made by other processes that
-   * `fs.watch` missed (it is unreliable on network file systems). Default `1000`.
-   */
-  readonly pollInterval?: number;
-  /**
-   * The key payloads are encrypted with; `null` for none. Default: the `HORAE_STORE_ENCRYPTION_KEY`
-   * environment variable.
-   */
-  readonly encryptionKey?: string | null;
-}
+export type { FileStoreOptions } from './file/options.js';
 
-const DEFAULT_SUFFIX = '.task';
 const LEASE_SUFFIX = '.lease';
 const RUNS_DIRECTORY = 'runs';
 const QUARANTINE_DIRECTORY = 'quarantine';
-/** How often one change is tried while other processes keep changing the same task first. */
-const MAX_ATTEMPTS = 100;
-/** How many files one call writes at a time. */
-const WRITE_CONCURRENCY = 16;
 
 /** The current generation of a task that exists. */
 type LiveHead = Head<TaskGeneration> & { readonly doc: TaskFile };
-
-/** What a compare-and-swap step decided: the next generation to publish (if any) and the result. */
-type Decision<TDoc, TResult> = { readonly next?: TDoc; readonly result: TResult };
 
 /**
  * Keeps tasks in a directory, one JSON file per task, safe for several processes on one host
@@ -76,7 +41,11 @@ type Decision<TDoc, TResult> = { readonly next?: TDoc; readonly result: TResult 
  * - `quarantine/<id>.json`: records that could not be read, kept with the reason.
  *
  * Task files can be read with any JSON tool. Files that cannot be read (written by hand, cut
- * short by a foreign tool) are moved to the quarantine and reported, never deleted.
+ * short by a foreign tool) are moved to the quarantine and reported, never deleted. Only regular
+ * files of at most `maxFileSize` bytes are read, and links are never followed: anything else
+ * under a task file's name (a directory, a FIFO, a link to `/dev/zero` or to a secret) is
+ * quarantined by its name, unread, and later moved into `quarantine/` whole; every other task
+ * goes on as before.
  *
  * @example
  * ```ts
@@ -93,10 +62,14 @@ export class FileStore implements TaskStore {
   readonly directory: string;
   private readonly suffix: string;
   private readonly mode: number;
+  private readonly maxFileSize: number;
   private readonly cleanupOnShutdown: boolean;
   private readonly tasks: GenerationFiles<TaskGeneration>;
   private readonly runs: GenerationFiles<LeaseSlot>;
+  private readonly slots: RunSlots;
+  private readonly cas: CompareAndSwap;
   private readonly quarantine: Quarantine;
+  private readonly intake: Intake;
   private readonly watcher: ChangeWatcher;
   private alias = 'default';
   private logger: Logger = defaultLogger;
@@ -112,28 +85,53 @@ export class FileStore implements TaskStore {
     this.directory = resolve(checked.directory);
     this.suffix = checked.suffix;
     this.mode = checked.mode;
+    this.maxFileSize = checked.maxFileSize;
     this.cleanupOnShutdown = checked.cleanupOnShutdown;
     this.encryptionKey = resolveEncryptionKey(options.encryptionKey);
+    this.cas = new CompareAndSwap(
+      (operation, attempts) =>
+        new HoraeError('STORE_UNAVAILABLE', `Store "${this.alias}" (${this.directory}) could not ${operation}: other processes changed it first ${attempts} times in a row.`),
+    );
     this.watcher = new ChangeWatcher(this.directory, (name) => this.tasks.isGenerationFile(name), checked.pollInterval);
     this.tasks = new GenerationFiles<TaskGeneration>({
       directory: this.directory,
       suffix: this.suffix,
+      maxFileSize: this.maxFileSize,
       isKey: (key) => taskIdOf(key) !== undefined,
       validate: (value, key) => toTaskGeneration(value, taskIdOf(key) ?? key),
       collectable: (doc, now) => !isLive(doc) && now - doc.writtenAt >= COLLECT_AFTER_MS,
-      unreadable: (file) => this.quarantineUnreadable(file),
-      foreign: (name) => this.quarantineForeign(name),
+      unreadable: (file) => this.intake.unreadableTask(file),
+      foreign: (name) => this.intake.foreign(name),
+      setAside: (name, reason) => this.intake.setAside(join(this.directory, name), name, reason),
       names: this.watcher.names,
     });
     this.runs = new GenerationFiles<LeaseSlot>({
       directory: join(this.directory, RUNS_DIRECTORY),
       suffix: LEASE_SUFFIX,
+      maxFileSize: this.maxFileSize,
       isKey: (key) => slotOf(key) !== undefined,
       validate: (value, key) => toLeaseSlot(value, slotOf(key)?.taskId ?? key),
       collectable: (slot, now) => slot.lease === null && slot.interrupted.length === 0 && now - slot.writtenAt >= COLLECT_AFTER_MS,
-      unreadable: (file) => Promise.resolve(this.freeUnreadableSlot(file)),
+      unreadable: (file) => Promise.resolve(this.intake.unreadableSlot(file, slotOf(file.key)?.taskId ?? file.key)),
+      setAside: (name, reason) => this.intake.setAside(join(this.runs.directory, name), `${RUNS_DIRECTORY}/${name}`, reason),
     });
-    this.quarantine = new Quarantine(join(this.directory, QUARANTINE_DIRECTORY), this.mode);
+    this.slots = new RunSlots(this.runs, this.cas);
+    // A record holds a task file's text, escaped (up to 6 bytes a byte), maybe its bytes in base64 too.
+    this.quarantine = new Quarantine(join(this.directory, QUARANTINE_DIRECTORY), 8 * this.maxFileSize + 64 * 1024);
+    this.intake = new Intake({
+      directory: this.directory,
+      suffix: this.suffix,
+      maxFileSize: this.maxFileSize,
+      quarantine: this.quarantine,
+      quarantineName: QUARANTINE_DIRECTORY,
+      names: this.watcher.names,
+      tombstone: async (file, id) => {
+        await this.tasks.publish({ key: file.key, generation: file.generation, doc: null, seenAt: file.seenAt }, tombstone(id));
+      },
+      alias: () => this.alias,
+      logger: () => this.logger,
+      reportQuarantined: (id, reason) => this.reportQuarantined(id, reason),
+    });
   }
 
   async start(context: StoreContext): Promise<void> {
@@ -250,78 +248,25 @@ export class FileStore implements TaskStore {
 
   async acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
     const key = taskKey(lease.taskId);
-    const run: RunLease = { taskId: lease.taskId, runId: lease.runId, owner: lease.owner, scheduledAt: lease.scheduledAt };
     await this.ready();
-    return this.attempt(`take a run lease of task "${lease.taskId}"`, async () => {
-      const seenAt = Date.now();
-      const slots = new Map((await this.runs.heads((slot) => slotOf(slot)?.taskKey === key)).map((head) => [slotOf(head.key)?.slot, head]));
-      const now = Date.now();
-      const isLeased = (head: Head<LeaseSlot> | undefined): boolean => (leaseOf(head)?.expiresAt ?? -Infinity) > now;
-      // Every live lease counts, also in slots beyond a lowered maxInstances.
-      if ([...slots.values()].filter(isLeased).length >= maxInstances) return false;
-      for (let slot = 0; slot < maxInstances; slot++) {
-        const head = slots.get(slot) ?? { key: `${key}.${slot}`, generation: 0, doc: null, seenAt };
-        if (isLeased(head)) continue;
-        // Taking over an expired lease keeps it for takeExpiredRunLeases to report.
-        const held = leaseOf(head);
-        const expired = held === null ? [] : [runLease(held)];
-        const next: LeaseSlot = {
-          taskId: lease.taskId,
-          lease: { ...run, expiresAt: now + duration },
-          interrupted: [...(head.doc?.interrupted ?? []), ...expired],
-          writtenAt: now,
-        };
-        // Lost: another run took a slot meanwhile; count again.
-        return (await this.runs.publish(head, next)) ? true : AGAIN;
-      }
-      return false;
-    });
+    return this.slots.acquire(key, lease, maxInstances, duration);
   }
 
   async renewRunLeases(owner: string, runIds: readonly string[], duration: number): Promise<void> {
     if (runIds.length === 0) return;
     await this.ready();
-    const wanted = new Set(runIds);
-    const isMine = (head: Head<LeaseSlot>, runId?: string): boolean => {
-      const lease = leaseOf(head);
-      return lease !== null && lease.owner === owner && (runId === undefined ? wanted.has(lease.runId) : lease.runId === runId);
-    };
-    await eachLimited((await this.runs.heads()).filter((head) => isMine(head)), WRITE_CONCURRENCY, async (first) => {
-      const runId = leaseOf(first)?.runId;
-      await this.change(this.runs, first.key, 'renew a run lease', (head) => {
-        // Taken over or reported as expired meanwhile: it is no longer ours to renew.
-        if (head.doc === null || head.doc.lease === null || !isMine(head, runId)) return { result: undefined };
-        const now = Date.now();
-        return { next: { ...head.doc, lease: { ...head.doc.lease, expiresAt: now + duration }, writtenAt: now }, result: undefined };
-      }, first);
-    });
+    await this.slots.renew(owner, runIds, duration);
   }
 
   async releaseRunLease(taskId: string, runId: string): Promise<void> {
     const key = taskKey(taskId);
     await this.ready();
-    const holding = (await this.runs.heads((slot) => slotOf(slot)?.taskKey === key)).find(({ doc }) => doc?.lease?.runId === runId);
-    if (holding === undefined) return;
-    await this.change(this.runs, holding.key, `release a run lease of task "${taskId}"`, ({ doc }) => {
-      if (doc?.lease?.runId !== runId) return { result: undefined };
-      return { next: { ...doc, lease: null, writtenAt: Date.now() }, result: undefined };
-    }, holding);
+    await this.slots.release(key, taskId, runId);
   }
 
   async takeExpiredRunLeases(): Promise<RunLease[]> {
     await this.ready();
-    const now = Date.now();
-    const taken: RunLease[] = [];
-    await eachLimited(await this.runs.heads(), WRITE_CONCURRENCY, async (head) => {
-      const { doc } = head;
-      if (doc === null) return;
-      const expired = doc.lease !== null && doc.lease.expiresAt <= now;
-      if (!expired && doc.interrupted.length === 0) return;
-      const reports = [...doc.interrupted, ...(expired && doc.lease !== null ? [runLease(doc.lease)] : [])];
-      // Only the process whose generation lands reports them: each lease is reported once.
-      if (await this.runs.publish(head, { ...doc, lease: expired ? null : doc.lease, interrupted: [], writtenAt: now })) taken.push(...reports);
-    });
-    return taken;
+    return this.slots.takeExpired();
   }
 
   async quarantineTask(id: string, reason: string): Promise<void> {
@@ -345,10 +290,12 @@ export class FileStore implements TaskStore {
     if (record === undefined) throw errors.taskNotFound(id, `${this.alias} (quarantine)`);
     const task = restorable(record);
     if (typeof task === 'string') {
-      // Still unreadable: it stays where it is, with the news.
-      await this.quarantine.put({ ...record, reason: `${task} (tried again when restored)`, quarantinedAt: Date.now() });
+      // Still unreadable: it stays where it is, with the news (a record of an entry never read
+      // has none, and keeps the reason that names the entry).
+      if (record.unread !== true) await this.quarantine.put({ ...record, reason: `${task} (tried again when restored)`, quarantinedAt: Date.now() });
       return;
     }
+    this.checkSize(task);
     await this.change(this.tasks, taskKey(task.id), `restore task "${task.id}"`, ({ doc }) => {
       if (isLive(doc)) throw errors.conflictingId(task.id, this.alias);
       return { next: liveFile(task, null, this.nextOrder()), result: undefined };
@@ -363,13 +310,18 @@ export class FileStore implements TaskStore {
 
   // ---------------------------------------------------------------- internals
 
-  /** Creates the directories once. Their mode is set exactly: `mkdir` would reduce it by the umask. */
+  /** Creates and checks the directories once (see {@link prepareDirectories}). */
   private ready(): Promise<void> {
-    this.preparing ??= (async () => {
-      for (const directory of [this.directory, this.runs.directory, this.quarantine.directory]) {
-        if ((await mkdir(directory, { recursive: true, mode: this.mode })) !== undefined) await chmod(directory, this.mode);
-      }
-    })().catch((error: unknown) => {
+    this.preparing ??= prepareDirectories({
+      store: this.alias,
+      directory: this.directory,
+      subdirectories: [
+        { path: this.runs.directory, holds: 'run leases' },
+        { path: this.quarantine.directory, holds: 'quarantined records' },
+      ],
+      mode: this.mode,
+      logger: this.logger,
+    }).catch((error: unknown) => {
       this.preparing = undefined;
       throw error;
     });
@@ -381,18 +333,24 @@ export class FileStore implements TaskStore {
     return (await this.tasks.heads()).filter((head): head is LiveHead => isLive(head.doc));
   }
 
-  /** The file-name key of a task to write, after checking its id and that its payload is JSON. */
+  /** The file-name key of a task to write, after checking its id, that its payload is JSON, and its size. */
   private checkedKey(task: StoredTask): string {
     const key = taskKey(task.id);
     if (JSON.stringify(task.payload) === undefined) throw errors.notSerializable(task.id, this.alias, 'payload', task.payload);
+    this.checkSize(task);
     return key;
   }
 
   /**
-   * Changes one key by compare-and-swap: reads its current generation (or starts from `first`),
-   * lets `decide` compute the next one, and publishes it; when another process changed the key
-   * in between, reads again and decides anew. `decide` may throw to refuse.
+   * Refuses a task whose file every reader would refuse as too large. Room is kept for what
+   * claims add later, so that a task accepted now stays readable.
    */
+  private checkSize(task: StoredTask): void {
+    const bytes = Buffer.byteLength(JSON.stringify(liveFile(task, null, this.lastOrder)), 'utf8');
+    if (bytes > this.maxFileSize - RESERVED_BYTES) throw errors.fileStoreFileTooLarge(task.id, this.alias, bytes, this.maxFileSize - RESERVED_BYTES);
+  }
+
+  /** See {@link CompareAndSwap.change}. */
   private change<TDoc extends object, TResult>(
     files: GenerationFiles<TDoc>,
     key: string,
@@ -400,26 +358,7 @@ export class FileStore implements TaskStore {
     decide: (head: Head<TDoc>) => Decision<TDoc, TResult>,
     first?: Head<TDoc>,
   ): Promise<TResult> {
-    let known = first;
-    return this.attempt(operation, async () => {
-      const head = known ?? (await files.head(key));
-      known = undefined;
-      const { next, result } = decide(head);
-      if (next === undefined) return result;
-      return (await files.publish(head, next)) ? result : AGAIN;
-    });
-  }
-
-  /** Runs `step` until it settles (does not return {@link AGAIN}), a bounded number of times. */
-  private async attempt<TResult>(operation: string, step: () => Promise<TResult | typeof AGAIN>): Promise<TResult> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const result = await step();
-      if (result !== AGAIN) return result;
-    }
-    throw new HoraeError(
-      'STORE_UNAVAILABLE',
-      `Store "${this.alias}" (${this.directory}) could not ${operation}: other processes changed it first ${MAX_ATTEMPTS} times in a row.`,
-    );
+    return this.cas.change(files, key, operation, decide, first);
   }
 
   /** Increasing, and comparable across processes: the insertion order of tasks with equal run times. */
@@ -427,51 +366,7 @@ export class FileStore implements TaskStore {
     this.lastOrder = Math.max(Date.now() * 1000, this.lastOrder + 1);
     return this.lastOrder;
   }
-
-  /**
-   * A task file that cannot be read: its bytes go to the quarantine, and a tombstone takes the
-   * task out of scheduling (the file itself is then swept like any superseded generation).
-   */
-  private async quarantineUnreadable(file: UnreadableFile): Promise<TaskGeneration | undefined> {
-    const id = taskIdOf(file.key) ?? file.fileName;
-    const reason = `its file ${file.fileName} cannot be read: ${file.reason}`;
-    try {
-      await this.quarantine.put(unreadableFileRecord(id, file.fileName, file.raw, reason));
-    } catch (error) {
-      this.logger.error(`Task "${id}" in store "${this.alias}" cannot be read (${file.reason}), nor moved to the quarantine; it is skipped.`, error);
-      // Skipped without a tombstone, so the file stays current and is never collected.
-      return { id, deleted: true, writtenAt: Infinity };
-    }
-    this.reportQuarantined(id, reason);
-    await this.tasks.publish({ key: file.key, generation: file.generation, doc: null, seenAt: file.seenAt }, tombstone(id));
-    return undefined;
-  }
-
-  /** A file with the task suffix this store did not name: kept in the quarantine under its file name. */
-  private async quarantineForeign(name: string): Promise<void> {
-    const path = join(this.directory, name);
-    let raw: Buffer;
-    try {
-      raw = await readFile(path);
-    } catch {
-      return; // another process moved it first
-    }
-    const reason = `its file name is not <id>.<generation>${this.suffix}, the names this store writes`;
-    await this.quarantine.put(unreadableFileRecord(name, name, raw, reason));
-    this.reportQuarantined(name, reason);
-    this.watcher.names.add(name);
-    await removeQuietly(path);
-  }
-
-  /** A run-lease file that cannot be read counts as a free slot: leases are bookkeeping, not tasks. */
-  private freeUnreadableSlot(file: UnreadableFile): LeaseSlot {
-    this.logger.warn(`Run-lease file ${file.fileName} in store "${this.alias}" cannot be read (${file.reason}); its slot counts as free.`);
-    return { taskId: slotOf(file.key)?.taskId ?? file.key, lease: null, interrupted: [], writtenAt: 0 };
-  }
 }
-
-/** Returned by a step of {@link FileStore.attempt} that lost a race and must be tried again. */
-const AGAIN = Symbol('again');
 
 function liveFile(task: StoredTask, claim: TaskFile['claim'], order: number): TaskFile {
   return { id: task.id, nextRunTime: task.nextRunTime, revision: task.revision, payload: task.payload, claim, order, writtenAt: Date.now() };
@@ -481,63 +376,7 @@ function tombstone(id: string): Tombstone {
   return { id, deleted: true, writtenAt: Date.now() };
 }
 
-function leaseOf(head: Head<LeaseSlot> | undefined): HeldLease | null {
-  return head?.doc?.lease ?? null;
-}
-
-function runLease({ taskId, runId, owner, scheduledAt }: HeldLease): RunLease {
-  return { taskId, runId, owner, scheduledAt };
-}
-
 /** By next run time, paused last, then in the order the tasks were added. */
 function byRunTime({ doc: a }: LiveHead, { doc: b }: LiveHead): number {
   return (a.nextRunTime ?? Infinity) - (b.nextRunTime ?? Infinity) || a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
-/** The task and slot a run-lease key (`<task key>.<slot>`) stands for. */
-function slotOf(key: string): { taskId: string; taskKey: string; slot: number } | undefined {
-  const match = /^(.+)\.(0|[1-9]\d{0,8})$/.exec(key);
-  const taskId = match?.[1] === undefined ? undefined : taskIdOf(match[1]);
-  if (match?.[1] === undefined || match[2] === undefined || taskId === undefined) return undefined;
-  return { taskId, taskKey: match[1], slot: Number(match[2]) };
-}
-
-/** The task a quarantine record gives back, or why it still cannot be read. */
-function restorable(record: QuarantineRecord): StoredTask | string {
-  const { id, payload, nextRunTime, revision } = record;
-  if (record.unreadableFile === undefined) return { id, payload, nextRunTime, revision };
-  // The record holds a file that could not be read: read it again, as a task file.
-  let value: unknown;
-  try {
-    value = JSON.parse(rawBytes(record).toString('utf8'));
-  } catch (error) {
-    return `it is not valid JSON (${(error as Error).message})`;
-  }
-  const named = (value as { id?: unknown } | null)?.id;
-  const taskId = typeof named === 'string' ? named : id;
-  try {
-    taskKey(taskId);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  const file = toTaskGeneration(value, taskId);
-  if (typeof file === 'string') return file;
-  return isLive(file) ? storedTask(file) : 'it is a tombstone: the task was deleted';
-}
-
-function checkOptions(options: FileStoreOptions): Required<Omit<FileStoreOptions, 'encryptionKey'>> {
-  const invalid = (name: string, value: unknown, allowed: string) => errors.invalidOption(undefined, `FileStore option "${name}"`, value, allowed);
-  const { directory, suffix = DEFAULT_SUFFIX, mode = 0o700, cleanupOnShutdown = false, pollInterval = 1000 } = options ?? {};
-  if (typeof directory !== 'string' || directory === '') throw invalid('directory', directory, 'the path of a directory (created when missing)');
-  if (typeof suffix !== 'string' || !/^\.[A-Za-z0-9_-][A-Za-z0-9._-]{0,14}$/.test(suffix)) {
-    throw invalid('suffix', suffix, 'a "." followed by 1 to 15 letters, digits, ".", "_" or "-", such as ".task"');
-  }
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777 || (mode & 0o700) !== 0o700) {
-    throw invalid('mode', mode, 'permission bits such as 0o700 or 0o750; the owner needs read, write and search permission');
-  }
-  if (typeof cleanupOnShutdown !== 'boolean') throw invalid('cleanupOnShutdown', cleanupOnShutdown, 'true or false');
-  if (typeof pollInterval !== 'number' || !Number.isFinite(pollInterval) || pollInterval < 1 || pollInterval > 2 ** 31 - 1) {
-    throw invalid('pollInterval', pollInterval, 'a number of milliseconds, at least 1');
-  }
-  return { directory, suffix, mode, cleanupOnShutdown, pollInterval };
 }

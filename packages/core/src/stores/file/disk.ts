@@ -80,6 +80,9 @@ export async function removeQuietly(path: string): Promise<boolean> {
   }
 }
 
+/** How many files one call of the store writes at a time. */
+export const WRITE_CONCURRENCY = 16;
+
 /** Runs `task` for every item, at most `limit` at a time. */
 export async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

@@ -17,10 +17,11 @@
  * very tombstone an instant before it was collected, while a third process creates the key
  * anew: a window of a few file operations, ten minutes after the key was finished.
  */
-import { access, link, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { link, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HoraeError } from '../../errors/index.js';
 import { eachLimited, errorCode, isTempName, removeQuietly, syncDirectory, writeTempFile } from './disk.js';
+import { entryProblem, jsonProblem, lstatIfExists, readRegularFile } from './safe-read.js';
 
 /** Digits of a generation in a file name, zero-padded so that a listing sorts by generation. */
 const GENERATION_DIGITS = 12;
@@ -56,7 +57,12 @@ export interface UnreadableFile {
   readonly key: string;
   readonly generation: number;
   readonly fileName: string;
-  readonly raw: Buffer;
+  /**
+   * Its bytes; absent when it was not read at all (not a regular file, or too large), and then
+   * nothing of it may be copied or shown: it may be a link to anything.
+   */
+  readonly raw?: Buffer;
+  /** Why it cannot be read: completes "its file <name> ...", without quoting its content. */
   readonly reason: string;
   /** When it was known to be current (see {@link Head.seenAt}). */
   readonly seenAt: number;
@@ -74,6 +80,8 @@ export interface GenerationFilesOptions<TDoc extends object> {
   readonly suffix: string;
   /** Whether `key` is a key of this set; a file with the suffix but another name is foreign. */
   isKey(key: string): boolean;
+  /** The largest file read (see {@link readRegularFile}); larger ones are unreadable, unread. */
+  readonly maxFileSize: number;
   /** Checks parsed JSON: the document, or why it is not one. */
   validate(value: unknown, key: string): TDoc | string;
   /** Whether a current document is finished and old enough to delete with its whole key. */
@@ -85,6 +93,13 @@ export interface GenerationFilesOptions<TDoc extends object> {
   unreadable(file: UnreadableFile): Promise<TDoc | undefined>;
   /** Called for a file with the suffix whose name is not `<key>.<generation><suffix>`. */
   foreign?(fileName: string): Promise<void>;
+  /**
+   * Moves out of the directory, as it is, an entry due for removal that was never read (not a
+   * regular file, or too large: it is kept for someone to look at, not deleted unseen) or that
+   * cannot be unlinked (a directory). `reason` completes "its file <name> ...". Resolves to
+   * whether it is gone.
+   */
+  setAside?(fileName: string, reason: string): Promise<boolean>;
   readonly names?: NameLog;
 }
 
@@ -237,16 +252,12 @@ export class GenerationFiles<TDoc extends object> {
     const name = this.fileName(key, generation);
     const cached = this.cache.get(name);
     if (cached !== undefined && Date.now() - cached.readAt < CACHE_TRUST_MS) return { key, generation, doc: cached.doc, seenAt };
-    let raw: Buffer;
-    try {
-      raw = await readFile(join(this.directory, name));
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return undefined;
-      throw error;
-    }
-    let doc = this.decode(raw, key);
+    const read = await readRegularFile(join(this.directory, name), this.options.maxFileSize);
+    if (read === undefined) return undefined;
+    let doc = 'refused' in read ? `${read.refused}; it was not read` : this.decode(read.raw, key);
     if (typeof doc === 'string') {
-      const replacement = await this.options.unreadable({ key, generation, fileName: name, raw, reason: doc, seenAt });
+      const raw = 'raw' in read ? read.raw : undefined;
+      const replacement = await this.options.unreadable({ key, generation, fileName: name, ...(raw === undefined ? {} : { raw }), reason: doc, seenAt });
       if (replacement === undefined) return undefined;
       doc = replacement;
     }
@@ -260,7 +271,7 @@ export class GenerationFiles<TDoc extends object> {
     try {
       value = JSON.parse(raw.toString('utf8'));
     } catch (error) {
-      return `it is not valid JSON (${(error as Error).message})`;
+      return jsonProblem(error);
     }
     return this.options.validate(value, key);
   }
@@ -290,15 +301,21 @@ export class GenerationFiles<TDoc extends object> {
    */
   private async sweep(name: string, age: number, now: number): Promise<boolean> {
     if ((this.sweepAfter.get(name) ?? -Infinity) > now) return false;
-    let modified: number;
+    let entry;
     try {
-      modified = (await stat(join(this.directory, name))).mtimeMs;
-    } catch (error) {
-      return errorCode(error) === 'ENOENT';
+      // The entry itself, never what a link points at.
+      entry = await lstatIfExists(join(this.directory, name));
+    } catch {
+      return false;
     }
-    if (now - modified >= age) return this.removeFile(name);
-    this.sweepAfter.set(name, modified + age);
-    return false;
+    if (entry === undefined) return true;
+    if (now - entry.mtimeMs < age) {
+      this.sweepAfter.set(name, entry.mtimeMs + age);
+      return false;
+    }
+    const problem = entryProblem(entry, this.options.maxFileSize);
+    // What was never read is kept, unread, for someone to look at (a directory cannot be unlinked anyway).
+    return problem === undefined ? this.removeFile(name) : this.setAside(name, problem);
   }
 
   /** Deletes a file; resolves to whether it is gone (already gone counts). */
@@ -310,18 +327,29 @@ export class GenerationFiles<TDoc extends object> {
       await unlink(join(this.directory, name));
       return true;
     } catch (error) {
-      return errorCode(error) === 'ENOENT';
+      const code = errorCode(error);
+      // A directory under a file's name (Linux says EISDIR, macOS EPERM).
+      if (code === 'EISDIR') return this.setAside(name, 'is a directory, not a regular file');
+      if (code === 'EPERM') return this.setAside(name, 'cannot be deleted (EPERM)');
+      return code === 'ENOENT';
     }
   }
 
-  private async exists(name: string): Promise<boolean> {
-    try {
-      await access(join(this.directory, name));
+  /** See {@link GenerationFilesOptions.setAside}; one that cannot go is looked at again a while later. */
+  private async setAside(name: string, reason: string): Promise<boolean> {
+    this.options.names?.add(name);
+    this.cache.delete(name);
+    if (this.options.setAside !== undefined && (await this.options.setAside(name, reason))) {
+      this.sweepAfter.delete(name);
       return true;
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return false;
-      throw error;
     }
+    this.sweepAfter.set(name, Date.now() + RETENTION_MS);
+    return false;
+  }
+
+  /** Whether an entry of that name exists, whatever it is: a link to nothing exists too. */
+  private async exists(name: string): Promise<boolean> {
+    return (await lstatIfExists(join(this.directory, name))) !== undefined;
   }
 
   private noteGeneration(key: string, generation: number): void {
