@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
 import type { RunContext } from '../tasks/task.js';
-import { PersistentMemoryStore, testScheduler } from '../testing/harness.js';
+import { PersistentMemoryStore, refusal, testScheduler } from '../testing/harness.js';
 import { Scheduled } from './scheduled.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');
@@ -30,15 +30,6 @@ class Reports {
   notScheduled() {
     return 'plain';
   }
-}
-
-async function refusal(action: () => unknown): Promise<Error> {
-  try {
-    await action();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('it was accepted');
 }
 
 describe('@Scheduled and scheduler.register', () => {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { isHoraeError } from './errors.js';
-
-async function refusal(action: () => unknown): Promise<Error> {
-  try {
-    await action();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('it was accepted');
-}
+import { refusal } from '../testing/harness.js';
 
 describe('error messages', () => {
   const scheduler = new Scheduler({ timezone: 'UTC' });

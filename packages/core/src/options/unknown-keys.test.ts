@@ -4,15 +4,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { TaskCodec } from '../stores/codec.js';
 import { taskRecord } from '../tasks/task.js';
 import { TriggerRegistry } from '../triggers/registry.js';
-
-async function refusal(action: () => unknown): Promise<Error> {
-  try {
-    await action();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('it was accepted');
-}
+import { refusal } from '../testing/harness.js';
 
 describe('unknown option keys given by code are refused with the nearest valid one', () => {
   const scheduler = new Scheduler({ timezone: 'UTC' });

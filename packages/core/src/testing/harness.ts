@@ -36,3 +36,13 @@ export function deferred<T = void>() {
   const promise = new Promise<T>((done) => (resolve = done));
   return { promise, resolve };
 }
+
+/** The error an action throws or rejects with; fails the test if it succeeds. */
+export async function refusal(action: () => unknown): Promise<Error> {
+  try {
+    await action();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('it was accepted');
+}
