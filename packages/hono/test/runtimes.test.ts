@@ -55,10 +55,14 @@ for (const [name, runtime] of Object.entries(runtimes)) {
       expect((await send(port, '/tasks/work?handler=work', 'POST')).status).toBe(201);
       await child.waitFor('started');
       const inFlight = send(port, '/slow?ms=400');
+      // Handled now, asserted below: a failure before that must not surface as unhandled.
+      inFlight.catch(() => undefined);
       await send(port, '/scheduler');
       child.kill('SIGTERM');
       await child.waitFor('log SIGTERM received');
-      await expect(send(port, '/scheduler')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      // Deno closes its listener a moment after shutdown() is called: a connection made in that
+      // moment is reset rather than refused. Either way it is never served.
+      await expect(send(port, '/scheduler')).rejects.toMatchObject({ code: expect.stringMatching(/^(ECONNREFUSED|ECONNRESET)$/) });
       expect(await inFlight).toEqual({ status: 200, body: 'slow done' });
       expect(await child.exited).toEqual({ code: 0, signal: null });
       expect(child.lines.filter((line) => ['started', 'finished', 'aborted', 'scheduler shutdown'].includes(line) || line.startsWith('exit '))).toEqual([
