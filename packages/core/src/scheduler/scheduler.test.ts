@@ -142,6 +142,28 @@ describe('scheduler lifecycle', () => {
     expect(logger.lines.filter((line) => line.level === 'warn' && line.message.includes('shutdown timeout'))).toHaveLength(1);
   });
 
+  it('claims and leases for 5 s by default, so a dead instance is recognised within about 5 s', async () => {
+    const durations: number[] = [];
+    class Recording extends MemoryStore {
+      override claimDueTasks(options: ClaimOptions): Promise<StoredTask[]> {
+        durations.push(options.duration);
+        return super.claimDueTasks(options);
+      }
+      override dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+        for (const dispatch of dispatches) if (dispatch.run !== undefined) durations.push(dispatch.run.duration);
+        return super.dispatchTasks(dispatches);
+      }
+    }
+    const { scheduler } = testScheduler({ stores: { default: new Recording() } });
+    scheduler.define('tick', () => undefined);
+    await scheduler.addTask({ handler: 'tick', trigger: { type: 'interval', seconds: 1 } });
+    await scheduler.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await scheduler.shutdown();
+    expect(durations.length).toBeGreaterThan(1);
+    expect(new Set(durations)).toEqual(new Set([5_000]));
+  });
+
   it('with wait: false aborts running handlers at once', async () => {
     const { scheduler } = testScheduler();
     let signal: AbortSignal | undefined;

@@ -53,9 +53,13 @@ export interface SchedulerOptions {
   /** How long to wait before asking a failing store again, ms (default 10,000). */
   storeRetryInterval?: number;
   /**
-   * How long a claim on a due task and a run lease hold without renewal, ms (default 30,000).
-   * When an instance dies, its claimed fires run elsewhere at most this much later, and its runs
-   * are reported as interrupted after this long. Keep it above the longest event-loop stall.
+   * How long a claim on a due task and a run lease hold without renewal, ms (default 5,000; they
+   * are renewed every third of it, in one store call per period whatever the number of runs).
+   * When an instance dies, its claimed fires run elsewhere at most this much later, its runs are
+   * reported as interrupted after this long, and fires refused meanwhile under `maxInstances`
+   * (its runs still count) are reported as `task:max-instances`. The trade-off: an event loop
+   * blocked longer than this lets another instance take the task for dead and start a second
+   * run of it; keep it above the longest stall you expect.
    */
   leaseDuration?: number;
   /** This instance's id in leases; default host name, process id and a random suffix. */
@@ -219,7 +223,7 @@ export class Scheduler implements TaskOperations {
     if (!Number.isFinite(this.storeRetryInterval) || this.storeRetryInterval <= 0) {
       throw errors.invalidOption(undefined, 'storeRetryInterval', options.storeRetryInterval, 'give milliseconds as a finite number > 0');
     }
-    this.leaseDuration = options.leaseDuration ?? 30_000;
+    this.leaseDuration = options.leaseDuration ?? 5_000;
     if (!Number.isFinite(this.leaseDuration) || this.leaseDuration < 30) {
       throw errors.invalidOption(undefined, 'leaseDuration', options.leaseDuration, 'give milliseconds as a finite number >= 30');
     }
