@@ -126,6 +126,9 @@ const KEEP = Symbol('keep');
 /** Fields that define a task other than its schedule; equal ones make re-registration a no-op. */
 const DEFINITION_FIELDS = ['name', 'executor', 'coalesce', 'misfireGraceTime', 'maxInstances', 'jitter'] as const;
 
+/** How often a fire refused a run lease at dispatch asks again for a slot, ms. */
+const SLOT_RETRY = 250;
+
 /** When the loop made no progress yet a store reports work due, look again after this long (ms). */
 const IDLE_RECHECK = 10;
 
@@ -204,6 +207,8 @@ export class Scheduler implements TaskOperations {
   private round: Promise<void> = Promise.resolve();
   private rerun = false;
   private failingStores = new Set<string>();
+  /** Fires refused a run lease at dispatch, waiting for a slot (see waitForRunSlot). */
+  private readonly waitingForSlot = new Set<Promise<void>>();
 
   constructor(options: SchedulerOptions = {}) {
     checkKeys('the scheduler options', options, SCHEDULER_OPTION_KEYS);
@@ -847,6 +852,8 @@ export class Scheduler implements TaskOperations {
     // One deadline for the whole shutdown, however many times the executors are asked.
     const deadline = timeout === undefined ? undefined : Date.now() + timeout;
     const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - Date.now()));
+    // Fires waiting for a run slot give up (and are reported) at their next look, within SLOT_RETRY.
+    await Promise.all(this.waitingForSlot);
     await this.fireShutdownTasks();
     // Executors first: their timeout must also bound runs the dispatch round is waiting on.
     await this.shutdownExecutors(wait, left());
@@ -1030,12 +1037,44 @@ export class Scheduler implements TaskOperations {
       this.reportMissed(task, handle.alias, plan.missed, plan.missedCount);
       if (run === undefined) continue;
       if (outcomes[index]?.runLeased !== true) {
-        this.reportRunRefused(task, handle.alias, [...plan.coalesced, ...plan.runTimes], errors.maxInstances(task.id, task.maxInstances));
+        this.waitForRunSlot(task, handle, plan, run);
         continue;
       }
       this.runLeases.adopt(handle, task.id, run.runId);
       await this.startRun(task, handle, plan.runTimes, run, undefined, plan.coalesced);
     }
+  }
+
+  /**
+   * A fire whose run lease the store refused at dispatch (`maxInstances` runs hold leases: live
+   * ones, or those of a replica that died, which lapse within one lease duration) is committed to
+   * this instance, which waits for a slot rather than skipping the fire at once: it asks again
+   * every {@link SLOT_RETRY} ms until the fire's misfire grace time is spent (one lease duration at
+   * most, by when a dead replica's leases have lapsed). Only then is it reported as refused.
+   */
+  private waitForRunSlot(task: TaskRecord, handle: StoreHandle, plan: RunPlan, refused: PreparedRun): void {
+    const standsFor = [...plan.coalesced, ...plan.runTimes];
+    const graceEnds = task.misfireGraceTime === null ? Infinity : plan.runTimes[0]! + task.misfireGraceTime;
+    const deadline = Math.min(graceEnds, this.clock() + this.leaseDuration);
+    // Read afresh after every await: a shutdown may come meanwhile.
+    const stopped = (): boolean => this.currentState === 'stopped';
+    const waiting = (async () => {
+      while (!stopped() && this.clock() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(SLOT_RETRY, deadline - this.clock())));
+        if (stopped()) break;
+        const runId = await this.runLeases.acquire(handle, task.id, task.maxInstances, plan.runTimes[0]!);
+        if (runId === null) continue;
+        if (stopped()) {
+          await this.runLeases.release(runId);
+          break;
+        }
+        await this.startRun(task, handle, plan.runTimes, { ...refused, runId }, undefined, plan.coalesced);
+        return;
+      }
+      this.reportRunRefused(task, handle.alias, standsFor, errors.maxInstances(task.id, task.maxInstances));
+    })().catch((error: unknown) => this.reportRunRefused(task, handle.alias, standsFor, error));
+    this.waitingForSlot.add(waiting);
+    void waiting.finally(() => this.waitingForSlot.delete(waiting));
   }
 
   private reportMissed(task: TaskRecord, store: string, missed: number[], count: number): void {
