@@ -14,7 +14,8 @@ interface ChildConfig {
   name: string;
   taskIds: string[];
   startAt: number;
-  leaseDuration: number;
+  /** Absent: the scheduler's default. */
+  leaseDuration?: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
@@ -25,7 +26,7 @@ const quiet = () => undefined;
 const scheduler = new Scheduler({
   timezone: 'UTC',
   instanceId: config.name,
-  leaseDuration: config.leaseDuration,
+  ...(config.leaseDuration === undefined ? {} : { leaseDuration: config.leaseDuration }),
   stores: { default: openStore(config.storeConfig) },
   logger: { debug: quiet, info: quiet, warn: quiet, error: (message: string) => log({ event: 'error', message }) },
 });
