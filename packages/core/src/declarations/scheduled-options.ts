@@ -127,5 +127,3 @@ export function scheduledTaskOptions(id: string, options: ScheduledOptions, wher
   if (options.jitter !== undefined) task.jitter = options.jitter;
   return task;
 }
-
-

@@ -1,6 +1,5 @@
 import { constants } from 'node:os';
 import { errors } from '../errors/index.js';
-import type { Logger } from '../logger/logger.js';
 import { checkKeys } from '../options/keys.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { isNodeServer, nodeServerHost, type NodeServerLike, type ServerHost } from './server-host.js';
@@ -59,16 +58,6 @@ export interface Lifecycle {
   close(): Promise<void>;
 }
 
-/** Logs without letting a throwing logger break the shutdown. */
-function log(logger: Logger, level: 'info' | 'error', message: string, error?: unknown): void {
-  try {
-    if (error === undefined) logger[level](message);
-    else logger[level](message, error);
-  } catch {
-    // A logger that throws must not stop a drain.
-  }
-}
-
 function signalsOf(option: LifecycleOptions['signals']): readonly NodeJS.Signals[] {
   if (option === undefined || option === false) return [];
   if (option === true) return ['SIGTERM', 'SIGINT'];
@@ -102,6 +91,7 @@ export function bindLifecycle(scheduler: Scheduler, server: NodeServerLike | Ser
     throw errors.invalidOption(undefined, 'onShutdown', options.onShutdown, 'give a function');
   }
   const host = isNodeServer(server) ? nodeServerHost(server) : server;
+  // Guarded by the scheduler: a throwing logger cannot break a drain.
   const logger = scheduler.logger;
 
   let resolveStarted!: () => void;
@@ -119,7 +109,7 @@ export function bindLifecycle(scheduler: Scheduler, server: NodeServerLike | Ser
   const start = (): void => {
     if (closing !== undefined) return;
     scheduler.start().then(resolveStarted, (error: unknown) => {
-      log(logger, 'error', 'The scheduler could not start with the server; no task will run in this process.', error);
+      logger.error('The scheduler could not start with the server; no task will run in this process.', error);
       rejectStarted(error);
     });
   };
@@ -152,19 +142,19 @@ export function bindLifecycle(scheduler: Scheduler, server: NodeServerLike | Ser
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) {
-      log(logger, 'error', `${signal} received again while draining: exiting now.`);
+      logger.error(`${signal} received again while draining: exiting now.`);
       process.exit(128 + (constants.signals[signal] ?? 0));
     }
     signalled = true;
     // Closed before saying so: whoever reads the line can rely on the port refusing connections.
     const closed = close();
-    log(logger, 'info', `${signal} received: closing the server and draining the scheduler.`);
+    logger.info(`${signal} received: closing the server and draining the scheduler.`);
     closed.then(
       () => {
         if (options.exit !== false) process.exit(0);
       },
       (error: unknown) => {
-        log(logger, 'error', `Draining after ${signal} failed.`, error);
+        logger.error(`Draining after ${signal} failed.`, error);
         if (options.exit !== false) process.exit(1);
       },
     );
@@ -174,7 +164,7 @@ export function bindLifecycle(scheduler: Scheduler, server: NodeServerLike | Ser
   const unsubscribeClosed =
     host.onClosed?.(() => {
       serverClosed = true;
-      void close().catch((error: unknown) => log(logger, 'error', 'Draining the scheduler after the server closed failed.', error));
+      void close().catch((error: unknown) => logger.error('Draining the scheduler after the server closed failed.', error));
     }) ?? (() => undefined);
   // Registered for the second signal too: without a listener, a signal kills the process outright.
   for (const signal of signals) process.on(signal, onSignal);

@@ -63,23 +63,16 @@ function firesIn(taskId: string, trigger: Trigger, after: number, upTo: number):
   return fires;
 }
 
-function reportFailure(scheduler: Scheduler, message: string, error: unknown): void {
-  try {
-    scheduler.logger.error(message, error);
-  } catch {
-    // A throwing logger must not stop the other tasks.
-  }
-}
-
 /**
  * Runs, for one invocation of a platform's cron (a Cloudflare Workers `scheduled` event), every
  * fire of every task that falls in the window from the platform cron's previous tick (open) to
  * the invocation's `scheduledTime` (closed). Consecutive ticks make windows that touch without
  * overlapping, so each fire is dispatched by exactly one invocation, and no fire between two
- * invocations is lost. As in a dispatch, a task whose `coalesce` is on (the default) runs once for
- * all its fires in a window, for the latest; otherwise once per fire, in order. Paused tasks and shutdown triggers do not run; `misfireGraceTime` and jitter do not
- * apply (the platform's cron is the clock). The scheduler is started paused if it is stopped,
- * and paused if it runs: its own timer must not run the same fires.
+ * invocations is lost. As in a dispatch, a task whose `coalesce` is on (the default) runs once
+ * for all its fires in a window, for the latest; otherwise once per fire, in order. Paused tasks
+ * and shutdown triggers do not run; `misfireGraceTime` and jitter do not apply (the platform's
+ * cron is the clock). The scheduler is started paused if it is stopped, and paused if it runs:
+ * its own timer must not run the same fires.
  *
  * @example
  * ```ts
@@ -111,7 +104,7 @@ export async function runCronWindow(scheduler: Scheduler, invocation: CronInvoca
       fires = firesIn(task.id, anchored(task.trigger), after, upTo);
     } catch (error) {
       // One task that cannot be planned must not keep the others from running.
-      reportFailure(scheduler, `Task "${task.id}" was not run for this cron invocation.`, error);
+      scheduler.logger.error(`Task "${task.id}" was not run for this cron invocation.`, error);
       continue;
     }
     if (fires.length === 0) continue;
@@ -119,7 +112,7 @@ export async function runCronWindow(scheduler: Scheduler, invocation: CronInvoca
     runs.push({ taskId: task.id, store: task.store, scheduledRunTimes: fires.map((fire) => new Date(fire)), coalesced });
     // As a dispatch does: coalesced, one run for the latest fire; otherwise one run per fire, in order.
     const runTimes = task.coalesce ? fires.slice(-1) : fires;
-    started.push(scheduler.runFires(task.id, runTimes, { store: task.store }).catch((error: unknown) => reportFailure(scheduler, `Task "${task.id}" could not be run.`, error)));
+    started.push(scheduler.runFires(task.id, runTimes, { store: task.store }).catch((error: unknown) => scheduler.logger.error(`Task "${task.id}" could not be run.`, error)));
   }
   await Promise.all(started);
   return { after: new Date(after), upTo: new Date(upTo), runs };
