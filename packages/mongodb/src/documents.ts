@@ -34,6 +34,8 @@ export interface TaskDocument {
   seq: ObjectId;
   /** The scheduler's encoded record, verbatim. */
   payload: string;
+  /** The scheduler's seal of the record, verbatim; absent when it gave none. */
+  seal?: string;
   /** While claimed: the claiming instance. */
   claimedBy?: string;
   /** While claimed: when the claim runs out, epoch ms on MongoDB's clock. */
@@ -85,15 +87,16 @@ export interface TaskRow extends StoredTask {
 
 /** A task, or why its document cannot be read. */
 export function readTask(document: Document): TaskRow | string {
-  const { _id: id, nextRunTime = null, dueAt = null, revision, payload, seq } = document as Partial<Record<string, unknown>>;
+  const { _id: id, nextRunTime = null, dueAt = null, revision, payload, seal, seq } = document as Partial<Record<string, unknown>>;
   if (typeof id !== 'string') return 'its _id is not a string';
   if (nextRunTime !== null && !isFiniteNumber(nextRunTime)) return 'its nextRunTime is neither a number nor null';
   if (!isFiniteNumber(revision)) return 'its revision is not a number';
   if (typeof payload !== 'string') return 'its payload is not a string';
+  if (!(seal === undefined || seal === null || typeof seal === 'string')) return 'its seal is not a string';
   if (nextRunTime === null ? dueAt !== null : !isFiniteNumber(dueAt)) {
     return `its dueAt (${describeValue(dueAt)}) does not go with its nextRunTime (${describeValue(nextRunTime)}): a number while scheduled, null while paused`;
   }
-  return { id, nextRunTime, revision, payload, order: orderOf(seq) };
+  return { id, nextRunTime, revision, payload, ...(typeof seal === 'string' ? { seal } : {}), order: orderOf(seq) };
 }
 
 /** A quarantined task as {@link QuarantinedTask}: a readable record gives its fields, else as found. */
@@ -104,7 +107,10 @@ export function readQuarantined(entry: Document): QuarantinedTask {
   const quarantinedAt = isFiniteNumber(givenAt) ? givenAt : 0;
   if (typeof record !== 'object' || record === null) return { id, payload: record ?? entry, nextRunTime: null, revision: 0, reason, quarantinedAt };
   const task = readTask(record);
-  if (typeof task !== 'string') return { id, payload: task.payload, nextRunTime: task.nextRunTime, revision: task.revision, reason, quarantinedAt };
+  if (typeof task !== 'string') {
+    const { order: _order, ...fields } = task;
+    return { ...fields, reason, quarantinedAt };
+  }
   // Unreadable: the payload as found when there is one, else the whole document.
   const found = record as Document;
   return {
@@ -132,7 +138,7 @@ export function readRunLease(taskId: string, entry: unknown): RunLease | undefin
 export function unchanged(document: Document): Document {
   const found = document as Partial<Record<string, unknown>>;
   const filter: Document = { _id: found._id };
-  for (const field of ['nextRunTime', 'dueAt', 'revision', 'seq', 'payload', 'claimedBy', 'claimExpiresAt', 'claimToken', 'releasedBy']) {
+  for (const field of ['nextRunTime', 'dueAt', 'revision', 'seq', 'payload', 'seal', 'claimedBy', 'claimExpiresAt', 'claimToken', 'releasedBy']) {
     filter[field] = field in found ? { $eq: found[field] } : { $exists: false };
   }
   return filter;

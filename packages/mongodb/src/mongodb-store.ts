@@ -303,12 +303,15 @@ export class MongoDBStore implements TaskStore {
   }
 
   async updateTask(task: StoredTask): Promise<void> {
-    const { nextRunTime, revision, payload } = this.newDocument(task);
+    const { nextRunTime, revision, payload, seal } = this.newDocument(task);
     await this.ready();
     // The claim ends with the change: its release is then refused.
     const { matchedCount } = await this.tasks().updateOne(
       { _id: task.id, ...IS_TASK },
-      { $set: { nextRunTime, dueAt: nextRunTime, revision, payload }, $unset: { claimedBy: '', claimExpiresAt: '', claimToken: '', releasedBy: '' } },
+      {
+        $set: { nextRunTime, dueAt: nextRunTime, revision, payload, ...(seal === undefined ? {} : { seal }) },
+        $unset: { claimedBy: '', claimExpiresAt: '', claimToken: '', releasedBy: '', ...(seal === undefined ? { seal: '' } : {}) },
+      },
     );
     if (matchedCount !== 1) throw storeErrors.taskNotFound(task.id, this.alias);
   }
@@ -642,7 +645,8 @@ export class MongoDBStore implements TaskStore {
       return;
     }
     // Back at the end of its run time's queue, as a new task would be.
-    const document: TaskDocument = { _id: id, nextRunTime: task.nextRunTime, dueAt: task.nextRunTime, revision: task.revision, seq: new ObjectId(), payload: task.payload };
+    const { nextRunTime, revision, payload, seal } = task;
+    const document: TaskDocument = { _id: id, nextRunTime, dueAt: nextRunTime, revision, seq: new ObjectId(), payload, ...(seal === undefined ? {} : { seal }) };
     if (!(await this.insertTask(document))) throw storeErrors.conflictingId(id, this.alias);
     await quarantine.deleteOne({ _id: id, moveToken: entry.moveToken });
   }
@@ -752,7 +756,8 @@ export class MongoDBStore implements TaskStore {
     try {
       await this.tasks().updateOne(
         { _id, runsOnly: true },
-        [{ $unset: ['runsOnly', 'releasedBy'] }, { $set: Object.fromEntries(Object.entries(fields).map(([field, value]) => [field, literal(value)])) }, ...SETTLE_RUNS],
+        // The seal goes too: a document taken over must not keep the seal of the task it held.
+        [{ $unset: ['runsOnly', 'releasedBy', 'seal'] }, { $set: Object.fromEntries(Object.entries(fields).map(([field, value]) => [field, literal(value)])) }, ...SETTLE_RUNS],
         { upsert: true },
       );
       return true;
@@ -927,7 +932,11 @@ export class MongoDBStore implements TaskStore {
       throw new HoraeError('INVALID_OPTION', `Task "${task.id}": invalid revision ${String(task.revision)}: an integer.`, { taskId: task.id });
     }
     checkTime(task.id, task.nextRunTime);
-    return { _id: task.id, nextRunTime: task.nextRunTime, dueAt: task.nextRunTime, revision: task.revision, seq: new ObjectId(), payload: task.payload };
+    if (!(task.seal === undefined || typeof task.seal === 'string')) {
+      throw new HoraeError('INVALID_OPTION', `Task "${task.id}": invalid seal ${String(task.seal)}: a string.`, { taskId: task.id });
+    }
+    const { nextRunTime, revision, payload, seal } = task;
+    return { _id: task.id, nextRunTime, dueAt: nextRunTime, revision, seq: new ObjectId(), payload, ...(seal === undefined ? {} : { seal }) };
   }
 
   /** Quarantines a document this store cannot read, unless it changed since it was read. */
@@ -985,6 +994,8 @@ interface ReleaseRow {
   /** Finished and to be removed: the task goes, its runs stay (runsOnly). */
   finished: boolean;
   next: number | null;
+  /** The new seal; `null` for none. */
+  seal: string | null;
   run: { runId: string; owner: string; scheduledAt: number; duration: number } | null;
   /** The run's `maxInstances`; `null` when unbounded or without a run. */
   max: number | null;
@@ -997,6 +1008,7 @@ function releaseRow(dispatch: TaskDispatch, withRuns: boolean): ReleaseRow {
     revision: dispatch.claimedRevision,
     finished: dispatch.nextRunTime === null && dispatch.removeWhenFinished,
     next: dispatch.nextRunTime,
+    seal: dispatch.seal ?? null,
     run: run === undefined ? null : { runId: run.lease.runId, owner: run.lease.owner, scheduledAt: run.lease.scheduledAt, duration: run.duration },
     max: run !== undefined && Number.isFinite(run.maxInstances) ? run.maxInstances : null,
   };
@@ -1031,6 +1043,7 @@ function releasePipeline(row: Document, token: string): Document[] {
         nextRunTime: { $cond: [finished, '$nextRunTime', '$_horaeRelease.next'] },
         dueAt: { $cond: [finished, null, '$_horaeRelease.next'] },
         revision: { $cond: [finished, '$revision', { $add: ['$revision', 1] }] },
+        seal: { $cond: [{ $or: [finished, { $eq: ['$_horaeRelease.seal', null] }] }, '$$REMOVE', '$_horaeRelease.seal'] },
         releasedBy: literal(token),
         runs: { $cond: [{ $eq: [run, null] }, '$runs', { $concatArrays: [{ $ifNull: ['$runs', []] }, [entry]] }] },
       },
@@ -1060,8 +1073,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-function stored(task: TaskRow): StoredTask {
-  return { id: task.id, nextRunTime: task.nextRunTime, revision: task.revision, payload: task.payload };
+function stored({ id, nextRunTime, revision, payload, seal }: TaskRow): StoredTask {
+  return seal === undefined ? { id, nextRunTime, revision, payload } : { id, nextRunTime, revision, payload, seal };
 }
 
 function cannotBeRead(why: string): string {

@@ -158,6 +158,7 @@ interface Row {
   readonly revision: number;
   readonly seq: number;
   readonly payload: string;
+  readonly seal?: string;
 }
 
 /**
@@ -404,6 +405,7 @@ export class RedisStore implements TaskStore {
         run === undefined ? '' : runLeaseJson(run.lease),
         run === undefined ? '0' : String(instanceBound(run.maxInstances)),
         run === undefined ? '0' : String(run.duration),
+        sealText(dispatch.seal),
       );
     }
     const keys = [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.runs, this.keys.runExpiry, this.keys.taskRuns, this.keys.dispatched(randomUUID()), this.keys.paused];
@@ -544,8 +546,8 @@ export class RedisStore implements TaskStore {
     }
   }
 
-  /** ARGV of a row for ADD and UPDATE: next run time, revision, payload as JSON. */
-  private rowArguments(task: StoredTask): [string, string, string] {
+  /** ARGV of a row for ADD and UPDATE: next run time, revision, payload and seal as JSON. */
+  private rowArguments(task: StoredTask): [string, string, string, string] {
     if (typeof task.payload !== 'string') {
       throw new HoraeError(
         'NOT_SERIALIZABLE',
@@ -556,7 +558,7 @@ export class RedisStore implements TaskStore {
     if (!Number.isSafeInteger(task.revision)) {
       throw new HoraeError('INVALID_OPTION', `Task "${task.id}": invalid revision ${String(task.revision)}: an integer.`, { taskId: task.id });
     }
-    return [timeText(task.id, task.nextRunTime), String(task.revision), JSON.stringify(task.payload)];
+    return [timeText(task.id, task.nextRunTime), String(task.revision), JSON.stringify(task.payload), sealText(task.seal)];
   }
 
   /** KEYS of the scripts that write a row (add, add-many, update). */
@@ -717,15 +719,22 @@ function parseRow(raw: string): Row | string {
     return `it is not JSON (${(error as Error).message})`;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not a JSON object';
-  const { nextRunTime = null, revision, seq, payload } = value as Record<string, unknown>;
+  const { nextRunTime = null, revision, seq, payload, seal } = value as Record<string, unknown>;
   if (nextRunTime !== null && typeof nextRunTime !== 'number') return 'its nextRunTime is neither a number nor null';
   if (typeof revision !== 'number') return 'its revision is not a number';
   if (typeof payload !== 'string') return 'its payload is not a string';
-  return { nextRunTime, revision, seq: typeof seq === 'number' ? seq : 0, payload };
+  if (seal !== undefined && typeof seal !== 'string') return 'its seal is not a string';
+  return { nextRunTime, revision, seq: typeof seq === 'number' ? seq : 0, payload, ...(seal === undefined ? {} : { seal }) };
 }
 
 function storedTask(id: string, row: Row): StoredTask {
-  return { id, nextRunTime: row.nextRunTime, revision: row.revision, payload: row.payload };
+  const { nextRunTime, revision, payload, seal } = row;
+  return seal === undefined ? { id, nextRunTime, revision, payload } : { id, nextRunTime, revision, payload, seal };
+}
+
+/** A seal as the scripts take it: JSON, or "" for none. */
+function sealText(seal: string | undefined): string {
+  return seal === undefined ? '' : JSON.stringify(seal);
 }
 
 function quarantinedTask(id: string, raw: string): QuarantinedTask {
@@ -742,7 +751,7 @@ function quarantinedTask(id: string, raw: string): QuarantinedTask {
   const quarantinedAt = typeof entry.quarantinedAt === 'number' ? entry.quarantinedAt : 0;
   // A readable row gives back the task's fields; an unreadable one is shown exactly as found.
   if (typeof row === 'string') return { id, payload: found, nextRunTime: null, revision: 0, reason, quarantinedAt };
-  return { id, payload: row.payload, nextRunTime: row.nextRunTime, revision: row.revision, reason, quarantinedAt };
+  return { ...storedTask(id, row), reason, quarantinedAt };
 }
 
 function runLeaseJson(lease: RunLease): string {

@@ -34,7 +34,8 @@ local function num(x)
   return string.format('%.17g', x)
 end
 
--- A task row: {"nextRunTime": number|null, "revision": number, "seq": number, "payload": string}.
+-- A task row: {"nextRunTime": number|null, "revision": number, "seq": number, "payload": string,
+-- "seal"?: string}.
 -- Returns the row and its next run time (nil while paused), or nil and why it cannot be read.
 local function decode_row(raw)
   local ok, row = pcall(cjson.decode, raw)
@@ -48,12 +49,22 @@ local function decode_row(raw)
   end
   if type(row.revision) ~= 'number' then return nil, nil, 'its revision is not a number' end
   if type(row.payload) ~= 'string' then return nil, nil, 'its payload is not a string' end
+  if row.seal ~= nil and type(row.seal) ~= 'string' then return nil, nil, 'its seal is not a string' end
   return row, next_run, nil
 end
 
 -- The payload is re-encoded by cjson (which may write "/" as "\\/"): the same string once parsed.
-local function encode_row(next_run_text, revision_text, seq_text, payload_json)
-  return '{"nextRunTime":' .. next_run_text .. ',"revision":' .. revision_text .. ',"seq":' .. seq_text .. ',"payload":' .. payload_json .. '}'
+-- The seal is JSON too, or '' for none.
+local function encode_row(next_run_text, revision_text, seq_text, payload_json, seal_json)
+  local seal = ''
+  if seal_json ~= '' then seal = ',"seal":' .. seal_json end
+  return '{"nextRunTime":' .. next_run_text .. ',"revision":' .. revision_text .. ',"seq":' .. seq_text .. ',"payload":' .. payload_json .. seal .. '}'
+end
+
+-- A row's seal as encode_row takes it.
+local function row_seal(row)
+  if type(row.seal) == 'string' then return cjson.encode(row.seal) end
+  return ''
 end
 
 local function row_seq(row)
@@ -152,7 +163,8 @@ function script(name: string, body: string): Script {
 
 /**
  * KEYS: tasks, due, claims, seq, paused. ARGV: id, next run time ("null" or a number), revision,
- * payload as a JSON string, channel, message. Returns 1, or 0 when the id exists.
+ * payload as a JSON string, seal as a JSON string ("" for none), channel, message. Returns 1, or
+ * 0 when the id exists.
  */
 export const ADD = script(
   'add',
@@ -162,18 +174,18 @@ local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'counter', 5, 'set'
 if wrong then return wrong end
 local id, next_run = ARGV[1], ARGV[2]
 if redis.call('HEXISTS', tasks, id) == 1 then return 0 end
-redis.call('HSET', tasks, id, encode_row(next_run, ARGV[3], num(redis.call('INCR', seq)), ARGV[4]))
+redis.call('HSET', tasks, id, encode_row(next_run, ARGV[3], num(redis.call('INCR', seq)), ARGV[4], ARGV[5]))
 redis.call('HDEL', claims, id)
 index_row(due, paused, id, next_run)
-redis.call('PUBLISH', ARGV[5], ARGV[6])
+redis.call('PUBLISH', ARGV[6], ARGV[7])
 return 1
 `,
 );
 
 /**
  * Adds the tasks whose ids are free, in one step; the others are left as they are.
- * KEYS: tasks, due, claims, seq, paused. ARGV: channel, message, then per task: id, next run time
- * ("null" or a number), revision, payload as a JSON string. Returns the ids that existed.
+ * KEYS: tasks, due, claims, seq, paused. ARGV: channel, message, then per task the five row values
+ * of {@link ADD}: id, next run time, revision, payload, seal. Returns the ids that existed.
  */
 export const ADD_MANY = script(
   'add-many',
@@ -181,9 +193,9 @@ export const ADD_MANY = script(
 local tasks, due, claims, seq, paused = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'counter', 5, 'set')
 if wrong then return wrong end
-local count = (#ARGV - 2) / 4
+local count = (#ARGV - 2) / 5
 local ids = {}
-for i = 1, count do ids[i] = ARGV[3 + (i - 1) * 4] end
+for i = 1, count do ids[i] = ARGV[3 + (i - 1) * 5] end
 -- one HMGET per slice instead of an HSETNX per task: far fewer calls into Redis
 local taken = {}
 for first = 1, count, 1000 do
@@ -195,7 +207,7 @@ end
 local first_seq = redis.call('INCRBY', seq, count) - count
 local existing, added, rows, scores, scheduled, held = {}, {}, {}, {}, {}, {}
 for i = 1, count do
-  local at = 3 + (i - 1) * 4
+  local at = 3 + (i - 1) * 5
   local id, next_run = ARGV[at], ARGV[at + 1]
   if taken[id] then
     existing[#existing + 1] = id
@@ -204,7 +216,7 @@ for i = 1, count do
     taken[id] = true
     added[#added + 1] = id
     rows[#rows + 1] = id
-    rows[#rows + 1] = encode_row(next_run, ARGV[at + 2], num(first_seq + i), ARGV[at + 3])
+    rows[#rows + 1] = encode_row(next_run, ARGV[at + 2], num(first_seq + i), ARGV[at + 3], ARGV[at + 4])
     if next_run == 'null' then
       held[#held + 1] = id
     else
@@ -240,10 +252,10 @@ local raw = redis.call('HGET', tasks, id)
 if not raw then return 0 end
 local old = decode_row(raw)
 local order = row_seq(old) or num(redis.call('INCR', seq))
-redis.call('HSET', tasks, id, encode_row(next_run, ARGV[3], order, ARGV[4]))
+redis.call('HSET', tasks, id, encode_row(next_run, ARGV[3], order, ARGV[4], ARGV[5]))
 redis.call('HDEL', claims, id)
 index_row(due, paused, id, next_run)
-redis.call('PUBLISH', ARGV[5], ARGV[6])
+redis.call('PUBLISH', ARGV[6], ARGV[7])
 return 1
 `,
 );
@@ -381,9 +393,9 @@ return { 'claimed', raw }
  * already moved on.
  *
  * KEYS: tasks, due, claims, runs, run expiry, task runs, the batch's outcome key, paused.
- * ARGV: outcome lifetime ms, then per task 9 values: id, owner, claimed revision, next run time
+ * ARGV: outcome lifetime ms, then per task 10 values: id, owner, claimed revision, next run time
  * ("null" or a number), remove when finished ("1" or "0"), run id ("" for no run), run lease
- * JSON, maxInstances, run lease duration ms.
+ * JSON, maxInstances, run lease duration ms, the new seal as JSON ("" for none).
  * Returns one digit per task: 0 refused, 1 released, 2 released with its run lease.
  */
 export const DISPATCH = script(
@@ -396,7 +408,7 @@ local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'hash', 5, 'zset', 
 if wrong then return wrong end
 local outcomes = {}
 local now = nil
-for at = 2, #ARGV, 9 do
+for at = 2, #ARGV, 10 do
   local id, owner, next_run, remove, run_id = ARGV[at], ARGV[at + 1], ARGV[at + 3], ARGV[at + 4], ARGV[at + 5]
   local outcome = '0'
   local raw = redis.call('HGET', tasks, id)
@@ -416,7 +428,7 @@ for at = 2, #ARGV, 9 do
       redis.call('ZREM', due, id)
       if was_paused then redis.call('SREM', paused, id) end
     else
-      redis.call('HSET', tasks, id, encode_row(next_run, num(row.revision + 1), row_seq(row) or '0', cjson.encode(row.payload)))
+      redis.call('HSET', tasks, id, encode_row(next_run, num(row.revision + 1), row_seq(row) or '0', cjson.encode(row.payload), ARGV[at + 9]))
       if next_run == 'null' then
         index_row(due, paused, id, 'null')
       else
@@ -569,7 +581,7 @@ if not row then
 end
 local next_text = 'null'
 if next_run ~= nil then next_text = num(next_run) end
-redis.call('HSET', tasks, id, encode_row(next_text, num(row.revision), num(redis.call('INCR', seq)), cjson.encode(row.payload)))
+redis.call('HSET', tasks, id, encode_row(next_text, num(row.revision), num(redis.call('INCR', seq)), cjson.encode(row.payload), row_seal(row)))
 redis.call('HDEL', claims, id)
 index_row(due, paused, id, next_text)
 redis.call('HDEL', held, id)

@@ -263,6 +263,43 @@ export function schedulerContractSuite(fixture: StoreFixture): void {
       expect(events.find((event) => event.type === 'task:quarantined')).toMatchObject({ reason: expect.stringContaining('is not encrypted, but this store has a key') });
     });
 
+    it('refuses an earlier payload put back beside the current fields, and a next run time moved without the key', async () => {
+      const key = 'correct horse battery staple';
+      const writer = instance('writer', { encryptionKey: key }).scheduler;
+      writer.define('pay', quiet);
+      await writer.start({ paused: true });
+      const hourly = { type: 'interval', hours: 1 } as const;
+      await writer.addTask({ id: 'payout', handler: 'pay', args: { to: 'alice' }, trigger: hourly });
+      await writer.addTask({ id: 'audit', handler: 'pay', args: { to: 'audit' }, trigger: hourly });
+      await writer.addTask({ id: 'tick', handler: 'pay', args: { to: 'tick' }, trigger: { type: 'interval', milliseconds: 100 } });
+      const raw = backend.open({ encryptionKey: null });
+      await raw.start({ alias: 'default', instanceId: 'raw', logger: silent, wake: quiet, quarantined: quiet });
+      const earlier = (await raw.lookupTask('payout'))!;
+      await writer.updateTask('payout', { args: { to: 'bob' } });
+      const current = (await raw.lookupTask('payout'))!;
+      // The older payload (to alice) with the current revision and seal, made due now; and a
+      // record left whole but for its next run time.
+      await raw.updateTask({ ...current, payload: earlier.payload, nextRunTime: Date.now() });
+      await raw.updateTask({ ...(await raw.lookupTask('audit'))!, nextRunTime: Date.now() });
+      await raw.shutdown();
+
+      const { scheduler: reader, events } = instance('reader', { encryptionKey: key });
+      const ran: { to: string }[] = [];
+      reader.define('pay', (args: { to: string }) => void ran.push(args));
+      await reader.start();
+      type Quarantined = Extract<SchedulerEvent, { type: 'task:quarantined' }>;
+      const quarantined = () => events.filter((event): event is Quarantined => event.type === 'task:quarantined');
+      await vi.waitFor(() => expect(quarantined().map((event) => event.taskId).sort()).toEqual(['audit', 'payout']), { timeout: 5_000, interval: 20 });
+      for (const event of quarantined()) {
+        expect(event.reason).toContain('its seal does not match');
+        expect(isHoraeError(event.error, 'DECRYPTION_FAILED')).toBe(true);
+      }
+      // The untouched task keeps running: its seal is renewed with each release.
+      await vi.waitFor(() => expect(ran.filter((args) => args.to === 'tick').length).toBeGreaterThanOrEqual(3), { timeout: 5_000, interval: 20 });
+      expect(ran.filter((args) => args.to !== 'tick')).toEqual([]);
+      expect(quarantined()).toHaveLength(2);
+    });
+
     it('quarantines a record that cannot be read instead of running or deleting it', async () => {
       const probe = await fixture.backend();
       const canCorrupt = probe.writeCorruptRecord !== undefined;

@@ -62,6 +62,40 @@ export function storeContractSuite(fixture: StoreFixture): void {
       expect((await store.lookupTask('verbatim'))?.payload).toEqual(task.payload);
     });
 
+    it("keeps a task's seal beside it, replaces it on release, and keeps it through the quarantine (persistent stores)", async ({ skip }) => {
+      if (!fixture.persistent) return skip(`${fixture.name} is not persistent: the scheduler never seals its records`);
+      const store = await open();
+      const now = Date.now();
+      const sealed = (id: string, nextRunTime: number | null, seal: string, revision = 1): StoredTask => ({ ...row(fixture, id, nextRunTime, revision), seal });
+      await store.addTask(sealed('a', now - 10, 'seal-a1'));
+      await store.addTask(sealed('b', now - 10, 'seal-b1'));
+      await store.addTask(sealed('q', now + 60 * SECOND, 'seal-q1'));
+      await store.addTasks?.([sealed('many', now + 60 * SECOND, 'seal-m1')]);
+      expect(await store.lookupTask('a')).toEqual(sealed('a', now - 10, 'seal-a1'));
+      const all = await store.getAllTasks();
+      expect(all.find((task) => task.id === 'q')).toEqual(sealed('q', now + 60 * SECOND, 'seal-q1'));
+      if (store.addTasks !== undefined) expect(all.find((task) => task.id === 'many')?.seal).toBe('seal-m1');
+      const claimed = await store.claimDueTasks({ now, limit: 10, owner: 'me', duration: 60 * SECOND });
+      expect(claimed.map((task) => [task.id, task.seal])).toEqual([['a', 'seal-a1'], ['b', 'seal-b1']]);
+      expect((await store.claimTask('q', { owner: 'me', duration: 60 * SECOND }))?.seal).toBe('seal-q1');
+      // a release sets the seal it carries, and one without a seal leaves none behind
+      const release = { owner: 'me', claimedRevision: 1, removeWhenFinished: true };
+      expect(await store.releaseTask({ ...release, id: 'a', nextRunTime: now + 5 * SECOND, seal: 'seal-a2' })).toBe(true);
+      expect(await store.lookupTask('a')).toEqual(sealed('a', now + 5 * SECOND, 'seal-a2', 2));
+      expect(await store.releaseTask({ ...release, id: 'q', nextRunTime: now + 90 * SECOND })).toBe(true);
+      expect((await store.lookupTask('q'))?.seal).toBeUndefined();
+      if (store.dispatchTasks !== undefined) {
+        expect(await store.dispatchTasks([{ ...release, id: 'b', nextRunTime: now + 7 * SECOND, seal: 'seal-b2' }])).toEqual([{ released: true, runLeased: false }]);
+        expect(await store.lookupTask('b')).toEqual(sealed('b', now + 7 * SECOND, 'seal-b2', 2));
+      }
+      await store.updateTask(sealed('a', now + 9 * SECOND, 'seal-a3', 3));
+      expect((await store.lookupTask('a'))?.seal).toBe('seal-a3');
+      await store.quarantineTask('a', 'checked by hand');
+      expect((await store.getQuarantinedTasks())[0]).toMatchObject({ id: 'a', seal: 'seal-a3' });
+      await store.restoreQuarantinedTask('a');
+      expect(await store.lookupTask('a')).toEqual(sealed('a', now + 9 * SECOND, 'seal-a3', 3));
+    });
+
     it('lists by next run time with paused tasks last, and reports the earliest', async () => {
       const store = await open();
       for (const [id, time] of [['c', 30], ['p', null], ['a', 10], ['b', 20]] as const) await store.addTask(row(fixture, id, time));

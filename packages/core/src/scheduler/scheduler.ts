@@ -625,13 +625,7 @@ export class Scheduler implements TaskOperations {
       await this.releaseUnchanged(handle, claimed);
       throw error;
     }
-    const applied = await handle.store.releaseTask({
-      id,
-      owner: this.instanceId,
-      claimedRevision: claimed.revision,
-      nextRunTime: plan.nextRunTime,
-      removeWhenFinished,
-    });
+    const applied = await handle.release(handle.releaseOf(claimed, { owner: this.instanceId, nextRunTime: plan.nextRunTime, removeWhenFinished }));
     if (!applied) return this.getTask(id, { store: alias }); // changed meanwhile: the change stands
     const removed = plan.nextRunTime === null && removeWhenFinished;
     this.events.emit(removed ? 'task:removed' : 'task:modified', { taskId: id, store: alias });
@@ -957,7 +951,7 @@ export class Scheduler implements TaskOperations {
           }
           if (this.currentState === 'running') await this.dispatchBatch(claimed, handle, claimedAt);
           // Paused or shut down while claiming: hand the tasks back untouched for later.
-          else await handle.dispatch(claimed.map((task) => this.unchangedRelease(task)));
+          else await handle.dispatch(claimed.map((task) => this.unchangedRelease(handle, task)));
           dispatched += claimed.length;
         }
         earlier(await handle.store.getNextRunTime());
@@ -976,12 +970,12 @@ export class Scheduler implements TaskOperations {
   }
 
   private releaseUnchanged(handle: StoreHandle, task: TaskRecord): Promise<boolean> {
-    return handle.store.releaseTask(this.unchangedRelease(task));
+    return handle.release(this.unchangedRelease(handle, task));
   }
 
   /** The release that hands a claimed task back as it was. */
-  private unchangedRelease(task: TaskRecord): TaskRelease {
-    return { id: task.id, owner: this.instanceId, claimedRevision: task.revision, nextRunTime: task.nextRunTime, removeWhenFinished: false };
+  private unchangedRelease(handle: StoreHandle, task: TaskRecord): TaskRelease {
+    return handle.releaseOf(task, { owner: this.instanceId, nextRunTime: task.nextRunTime, removeWhenFinished: false });
   }
 
   /** Why this instance cannot run a task (its handler or executor is unknown here), if it cannot. */
@@ -1018,7 +1012,7 @@ export class Scheduler implements TaskOperations {
         await handle.quarantine(task.id, `its trigger failed to compute its next run time: ${error instanceof Error ? error.message : String(error)}`, error);
         continue;
       }
-      const release: TaskRelease = { id: task.id, owner: this.instanceId, claimedRevision: task.revision, nextRunTime: plan.nextRunTime, removeWhenFinished: true };
+      const release = handle.releaseOf(task, { owner: this.instanceId, nextRunTime: plan.nextRunTime, removeWhenFinished: true });
       const runner = plan.runTimes.length > 0 ? this.findRunner(task, handle, plan.runTimes, false, plan.coalesced) : undefined;
       if (runner === undefined) {
         planned.push({ task, plan, dispatch: release });

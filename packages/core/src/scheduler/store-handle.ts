@@ -1,6 +1,6 @@
 import { TaskCodec, UnreadableRecordError } from '../stores/codec.js';
 import { isHoraeError } from '../errors/index.js';
-import type { DispatchOutcome, QuarantinedTask, StoredTask, TaskDispatch, TaskStore } from '../stores/store.js';
+import type { DispatchOutcome, QuarantinedTask, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
 import type { TaskRecord } from '../tasks/task.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 
@@ -63,6 +63,19 @@ export class StoreHandle {
       }
     }
     return existing;
+  }
+
+  /**
+   * The release of a record claimed through this handle, sealed for its new revision and next
+   * run time when the store encrypts (see {@link TaskCodec}).
+   */
+  releaseOf(record: TaskRecord, release: Omit<TaskRelease, 'id' | 'claimedRevision' | 'seal'>): TaskRelease {
+    const seal = this.codec.releaseSeal(record, release.nextRunTime);
+    return { id: record.id, claimedRevision: record.revision, ...release, ...(seal === undefined ? {} : { seal }) };
+  }
+
+  release(release: TaskRelease): Promise<boolean> {
+    return this.store.releaseTask(release);
   }
 
   /**

@@ -59,6 +59,36 @@ describe('TaskCodec', () => {
     expect(unreadable(() => codec('k').decode({ ...stored, id: 'invoice-43' })).message).toMatch(/does not authenticate/);
   });
 
+  it('seals the fields kept in clear to the payload: a changed revision, next run time or payload is refused', () => {
+    const stored = codec('k').encode(record);
+    expect(stored.seal).toMatch(/^[\w-]{22}$/);
+    const earlier = codec('k').encode({ ...record, args: { customer: 'ACME', amount: 1 } });
+    const refused = (changed: object) => unreadable(() => codec('k').decode({ ...stored, ...changed })).message;
+    expect(refused({ revision: 8 })).toMatch(/its seal does not match: its revision \(8\) or next run time/);
+    expect(refused({ nextRunTime: Date.now() })).toMatch(/its seal does not match/);
+    expect(refused({ nextRunTime: null })).toMatch(/its seal does not match/);
+    expect(refused({ payload: earlier.payload })).toMatch(/its seal does not match/);
+    expect(refused({ seal: undefined })).toMatch(/has no seal/);
+    expect(isHoraeError(unreadable(() => codec('k').decode({ ...stored, revision: 8 })).cause, 'DECRYPTION_FAILED')).toBe(true);
+    // a whole earlier record, seal and all, still reads: nothing outside the store knows it is old
+    expect(codec('k').decode(earlier).args).toEqual({ customer: 'ACME', amount: 1 });
+    // seals are keyed: one made with another key does not match
+    expect(refused({ seal: codec('other').encode(record).seal })).toMatch(/its seal does not match/);
+  });
+
+  it('seals a release of a record it read for the next revision and the new next run time', () => {
+    const sealing = codec('k');
+    const stored = sealing.encode(record);
+    const seal = sealing.releaseSeal(sealing.decode(stored), 1_900_000_000_000);
+    // the release keeps the payload and moves the fields in clear, with the seal it carried
+    const released = { ...stored, revision: record.revision + 1, nextRunTime: 1_900_000_000_000, seal };
+    expect(codec('k').decode(released)).toMatchObject({ revision: 8, nextRunTime: 1_900_000_000_000 });
+    // bound to the payload it was made for, not another encoding of the same record
+    expect(unreadable(() => codec('k').decode({ ...released, payload: sealing.encode(record).payload })).message).toMatch(/its seal does not match/);
+    expect(codec().releaseSeal(codec().decode(codec().encode(record)), 1)).toBeUndefined();
+    expect(() => sealing.releaseSeal(record, 1)).toThrow(/internal error/);
+  });
+
   it('detects a tampered ciphertext', () => {
     const stored = codec('k').encode(record);
     const payload = stored.payload as string;

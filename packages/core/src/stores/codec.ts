@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HoraeError } from '../errors/index.js';
 import { taskRecord, type TaskRecord } from '../tasks/task.js';
 import { isValidEpoch, TIME_RANGE } from '../time/time.js';
@@ -100,13 +100,26 @@ export function defaultName(id: string, handler: TaskRecord['handler']): string 
 /** Why a stored record could not be turned back into a task. */
 export class UnreadableRecordError extends Error {}
 
+/** The bytes of a seal: an HMAC-SHA256 truncated to 128 bits. */
+const SEAL_BYTES = 16;
+
 /**
- * Turns task records into store payloads and back: JSON with a schema version, sealed with
- * AES-256-GCM when the store has a key (the task id is authenticated with it, so a record
- * cannot be moved to another id). Memory stores keep live records and skip all of this.
+ * Turns task records into store payloads and back: JSON with a schema version, encrypted with
+ * AES-256-GCM when the store has a key (the task id authenticated with it, so a payload cannot
+ * be moved to another id). Memory stores keep live records and skip all of this.
+ *
+ * With a key, every record also carries a seal: an HMAC over its id, revision and next run time
+ * and the payload's GCM tag. The store keeps those fields in clear so that it can schedule
+ * without the key, and a release moves them without touching the payload; so the seal is
+ * renewed on each release (the scheduler knows the new revision and next run time), and a
+ * record whose fields were changed, or whose payload was replaced by another (an earlier one of
+ * the same task), no longer matches and is refused.
  */
 export class TaskCodec {
   private readonly key: Buffer | undefined;
+  private readonly sealKey: Buffer | undefined;
+  /** The payload GCM tag of each record this codec read, for sealing its release. */
+  private readonly payloadTags = new WeakMap<TaskRecord, Buffer>();
 
   constructor(
     private readonly persistent: boolean,
@@ -119,6 +132,8 @@ export class TaskCodec {
       persistent && encryptionKey !== undefined
         ? Buffer.from(hkdfSync('sha256', encryptionKey, 'horae-store', 'aes-256-gcm task records', 32))
         : undefined;
+    this.sealKey =
+      this.key === undefined ? undefined : Buffer.from(hkdfSync('sha256', encryptionKey!, 'horae-store', 'hmac-sha256 record seals', 32));
   }
 
   encode(record: TaskRecord): StoredTask {
@@ -137,7 +152,22 @@ export class TaskCodec {
       jitter: record.jitter,
     };
     const json = JSON.stringify(document);
-    return { id: record.id, nextRunTime: record.nextRunTime, revision: record.revision, payload: this.seal(record.id, json) };
+    const { id, nextRunTime, revision } = record;
+    if (this.key === undefined) return { id, nextRunTime, revision, payload: json };
+    const { payload, tag } = this.encrypt(id, json);
+    return { id, nextRunTime, revision, payload, seal: this.sealOf(id, revision, nextRunTime, tag) };
+  }
+
+  /**
+   * The seal of a release of a record this codec read (its revision raised by one, the given
+   * next run time); `undefined` when the store has no key.
+   */
+  releaseSeal(record: TaskRecord, nextRunTime: number | null): string | undefined {
+    if (this.sealKey === undefined) return undefined;
+    const tag = this.payloadTags.get(record);
+    // Every claimed record comes from decode(): a miss is a bug, never a reason to drop the seal.
+    if (tag === undefined) throw new Error(`Horae internal error: task "${record.id}" was released without having been read from its store.`);
+    return this.sealOf(record.id, record.revision + 1, nextRunTime, tag);
   }
 
   /** Reads a stored task back; throws {@link UnreadableRecordError} saying why it cannot. */
@@ -159,14 +189,16 @@ export class TaskCodec {
       });
     }
     if (typeof stored.payload !== 'string') throw new UnreadableRecordError(`its payload is a ${typeof stored.payload}, not a string`);
-    const json = this.open(stored.id, stored.payload);
+    const { json, tag } = this.open(stored);
     let document: TaskDocument;
     try {
       document = JSON.parse(json) as TaskDocument;
     } catch (error) {
       throw new UnreadableRecordError(`its payload is not valid JSON (${(error as Error).message})`);
     }
-    return this.validate(stored, document);
+    const record = this.validate(stored, document);
+    if (tag !== undefined) this.payloadTags.set(record, tag);
+    return record;
   }
 
   private validate(stored: StoredTask, document: TaskDocument): TaskRecord {
@@ -208,35 +240,62 @@ export class TaskCodec {
     };
   }
 
-  private seal(id: string, json: string): string {
-    if (this.key === undefined) return json;
+  private encrypt(id: string, json: string): { payload: string; tag: Buffer } {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.key!, iv);
     cipher.setAAD(Buffer.from(id, 'utf8'));
     const body = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
-    return ENCRYPTED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+    const tag = cipher.getAuthTag();
+    return { payload: ENCRYPTED_PREFIX + Buffer.concat([iv, tag, body]).toString('base64'), tag };
   }
 
-  private open(id: string, payload: string): string {
+  /** The seal of a record's clear fields and its payload (by the payload's GCM tag). */
+  private sealOf(id: string, revision: number, nextRunTime: number | null, tag: Buffer): string {
+    return createHmac('sha256', this.sealKey!)
+      .update(`${id}\u0000${revision}\u0000${nextRunTime}\u0000`)
+      .update(tag)
+      .digest()
+      .subarray(0, SEAL_BYTES)
+      .toString('base64url');
+  }
+
+  /** The payload's JSON, and its GCM tag when encrypted, after checking it and the record's seal. */
+  private open(stored: StoredTask): { json: string; tag?: Buffer } {
+    const { id } = stored;
+    const payload = stored.payload as string;
     const encrypted = payload.startsWith(ENCRYPTED_PREFIX);
     if (this.key === undefined) {
       if (encrypted) {
         throw decryptionFailed(id, `it is encrypted, but this store has no key: set ${ENCRYPTION_KEY_VARIABLE} or the store's encryptionKey option`);
       }
-      return payload;
+      return { json: payload };
     }
     if (!encrypted) {
       throw decryptionFailed(id, 'it is not encrypted, but this store has a key: it was written without one (or by someone else); re-add the task, or read the store without a key');
     }
     const raw = Buffer.from(payload.slice(ENCRYPTED_PREFIX.length), 'base64');
+    const tag = raw.subarray(12, 28);
+    let json: string;
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
       decipher.setAAD(Buffer.from(id, 'utf8'));
-      decipher.setAuthTag(raw.subarray(12, 28));
-      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+      decipher.setAuthTag(tag);
+      json = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
     } catch {
       throw decryptionFailed(id, 'it does not authenticate: it was encrypted with another key, or altered');
     }
+    if (typeof stored.seal !== 'string') {
+      throw decryptionFailed(id, 'it has no seal binding its revision and next run time to its payload: the seal was removed, or the record was written by a store that does not keep seals');
+    }
+    const expected = Buffer.from(this.sealOf(id, stored.revision, stored.nextRunTime, tag), 'utf8');
+    const found = Buffer.from(stored.seal, 'utf8');
+    if (found.length !== expected.length || !timingSafeEqual(found, expected)) {
+      throw decryptionFailed(
+        id,
+        `its seal does not match: its revision (${stored.revision}) or next run time (${String(stored.nextRunTime)}) was changed, or its payload replaced by another, without the key`,
+      );
+    }
+    return { json, tag };
   }
 }
 

@@ -241,7 +241,15 @@ export class FileStore implements TaskStore {
       // Refused when the claim is no longer this owner's, or the task changed since the claim.
       if (!isLive(doc) || doc.claim?.owner !== release.owner || doc.revision !== release.claimedRevision) return { result: false };
       if (release.nextRunTime === null && release.removeWhenFinished) return { next: tombstone(doc.id), result: true };
-      const next: TaskFile = { ...doc, nextRunTime: release.nextRunTime, revision: doc.revision + 1, claim: null, writtenAt: Date.now() };
+      const { seal: _replaced, ...kept } = doc;
+      const next: TaskFile = {
+        ...kept,
+        nextRunTime: release.nextRunTime,
+        revision: doc.revision + 1,
+        ...(release.seal === undefined ? {} : { seal: release.seal }),
+        claim: null,
+        writtenAt: Date.now(),
+      };
       return { next, result: true };
     });
   }
@@ -276,7 +284,7 @@ export class FileStore implements TaskStore {
       if (!isLive(doc)) throw errors.taskNotFound(id, this.alias);
       return { next: tombstone(id), result: doc };
     });
-    await this.quarantine.put({ id, payload: file.payload, nextRunTime: file.nextRunTime, revision: file.revision, reason, quarantinedAt: Date.now() });
+    await this.quarantine.put({ ...storedTask(file), reason, quarantinedAt: Date.now() });
   }
 
   async getQuarantinedTasks(): Promise<QuarantinedTask[]> {
@@ -369,7 +377,8 @@ export class FileStore implements TaskStore {
 }
 
 function liveFile(task: StoredTask, claim: TaskFile['claim'], order: number): TaskFile {
-  return { id: task.id, nextRunTime: task.nextRunTime, revision: task.revision, payload: task.payload, claim, order, writtenAt: Date.now() };
+  const { id, nextRunTime, revision, payload, seal } = task;
+  return { id, nextRunTime, revision, payload, ...(seal === undefined ? {} : { seal }), claim, order, writtenAt: Date.now() };
 }
 
 function tombstone(id: string): Tombstone {

@@ -12,9 +12,19 @@ export interface StoredTask {
   readonly id: string;
   /** Epoch ms of the next run; `null` while paused. */
   readonly nextRunTime: number | null;
-  /** Raised by every change of the task; a release for an older revision is refused. */
+  /**
+   * Raised by every change of the task (a release raises it by exactly one); a release for an
+   * older revision is refused.
+   */
   readonly revision: number;
   readonly payload: unknown;
+  /**
+   * Set by the scheduler when the store has an encryption key: a tag binding the id, revision
+   * and next run time to the payload. A persistent store keeps it verbatim beside the task and
+   * gives it back wherever it gives the task back; a release replaces it (see
+   * {@link TaskRelease.seal}). A record whose seal does not match is quarantined, not run.
+   */
+  readonly seal?: string;
 }
 
 /** A record that could not be read, kept aside with the reason. @public */
@@ -24,6 +34,8 @@ export interface QuarantinedTask {
   readonly payload: unknown;
   readonly nextRunTime: number | null;
   readonly revision: number;
+  /** The record's seal, kept so that it still authenticates when restored. */
+  readonly seal?: string;
   readonly reason: string;
   /** Epoch ms. */
   readonly quarantinedAt: number;
@@ -75,6 +87,11 @@ export interface TaskRelease {
   readonly nextRunTime: number | null;
   /** With `nextRunTime: null`: delete the task (`true`) or keep it paused (`false`). */
   readonly removeWhenFinished: boolean;
+  /**
+   * The task's seal after this release (its revision raised by one, its new next run time):
+   * replaces the one kept, or removes it when absent. See {@link StoredTask.seal}.
+   */
+  readonly seal?: string;
 }
 
 /**

@@ -38,8 +38,8 @@ export interface QuarantineRecord extends QuarantinedTask {
 }
 
 /** The part of a record the store contract shows. */
-export function quarantinedTask({ id, payload, nextRunTime, revision, reason, quarantinedAt }: QuarantineRecord): QuarantinedTask {
-  return { id, payload, nextRunTime, revision, reason, quarantinedAt };
+export function quarantinedTask({ id, payload, nextRunTime, revision, seal, reason, quarantinedAt }: QuarantineRecord): QuarantinedTask {
+  return { id, payload, nextRunTime, revision, ...(seal === undefined ? {} : { seal }), reason, quarantinedAt };
 }
 
 /** A record holding a file that could not be read, bytes and all. */
@@ -65,9 +65,9 @@ export function unreadEntryRecord(id: string, fileName: string, reason: string):
 
 /** The task a quarantine record gives back, or why it still cannot be read. */
 export function restorable(record: QuarantineRecord): StoredTask | string {
-  const { id, payload, nextRunTime, revision } = record;
+  const { id, payload, nextRunTime, revision, seal } = record;
   if (record.unread === true) return 'nothing was read from its file, so there is nothing to restore: put a regular task file in its place, or purge the record';
-  if (record.unreadableFile === undefined) return { id, payload, nextRunTime, revision };
+  if (record.unreadableFile === undefined) return { id, payload, nextRunTime, revision, ...(typeof seal === 'string' ? { seal } : {}) };
   // The record holds a file that could not be read: read it again, as a task file.
   let value: unknown;
   try {

@@ -14,6 +14,8 @@ export interface TaskFile {
   readonly revision: number;
   /** Kept verbatim: the scheduler's encoded (maybe encrypted) task. */
   readonly payload: unknown;
+  /** Kept verbatim when set (see `StoredTask.seal`). */
+  readonly seal?: string;
   readonly claim: Claim | null;
   /** When the task was added (µs-scale, increasing): breaks ties between equal run times. */
   readonly order: number;
@@ -33,8 +35,8 @@ export type TaskGeneration = TaskFile | Tombstone;
 
 export const isLive = (doc: TaskGeneration | null): doc is TaskFile => doc !== null && !('deleted' in doc);
 
-export function storedTask({ id, nextRunTime, revision, payload }: TaskFile): StoredTask {
-  return { id, nextRunTime, revision, payload };
+export function storedTask({ id, nextRunTime, revision, payload, seal }: TaskFile): StoredTask {
+  return seal === undefined ? { id, nextRunTime, revision, payload } : { id, nextRunTime, revision, payload, seal };
 }
 
 /** One generation of a run-lease slot: the run holding it, if any, and runs to report as interrupted. */
@@ -69,6 +71,7 @@ export function toTaskGeneration(value: unknown, id: string): TaskGeneration | s
   if (!(value.nextRunTime === null || isTime(value.nextRunTime))) return `its nextRunTime ${JSON.stringify(value.nextRunTime)} is not a number or null`;
   if (!isTime(value.revision)) return `its revision ${JSON.stringify(value.revision)} is not a number`;
   if (!('payload' in value)) return 'it has no payload';
+  if (!(value.seal === undefined || typeof value.seal === 'string')) return `its seal ${JSON.stringify(value.seal)} is not a string`;
   const claim = value.claim ?? null;
   if (!(claim === null || (isObject(claim) && typeof claim.owner === 'string' && isTime(claim.expiresAt)))) {
     return `its claim ${JSON.stringify(claim)} is not null or { owner, expiresAt }`;
@@ -78,6 +81,7 @@ export function toTaskGeneration(value: unknown, id: string): TaskGeneration | s
     nextRunTime: value.nextRunTime,
     revision: value.revision,
     payload: value.payload,
+    ...(value.seal === undefined ? {} : { seal: value.seal }),
     claim: claim === null ? null : { owner: claim.owner as string, expiresAt: claim.expiresAt as number },
     order: isTime(value.order) ? value.order : 0,
     writtenAt,
