@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'packages/testkit/src/**/*.ts'],
+    files: ['**/*.test.ts', 'packages/*/test/**/*.ts', 'packages/testkit/src/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',

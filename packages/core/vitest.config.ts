@@ -5,6 +5,6 @@ export default defineProject({
   plugins: [standardDecorators],
   test: {
     name: 'core',
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
   },
 });

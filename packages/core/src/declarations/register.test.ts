@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
 import type { RunContext } from '../tasks/task.js';
-import { PersistentMemoryStore, refusal, testScheduler } from '../testing/harness.js';
+import { PersistentMemoryStore, refusal, testScheduler } from '../../test/harness.js';
 import { Scheduled } from './scheduled.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');

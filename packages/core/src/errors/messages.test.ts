@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { isHoraeError } from './errors.js';
-import { refusal } from '../testing/harness.js';
+import { refusal } from '../../test/harness.js';
 
 describe('error messages', () => {
   const scheduler = new Scheduler({ timezone: 'UTC' });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
 import { moduleHandler, type RunContext } from '../tasks/task.js';
-import { deferred, testScheduler } from '../testing/harness.js';
+import { deferred, testScheduler } from '../../test/harness.js';
 import { InlineExecutor } from './inline.js';
 import { WorkerExecutor } from './worker.js';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
 import { MemoryStore } from '../stores/memory.js';
-import { deferred, testScheduler } from '../testing/harness.js';
+import { deferred, testScheduler } from '../../test/harness.js';
 import { bindLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle.js';
 import type { ServerHost } from './server-host.js';
 

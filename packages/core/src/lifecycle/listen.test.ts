@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { testScheduler } from '../testing/harness.js';
+import { testScheduler } from '../../test/harness.js';
 import { listenWithLifecycle } from './listen.js';
 
 describe('listenWithLifecycle', () => {

@@ -4,7 +4,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { TaskCodec } from '../stores/codec.js';
 import { taskRecord } from '../tasks/task.js';
 import { TriggerRegistry } from '../triggers/registry.js';
-import { refusal } from '../testing/harness.js';
+import { refusal } from '../../test/harness.js';
 
 describe('unknown option keys given by code are refused with the nearest valid one', () => {
   const scheduler = new Scheduler({ timezone: 'UTC' });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InlineExecutor } from '../executors/inline.js';
 import { MemoryStore } from '../stores/memory.js';
-import { testScheduler } from '../testing/harness.js';
+import { testScheduler } from '../../test/harness.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');
 

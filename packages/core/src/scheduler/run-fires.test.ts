@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
-import { deferred, testScheduler } from '../testing/harness.js';
+import { deferred, testScheduler } from '../../test/harness.js';
 
 const open: { shutdown(): Promise<void> }[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { taskRecord, type TaskRecord } from '../tasks/task.js';
-import { makeTrigger } from '../triggers/test-helpers.js';
+import { makeTrigger } from '../../test/trigger-helpers.js';
 import { MAX_COUNTED_RUN_TIMES, MAX_LISTED_RUN_TIMES, planRuns } from './run-plan.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');

@@ -4,7 +4,7 @@ import type { RunContext } from '../tasks/task.js';
 import { InlineExecutor } from '../executors/inline.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { ClaimOptions, DispatchOutcome, StoredTask, TaskDispatch } from '../stores/store.js';
-import { deferred, PersistentMemoryStore, testScheduler } from '../testing/harness.js';
+import { deferred, PersistentMemoryStore, testScheduler } from '../../test/harness.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');
 

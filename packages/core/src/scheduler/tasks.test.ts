@@ -3,7 +3,7 @@ import { isHoraeError } from '../errors/index.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { DispatchOutcome, StoredTask, TaskDispatch } from '../stores/store.js';
 import type { RunContext } from '../tasks/task.js';
-import { deferred, PersistentMemoryStore, testScheduler } from '../testing/harness.js';
+import { deferred, PersistentMemoryStore, testScheduler } from '../../test/harness.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
-import { PersistentMemoryStore, testScheduler } from '../testing/harness.js';
+import { PersistentMemoryStore, testScheduler } from '../../test/harness.js';
 
 describe('times past what a Date can hold are refused before anything is written', () => {
   it.each([

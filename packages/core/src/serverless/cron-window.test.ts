@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { testScheduler } from '../testing/harness.js';
+import { testScheduler } from '../../test/harness.js';
 import type { Trigger } from '../triggers/trigger.js';
 import { runCronWindow, type CronWindowReport } from './cron-window.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
-import { fireTimes, makeTrigger } from './test-helpers.js';
+import { fireTimes, makeTrigger } from '../../test/trigger-helpers.js';
 
 const now = Date.parse('2026-01-01T00:00:00Z');
 const cron = (options: Record<string, unknown>, at = now, zone = 'UTC') => makeTrigger({ type: 'cron', ...options }, at, zone);

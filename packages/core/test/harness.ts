@@ -1,8 +1,8 @@
-/** Test helpers shared by the core package's tests (not part of the public API). */
-import { Scheduler, type SchedulerOptions } from '../scheduler/scheduler.js';
-import type { SchedulerEvent, SchedulerEventType } from '../events/events.js';
-import type { Logger } from '../logger/logger.js';
-import { MemoryStore } from '../stores/memory.js';
+/**
+ * Helpers shared by the core package's tests. They live outside `src/` so that they are neither
+ * built nor published, and import the package's entry as its users do.
+ */
+import { MemoryStore, Scheduler, type Logger, type SchedulerEvent, type SchedulerEventType, type SchedulerOptions } from '../src/index.js';
 
 /** A logger that keeps what it is told, so tests can assert on warnings and errors. */
 export function recordingLogger(): Logger & { lines: { level: string; message: string; meta: unknown[] }[] } {

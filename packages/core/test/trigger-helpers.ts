@@ -1,5 +1,5 @@
-import { TriggerRegistry } from './registry.js';
-import type { Trigger, TriggerInput } from './trigger.js';
+/** Helpers for the trigger tests: triggers built as a scheduler builds them, and their fire times. */
+import { TriggerRegistry, type Trigger, type TriggerInput } from '../src/index.js';
 
 /** Builds triggers as a scheduler in `timezone` would, at time `now`. */
 export function makeTrigger(input: TriggerInput, now = Date.parse('2026-01-01T00:00:00Z'), timezone = 'UTC'): Trigger {
