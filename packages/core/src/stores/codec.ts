@@ -15,8 +15,11 @@ export const ENCRYPTION_KEY_VARIABLE = 'HORAE_STORE_ENCRYPTION_KEY';
 /** Marks an encrypted payload; what follows is base64 of iv (12) + tag (16) + ciphertext. */
 const ENCRYPTED_PREFIX = 'horae:aes-256-gcm:1:';
 
-/** A task record as JSON: what persistent stores keep (next run time and revision sit beside it). */
-export interface TaskDocument {
+/**
+ * A {@link TaskRecord} as JSON: the payload of a persistent store's {@link StoredTask} (encrypted
+ * when the store has a key). Next run time and revision sit beside it, in the stored task.
+ */
+export interface TaskRecordJSON {
   v: number;
   id: string;
   name: string;
@@ -138,7 +141,7 @@ export class TaskCodec {
 
   encode(record: TaskRecord): StoredTask {
     if (!this.persistent) return { id: record.id, nextRunTime: record.nextRunTime, revision: record.revision, payload: compact(record) };
-    const document: TaskDocument = {
+    const document: TaskRecordJSON = {
       v: RECORD_SCHEMA_VERSION,
       id: record.id,
       name: record.name,
@@ -190,9 +193,9 @@ export class TaskCodec {
     }
     if (typeof stored.payload !== 'string') throw new UnreadableRecordError(`its payload is a ${typeof stored.payload}, not a string`);
     const { json, tag } = this.open(stored);
-    let document: TaskDocument;
+    let document: TaskRecordJSON;
     try {
-      document = JSON.parse(json) as TaskDocument;
+      document = JSON.parse(json) as TaskRecordJSON;
     } catch (error) {
       throw new UnreadableRecordError(`its payload is not valid JSON (${(error as Error).message})`);
     }
@@ -201,13 +204,13 @@ export class TaskCodec {
     return record;
   }
 
-  private validate(stored: StoredTask, document: TaskDocument): TaskRecord {
+  private validate(stored: StoredTask, document: TaskRecordJSON): TaskRecord {
     if (typeof document !== 'object' || document === null) throw new UnreadableRecordError('its payload is not a JSON object');
     if (document.v !== RECORD_SCHEMA_VERSION) {
       throw new UnreadableRecordError(`its schema version ${JSON.stringify(document.v)} is not ${RECORD_SCHEMA_VERSION}, the one this version of Horae reads`);
     }
     if (document.id !== stored.id) throw new UnreadableRecordError(`it is stored under id "${stored.id}" but names id ${JSON.stringify(document.id)}`);
-    const checks: [keyof TaskDocument, boolean][] = [
+    const checks: [keyof TaskRecordJSON, boolean][] = [
       ['name', typeof document.name === 'string'],
       ['handler', typeof document.handler === 'string' && document.handler.length > 0],
       ['executor', typeof document.executor === 'string'],
