@@ -42,7 +42,7 @@ export class RunLeases {
   /** Takes a lease for one run; resolves to its id, or `null` when `maxInstances` runs hold one. */
   async acquire(handle: StoreHandle, taskId: string, maxInstances: number, scheduledAt: number): Promise<string | null> {
     const runId = this.newRunId();
-    const acquired = await handle.store.acquireRunLease({ taskId, runId, owner: this.ownerId(), scheduledAt }, maxInstances, this.duration);
+    const acquired = await handle.acquireRunLease({ taskId, runId, owner: this.ownerId(), scheduledAt }, maxInstances, this.duration);
     if (!acquired) return null;
     this.adopt(handle, taskId, runId);
     return runId;
@@ -143,8 +143,8 @@ export class RunLeases {
     for (const handle of handles) {
       try {
         const mine = [...this.active].filter(([, run]) => run.handle === handle).map(([runId]) => runId);
-        if (mine.length > 0) await handle.store.renewRunLeases(this.ownerId(), mine, this.duration);
-        for (const lease of await handle.store.takeExpiredRunLeases()) {
+        if (mine.length > 0) await handle.renewRunLeases(this.ownerId(), mine, this.duration);
+        for (const lease of await handle.takeExpiredRunLeases()) {
           const scheduledAt = new Date(lease.scheduledAt);
           this.host.logger.warn(
             `Task "${lease.taskId}": its run for ${scheduledAt.toISOString()} on instance ${lease.owner} stopped reporting and is taken as interrupted.`,

@@ -1,6 +1,6 @@
 import { TaskCodec, UnreadableRecordError } from '../stores/codec.js';
 import { isHoraeError } from '../errors/index.js';
-import type { DispatchOutcome, QuarantinedTask, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
+import type { DispatchOutcome, QuarantinedTask, RunLease, StoreContext, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
 import type { TaskRecord } from '../tasks/task.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 
@@ -15,15 +15,16 @@ export interface StoreHandleHooks {
 
 /**
  * One store as the scheduler sees it: task records in and out, encoded by the store's codec.
- * A record that cannot be read is moved to the quarantine and reported, never returned, never
- * deleted — the one place that rule lives, whatever the store.
+ * Every call the scheduler makes to a store passes here. A record that cannot be read is moved
+ * to the quarantine and reported, never returned, never deleted — the one place that rule lives,
+ * whatever the store.
  */
 export class StoreHandle {
   private readonly codec: TaskCodec;
 
   constructor(
     readonly alias: string,
-    readonly store: TaskStore,
+    private readonly store: TaskStore,
     triggers: TriggerRegistry,
     timezone: string,
     private readonly hooks: StoreHandleHooks,
@@ -33,6 +34,19 @@ export class StoreHandle {
 
   get persistent(): boolean {
     return this.store.persistent;
+  }
+
+  start(context: StoreContext): Promise<void> {
+    return this.store.start(context);
+  }
+
+  shutdown(): Promise<void> {
+    return this.store.shutdown();
+  }
+
+  /** When the store next has work (see {@link TaskStore.getNextRunTime}). */
+  nextRunTime(): Promise<number | null> {
+    return this.store.getNextRunTime();
   }
 
   add(record: TaskRecord): Promise<void> {
@@ -74,8 +88,10 @@ export class StoreHandle {
     return { id: record.id, claimedRevision: record.revision, ...release, ...(seal === undefined ? {} : { seal }) };
   }
 
-  release(release: TaskRelease): Promise<boolean> {
-    return this.store.releaseTask(release);
+  /** Hands back one claimed task: the release path of a batch, for one. */
+  async release(release: TaskRelease): Promise<boolean> {
+    const [outcome] = await this.dispatch([release]);
+    return outcome?.released === true;
   }
 
   /**
@@ -103,6 +119,14 @@ export class StoreHandle {
 
   update(record: TaskRecord): Promise<void> {
     return this.store.updateTask(this.codec.encode(record));
+  }
+
+  delete(id: string): Promise<void> {
+    return this.store.deleteTask(id);
+  }
+
+  removeAll(): Promise<void> {
+    return this.store.removeAllTasks();
   }
 
   async lookup(id: string): Promise<TaskRecord | null> {
@@ -137,6 +161,28 @@ export class StoreHandle {
 
   getQuarantined(): Promise<QuarantinedTask[]> {
     return this.store.getQuarantinedTasks();
+  }
+
+  /** Moves a quarantined record back and reads it again: `null` when it went back to the quarantine. */
+  async restoreQuarantined(id: string): Promise<TaskRecord | null> {
+    await this.store.restoreQuarantinedTask(id);
+    return this.lookup(id);
+  }
+
+  purgeQuarantined(id: string): Promise<void> {
+    return this.store.purgeQuarantinedTask(id);
+  }
+
+  acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
+    return this.store.acquireRunLease(lease, maxInstances, duration);
+  }
+
+  renewRunLeases(owner: string, runIds: readonly string[], duration: number): Promise<void> {
+    return this.store.renewRunLeases(owner, runIds, duration);
+  }
+
+  takeExpiredRunLeases(): Promise<RunLease[]> {
+    return this.store.takeExpiredRunLeases();
   }
 
   private async readAll(stored: StoredTask[]): Promise<TaskRecord[]> {

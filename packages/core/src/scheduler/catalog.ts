@@ -1,0 +1,261 @@
+import { errors, isHoraeError } from '../errors/index.js';
+import type { EventHub } from '../events/events.js';
+import type { Executor } from '../executors/executor.js';
+import type { Logger } from '../logger/logger.js';
+import { reviseRecord, taskRecord, type TaskRecord } from '../tasks/task.js';
+import type { Trigger } from '../triggers/trigger.js';
+import { snapshot, type TaskInfo, type TaskState } from './inspection.js';
+import type { StoreHandle } from './store-handle.js';
+import type { StoreSet } from './stores.js';
+import type { Addition, TaskOptions } from './task-options.js';
+
+/** Where a task was found, and whether it still waits for its store to start. */
+export interface Located {
+  record: TaskRecord;
+  store: string;
+  pending: boolean;
+  handle: StoreHandle;
+}
+
+/** How a staged task reaches its store at start. */
+interface Staged {
+  replaceExisting: boolean;
+  /** Its next run time is its trigger's first fire time at start (else the one it has). */
+  fromTrigger: boolean;
+}
+
+/** What the catalog needs of the scheduler. */
+export interface CatalogContext {
+  readonly stores: StoreSet;
+  readonly options: TaskOptions;
+  readonly events: EventHub;
+  readonly logger: Logger;
+  readonly executors: ReadonlyMap<string, Executor>;
+  readonly notifyRunTime: (time: number | null) => void;
+}
+
+/** Fields that define a task other than its schedule; equal ones make re-registration a no-op. */
+const DEFINITION_FIELDS = ['name', 'executor', 'coalesce', 'misfireGraceTime', 'maxInstances', 'jitter'] as const;
+
+const stagedKey = (store: string, id: string): string => `${store}\u0000${id}`;
+
+function sameArgs(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
+}
+
+function sameSchedule(next: Trigger, existing: Trigger): boolean {
+  if (next.isSameSchedule !== undefined) return next.isSameSchedule(existing);
+  return next.type === existing.type && JSON.stringify(next.toJSON()) === JSON.stringify(existing.toJSON());
+}
+
+/**
+ * The tasks across the scheduler's stores: adding them (with `replaceExisting`, which keeps a
+ * re-declared task's schedule), finding, listing, changing and deleting them. A task added
+ * before its store starts is staged (see {@link StoreSet.stagingOf}) and reaches the store at
+ * start, as if it had been added then.
+ */
+export class TaskCatalog {
+  /** The staged tasks, by store and id, in the order they were added. */
+  private readonly staged = new Map<string, Staged>();
+
+  constructor(private readonly context: CatalogContext) {}
+
+  /** Keeps a validated task until its store starts. */
+  async stage(addition: Addition): Promise<Located> {
+    const { record, store } = addition;
+    const key = stagedKey(store, record.id);
+    const staging = this.context.stores.stagingOf(store);
+    if (this.staged.has(key)) {
+      if (!addition.replaceExisting) throw errors.conflictingId(record.id, store);
+      // Replaced: it reaches the store in the order of this addition.
+      await staging.delete(record.id);
+      this.staged.delete(key);
+    }
+    await staging.add(record);
+    this.staged.set(key, { replaceExisting: addition.replaceExisting, fromTrigger: addition.nextRunTime === undefined });
+    return { record, store, pending: true, handle: staging };
+  }
+
+  /** Whether a task of this id waits for this store to start. */
+  isStaged(store: string, id: string): boolean {
+    return this.staged.has(stagedKey(store, id));
+  }
+
+  /** Moves the staged tasks of the started stores into them; one that fails is logged. */
+  async commitStaged(): Promise<void> {
+    const entries = [...this.staged];
+    this.staged.clear();
+    for (const [key, { replaceExisting, fromTrigger }] of entries) {
+      const [store, id] = key.split('\u0000') as [string, string];
+      const record = await this.context.stores.stagingOf(store).lookup(id);
+      if (record === null) continue;
+      try {
+        await this.commit({ record, store, replaceExisting, nextRunTime: fromTrigger ? undefined : record.nextRunTime });
+      } catch (error) {
+        this.context.logger.error(`Task "${id}" added before start could not be added to store "${store}".`, error);
+      }
+    }
+    for (const alias of this.context.stores.aliases()) await this.context.stores.stagingOf(alias).removeAll();
+  }
+
+  /** Puts a validated task into its store, honouring `replaceExisting`; returns what is stored. */
+  async commit(addition: Addition): Promise<TaskRecord> {
+    const { record, store: alias } = addition;
+    const { stores, options, events, notifyRunTime } = this.context;
+    const store = stores.get(record.id, alias);
+    const first = addition.nextRunTime !== undefined ? addition.nextRunTime : options.firstRunTime(record);
+    if (addition.nextRunTime === undefined) options.checkFires(record, first);
+    const fresh = taskRecord({ ...record, nextRunTime: first });
+    try {
+      await store.add(fresh);
+      events.emit('task:added', { taskId: record.id, store: alias });
+      notifyRunTime(first);
+      return fresh;
+    } catch (error) {
+      if (!addition.replaceExisting || !isHoraeError(error, 'CONFLICTING_ID')) throw error;
+    }
+    // An unreadable existing record is quarantined by the lookup, so it is kept, not overwritten.
+    const existing = await store.lookup(record.id);
+    if (existing === null) return this.commit({ ...addition, replaceExisting: false });
+    const keepSchedule = addition.nextRunTime === undefined && sameSchedule(record.trigger, existing.trigger);
+    const unchanged =
+      keepSchedule &&
+      DEFINITION_FIELDS.every((field) => existing[field] === record[field]) &&
+      existing.handler === record.handler &&
+      sameArgs(existing.args, record.args);
+    if (unchanged) return existing;
+    const replacement = keepSchedule
+      ? reviseRecord(existing, { ...record, trigger: existing.trigger, nextRunTime: existing.nextRunTime })
+      : reviseRecord(existing, { ...record, nextRunTime: first });
+    await store.update(replacement);
+    events.emit('task:modified', { taskId: record.id, store: alias });
+    notifyRunTime(replacement.nextRunTime);
+    return replacement;
+  }
+
+  /**
+   * Puts validated tasks into one store in one step where it can. Ids that exist go the way of
+   * {@link TaskCatalog.commit} when they may be replaced, and are reported together when not.
+   */
+  async commitMany(alias: string, additions: readonly Addition[]): Promise<Map<Addition, TaskRecord>> {
+    const { stores, options, events, notifyRunTime } = this.context;
+    const store = stores.get(undefined, alias);
+    const fresh = new Map<string, { addition: Addition; record: TaskRecord }>();
+    for (const addition of additions) {
+      const first = addition.nextRunTime !== undefined ? addition.nextRunTime : options.firstRunTime(addition.record);
+      if (addition.nextRunTime === undefined) options.checkFires(addition.record, first);
+      fresh.set(addition.record.id, { addition, record: taskRecord({ ...addition.record, nextRunTime: first }) });
+    }
+    const existing = new Set(await store.addMany([...fresh.values()].map(({ record }) => record)));
+    const committed = new Map<Addition, TaskRecord>();
+    const refused: string[] = [];
+    let earliest: number | null = null;
+    for (const [id, { addition, record }] of fresh) {
+      if (existing.has(id)) {
+        if (addition.replaceExisting) committed.set(addition, await this.commit(addition));
+        else refused.push(id);
+        continue;
+      }
+      committed.set(addition, record);
+      events.emit('task:added', { taskId: id, store: alias });
+      if (record.nextRunTime !== null && (earliest === null || record.nextRunTime < earliest)) earliest = record.nextRunTime;
+    }
+    notifyRunTime(earliest);
+    if (refused.length > 0) throw errors.conflictingIds(refused, alias, committed.size);
+    return committed;
+  }
+
+  /**
+   * Writes a changed record where the task lives. A staged task's `schedule` says how it gets
+   * its next run time at start: the one it has now (`'given'`), its trigger's first fire time
+   * then (`'from-trigger'`), or as before (omitted).
+   */
+  async replace(located: Located, record: TaskRecord, schedule?: 'given' | 'from-trigger'): Promise<Located> {
+    await located.handle.update(record);
+    if (located.pending) {
+      const staged = this.staged.get(stagedKey(located.store, record.id));
+      if (staged !== undefined && schedule !== undefined) staged.fromTrigger = schedule === 'from-trigger';
+    } else {
+      this.context.events.emit('task:modified', { taskId: record.id, store: located.store });
+      this.context.notifyRunTime(record.nextRunTime);
+    }
+    return { ...located, record };
+  }
+
+  async delete(located: Located): Promise<void> {
+    await located.handle.delete(located.record.id);
+    this.staged.delete(stagedKey(located.store, located.record.id));
+  }
+
+  /** Deletes every task of the given stores, staged ones included. */
+  async removeAll(aliases: readonly string[]): Promise<void> {
+    const { stores } = this.context;
+    for (const alias of aliases) {
+      for (const key of this.staged.keys()) if (key.startsWith(`${alias}\u0000`)) this.staged.delete(key);
+      await stores.stagingOf(alias).removeAll();
+      if (stores.isStarted(alias)) await stores.get(undefined, alias).removeAll();
+    }
+  }
+
+  /** Forgets the staged tasks of a store that is removed. */
+  forgetStore(alias: string): void {
+    for (const key of this.staged.keys()) if (key.startsWith(`${alias}\u0000`)) this.staged.delete(key);
+  }
+
+  async find(id: string, storeAlias: string | undefined): Promise<Located | undefined> {
+    const { stores } = this.context;
+    if (storeAlias !== undefined) stores.get(id, storeAlias);
+    const aliases = storeAlias === undefined ? stores.aliases() : [storeAlias];
+    for (const alias of aliases) {
+      if (!this.isStaged(alias, id)) continue;
+      const staging = stores.stagingOf(alias);
+      const record = await staging.lookup(id);
+      if (record !== null) return { record, store: alias, pending: true, handle: staging };
+    }
+    for (const handle of stores.startedHandles()) {
+      if (storeAlias !== undefined && handle.alias !== storeAlias) continue;
+      const record = await handle.lookup(id);
+      if (record !== null) return { record, store: handle.alias, pending: false, handle };
+    }
+    return undefined;
+  }
+
+  async locate(id: string, storeAlias: string | undefined): Promise<Located> {
+    const located = await this.find(id, storeAlias);
+    if (located === undefined) throw errors.taskNotFound(id, storeAlias);
+    return located;
+  }
+
+  /** Every task (of one store, or of all), by next run time; paused ones last. */
+  async collect(storeAlias: string | undefined): Promise<Located[]> {
+    const { stores } = this.context;
+    if (storeAlias !== undefined) stores.get(undefined, storeAlias);
+    const found: Located[] = [];
+    for (const key of this.staged.keys()) {
+      const [alias, id] = key.split('\u0000') as [string, string];
+      if (storeAlias !== undefined && alias !== storeAlias) continue;
+      const staging = stores.stagingOf(alias);
+      const record = await staging.lookup(id);
+      if (record !== null) found.push({ record, store: alias, pending: true, handle: staging });
+    }
+    for (const handle of stores.startedHandles()) {
+      if (storeAlias !== undefined && handle.alias !== storeAlias) continue;
+      for (const record of await handle.all()) found.push({ record, store: handle.alias, pending: false, handle });
+    }
+    const order = (located: Located): number => located.record.nextRunTime ?? Infinity;
+    return found.sort((a, b) => (order(a) === order(b) ? 0 : order(a) < order(b) ? -1 : 1));
+  }
+
+  /** A snapshot of a task with its state. */
+  info(located: Located): TaskInfo {
+    const { record, store, pending } = located;
+    const running = this.context.executors.get(record.executor)?.runningInstances(record.id) ?? 0;
+    const state: TaskState = pending ? 'pending' : running > 0 ? 'running' : record.nextRunTime === null && record.trigger.firesOnShutdown !== true ? 'paused' : 'scheduled';
+    return snapshot(record, store, state, running);
+  }
+}

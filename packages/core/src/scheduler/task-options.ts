@@ -1,0 +1,163 @@
+import { errors, show } from '../errors/index.js';
+import type { Executor } from '../executors/executor.js';
+import { checkKeys } from '../options/keys.js';
+import { defaultName } from '../stores/codec.js';
+import { newTaskId } from '../tasks/ids.js';
+import { isJsonValue, reviseRecord, taskRecord, type AddTaskOptions, type HandlerDefinition, type TaskDefaults, type TaskRecord } from '../tasks/task.js';
+import { isValidEpoch, TIME_RANGE, toEpoch } from '../time/time.js';
+import type { TriggerRegistry } from '../triggers/registry.js';
+import { withJitter } from './run-plan.js';
+
+/** The keys of the scheduler's options, task defaults, task options and changes: others are refused. */
+export const SCHEDULER_OPTION_KEYS = ['stores', 'executors', 'timezone', 'taskDefaults', 'logger', 'unrefTimer', 'batchSize', 'storeRetryInterval', 'leaseDuration', 'instanceId', 'clock'] as const;
+export const TASK_DEFAULT_KEYS = ['coalesce', 'misfireGraceTime', 'maxInstances', 'jitter', 'executor'] as const;
+export const TASK_CHANGE_KEYS = ['name', 'handler', 'args', 'trigger', 'executor', 'coalesce', 'misfireGraceTime', 'maxInstances', 'jitter', 'nextRunTime'] as const;
+const ADD_TASK_KEYS = ['id', 'store', 'replaceExisting', ...TASK_CHANGE_KEYS] as const;
+
+/**
+ * A validated task on its way into a store: its record, and the next run time it was given
+ * (`undefined`: its trigger's first fire time when it reaches the store).
+ */
+export interface Addition {
+  record: TaskRecord;
+  store: string;
+  replaceExisting: boolean;
+  nextRunTime: number | null | undefined;
+}
+
+/** What the validation reads of the scheduler: its handlers, executors, stores and clock. */
+export interface OptionsContext {
+  readonly triggers: TriggerRegistry;
+  readonly timezone: string;
+  readonly taskDefaults: TaskDefaults;
+  readonly handlers: ReadonlyMap<string, HandlerDefinition>;
+  readonly executors: ReadonlyMap<string, Executor>;
+  readonly clock: () => number;
+  /** Whether the store of this alias is persistent; throws `UNKNOWN_STORE` for an unknown alias. */
+  isPersistent(taskId: string | undefined, alias: string): boolean;
+}
+
+/** Checks the task options shared with the task defaults; `prefix` names where they came from. */
+export function checkTaskDefaults(taskId: string | undefined, options: Partial<TaskDefaults>, prefix = ''): void {
+  const { coalesce, misfireGraceTime, maxInstances, jitter } = options;
+  if (coalesce !== undefined && typeof coalesce !== 'boolean') {
+    throw errors.invalidOption(taskId, `${prefix}coalesce`, coalesce, 'give true or false');
+  }
+  if (misfireGraceTime !== undefined && misfireGraceTime !== null && !(typeof misfireGraceTime === 'number' && Number.isFinite(misfireGraceTime) && misfireGraceTime >= 0)) {
+    throw errors.invalidOption(taskId, `${prefix}misfireGraceTime`, misfireGraceTime, 'give milliseconds as a finite number >= 0, or null for no limit');
+  }
+  if (maxInstances !== undefined && !(Number.isInteger(maxInstances) && maxInstances >= 1)) {
+    throw errors.invalidOption(taskId, `${prefix}maxInstances`, maxInstances, 'give a whole number >= 1');
+  }
+  if (jitter !== undefined && jitter !== null && !(typeof jitter === 'number' && Number.isFinite(jitter) && jitter >= 0)) {
+    throw errors.invalidOption(taskId, `${prefix}jitter`, jitter, 'give milliseconds as a finite number >= 0, or null');
+  }
+}
+
+/**
+ * Turns what an application gives (task options, changes, a next run time) into validated task
+ * records. Everything is checked here, before anything is written: a bad value is a typed error
+ * naming the task, the value and what is allowed.
+ */
+export class TaskOptions {
+  constructor(private readonly context: OptionsContext) {}
+
+  /** Validates the options of a new task. */
+  addition(options: AddTaskOptions): Addition {
+    if (typeof options !== 'object' || options === null) {
+      throw errors.invalidOption(undefined, 'task options', options, 'give an object with at least a handler');
+    }
+    const id = options.id ?? newTaskId();
+    if (typeof id !== 'string' || id.length === 0) {
+      throw errors.invalidOption(undefined, 'task id', id, 'give a non-empty string, or leave it out to have one generated');
+    }
+    checkKeys('the task options', options, ADD_TASK_KEYS, id);
+    const store = options.store ?? 'default';
+    const record = this.record(id, store, options);
+    const nextRunTime = this.nextRunTime(id, options.nextRunTime);
+    const preview = nextRunTime !== undefined ? nextRunTime : this.firstRunTime(record);
+    if (nextRunTime === undefined) this.checkFires(record, preview);
+    if (preview !== null && !isValidEpoch(preview)) {
+      throw errors.invalidTrigger(id, `its trigger's first fire time ${preview} is not ${TIME_RANGE}`);
+    }
+    // The next run time shown until the task reaches its store, where it is worked out again unless given.
+    return { record: reviseRecord(record, { nextRunTime: preview }), store, replaceExisting: options.replaceExisting === true, nextRunTime };
+  }
+
+  /** Validates task options into a record (next run time not yet set). */
+  record(id: string, storeAlias: string, options: AddTaskOptions): TaskRecord {
+    const { handlers, executors, triggers, taskDefaults } = this.context;
+    const persistent = this.context.isPersistent(id, storeAlias);
+    const { handler } = options;
+    let definition: HandlerDefinition | undefined;
+    if (typeof handler === 'string') {
+      definition = handlers.get(handler);
+      if (definition === undefined) throw errors.handlerNotDefined(id, handler, [...handlers.keys()]);
+    } else if (typeof handler === 'function') {
+      if (persistent) throw errors.inlineHandlerInPersistentStore(id, storeAlias);
+      definition = handler;
+    } else {
+      throw errors.invalidOption(id, 'handler', handler, 'give the name of a handler registered with scheduler.define(name, fn), or a function (memory store only)');
+    }
+    if (options.name !== undefined && typeof options.name !== 'string') {
+      throw errors.invalidOption(id, 'name', options.name, 'give a string');
+    }
+    if (persistent && options.args !== undefined && !isJsonValue(options.args)) {
+      throw errors.notSerializable(id, storeAlias, 'args', options.args);
+    }
+    const trigger = triggers.create(options.trigger ?? 'date', { timezone: this.context.timezone, now: this.context.clock(), taskId: id });
+    if (persistent && !triggers.types().includes(trigger.type)) {
+      throw errors.invalidTrigger(id, `trigger type ${show(trigger.type)} is not registered, so store "${storeAlias}" could not read it back; register it with scheduler.triggers.register`);
+    }
+    const executorAlias = options.executor ?? taskDefaults.executor;
+    const executor = executors.get(executorAlias);
+    if (executor === undefined) throw errors.unknownExecutor(id, executorAlias, [...executors.keys()]);
+    const refusal = executor.cannotRun?.(definition);
+    if (refusal !== undefined) throw errors.invalidOption(id, 'executor', executorAlias, refusal);
+    checkTaskDefaults(id, options);
+    return taskRecord({
+      id,
+      name: options.name ?? defaultName(id, handler),
+      handler,
+      args: options.args,
+      trigger,
+      executor: executorAlias,
+      coalesce: options.coalesce ?? taskDefaults.coalesce,
+      misfireGraceTime:
+        options.misfireGraceTime !== undefined
+          ? options.misfireGraceTime
+          : trigger.defaultMisfireGraceTime !== undefined
+            ? trigger.defaultMisfireGraceTime
+            : taskDefaults.misfireGraceTime,
+      maxInstances: options.maxInstances ?? taskDefaults.maxInstances,
+      jitter: options.jitter ?? taskDefaults.jitter,
+      nextRunTime: null,
+      revision: 1,
+    });
+  }
+
+  /** A next run time given by the application: `undefined` when not given, `null` for paused. */
+  nextRunTime(id: string, value: unknown): number | null | undefined {
+    if (value === undefined || value === null) return value;
+    const epoch = toEpoch(value, this.context.timezone);
+    if (epoch === undefined) throw errors.invalidOption(id, 'nextRunTime', value, `give a Date, epoch milliseconds or an ISO string, for ${TIME_RANGE}; or null to add the task paused`);
+    return epoch;
+  }
+
+  /** The first fire time of a record's trigger from now, with its jitter. */
+  firstRunTime(record: TaskRecord): number | null {
+    return withJitter(record.trigger.getNextFireTime(null, this.context.clock()), record.trigger, record.jitter, Math.random);
+  }
+
+  /**
+   * Refuses a schedule that would never fire: no first fire time, unless its trigger fires at
+   * shutdown (which has none by design).
+   */
+  checkFires(record: TaskRecord, first: number | null): void {
+    if (first !== null || record.trigger.firesOnShutdown === true) return;
+    throw errors.invalidTrigger(
+      record.id,
+      `${record.trigger.describe()} has no fire time after ${new Date().toISOString()}; check its dates (startAt, endAt, year)`,
+    );
+  }
+}
