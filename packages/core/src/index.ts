@@ -33,7 +33,7 @@ export type {
 export { ENCRYPTION_KEY_VARIABLE, RECORD_SCHEMA_VERSION, resolveEncryptionKey } from './stores/codec.js';
 export { storeErrors } from './stores/store-errors.js';
 export { MemoryStore } from './stores/memory.js';
-export { FileStore, type FileStoreOptions } from './stores/file.js';
+export { FileStore, type FileStoreOptions } from './stores/file/file-store.js';
 export { BaseExecutor, type Execution, type Executor, type ExecutorHost, type ExecutorShutdownOptions } from './executors/executor.js';
 export { AsyncExecutor } from './executors/async.js';
 export { InlineExecutor } from './executors/inline.js';

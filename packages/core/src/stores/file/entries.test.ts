@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SchedulerEvent } from '../../events/events.js';
 import type { Logger } from '../../logger/logger.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
-import { FileStore, type FileStoreOptions } from '../file.js';
+import { FileStore, type FileStoreOptions } from './file-store.js';
 import type { StoreContext, StoredTask } from '../store.js';
 
 const SECRET = `horae-secret-${randomBytes(8).toString('hex')}`;

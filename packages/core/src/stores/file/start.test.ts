@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHoraeError } from '../../errors/index.js';
 import type { Logger } from '../../logger/logger.js';
-import { FileStore, type FileStoreOptions } from '../file.js';
+import { FileStore, type FileStoreOptions } from './file-store.js';
 import type { StoreContext } from '../store.js';
 
 const directories: string[] = [];

@@ -4,10 +4,10 @@ import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isHoraeError } from '../errors/index.js';
-import type { Logger } from '../logger/logger.js';
-import { FileStore, type FileStoreOptions } from './file.js';
-import type { StoreContext, StoredTask } from './store.js';
+import { isHoraeError } from '../../errors/index.js';
+import type { Logger } from '../../logger/logger.js';
+import { FileStore, type FileStoreOptions } from './file-store.js';
+import type { StoreContext, StoredTask } from '../store.js';
 
 /** Lets a test take fs.watch away, as on file systems where it does not work. */
 const fsWatch = vi.hoisted(() => ({ unavailable: false }));

@@ -1,21 +1,21 @@
 import { join, resolve } from 'node:path';
-import { errors, HoraeError } from '../errors/index.js';
-import { defaultLogger, type Logger } from '../logger/logger.js';
-import { resolveEncryptionKey } from './codec.js';
-import { CompareAndSwap, type Decision } from './file/compare-and-swap.js';
-import { prepareDirectories } from './file/directories.js';
-import { eachLimited, errorCode, WRITE_CONCURRENCY } from './file/disk.js';
-import { COLLECT_AFTER_MS, GenerationFiles, type Head } from './file/generations.js';
-import { Intake } from './file/intake.js';
-import { taskIdOf, taskKey } from './file/naming.js';
-import { checkOptions, RESERVED_BYTES, type FileStoreOptions } from './file/options.js';
-import { Quarantine, quarantinedTask, restorable } from './file/quarantine.js';
-import { isLive, storedTask, toLeaseSlot, toTaskGeneration, type LeaseSlot, type TaskFile, type TaskGeneration, type Tombstone } from './file/records.js';
-import { RunSlots, slotOf } from './file/run-slots.js';
-import { ChangeWatcher } from './file/watch.js';
-import type { ClaimOptions, Lease, QuarantinedTask, RunLease, StoreContext, StoredTask, TaskRelease, TaskStore } from './store.js';
+import { errors, HoraeError } from '../../errors/index.js';
+import { defaultLogger, type Logger } from '../../logger/logger.js';
+import { resolveEncryptionKey } from '../codec.js';
+import { CompareAndSwap, type Decision } from './compare-and-swap.js';
+import { prepareDirectories } from './directories.js';
+import { eachLimited, errorCode, WRITE_CONCURRENCY } from './disk.js';
+import { COLLECT_AFTER_MS, GenerationFiles, type Head } from './generations.js';
+import { Intake } from './intake.js';
+import { taskIdOf, taskKey } from './naming.js';
+import { checkOptions, RESERVED_BYTES, type FileStoreOptions } from './options.js';
+import { Quarantine, quarantinedTask, restorable } from './quarantine.js';
+import { isLive, storedTask, toLeaseSlot, toTaskGeneration, type LeaseSlot, type TaskFile, type TaskGeneration, type Tombstone } from './records.js';
+import { RunSlots, slotOf } from './run-slots.js';
+import { ChangeWatcher } from './watch.js';
+import type { ClaimOptions, Lease, QuarantinedTask, RunLease, StoreContext, StoredTask, TaskRelease, TaskStore } from '../store.js';
 
-export type { FileStoreOptions } from './file/options.js';
+export type { FileStoreOptions } from './options.js';
 
 const LEASE_SUFFIX = '.lease';
 const RUNS_DIRECTORY = 'runs';
