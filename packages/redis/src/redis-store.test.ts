@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { isHoraeError, Scheduler, type StoreContext, type StoredTask } from '@horae/core';
-import { storeConformance, TcpProxy, type StoreBackend } from '@horae/testkit';
+import { isHoraeError, type StoreContext, type StoredTask } from '@horae/core';
+import { outageSuite, storeConformance, TcpProxy, type StoreBackend } from '@horae/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { RedisStore, redisStoreKeys, type RedisStoreOptions } from './redis-store.js';
+import { RedisStore, type RedisStoreOptions } from './index.js';
+import { redisStoreKeys } from './redis-store.js';
 import { DISPATCH } from './scripts.js';
 
 const url = process.env.REDIS_URL;
@@ -89,6 +90,27 @@ function redisSuites(url: string): void {
       config: (opened) => ({ url, prefix: prefixes.get(opened) }),
       tasks: 50,
       runFor: 30_000,
+    },
+  });
+
+  outageSuite({
+    name: 'RedisStore',
+    server: 'Redis',
+    changeFeed: 'subscription',
+    catchUp: 'subscribes',
+    proxy: () => proxyTo(url),
+    place: () => {
+      const prefix = freshPrefix();
+      return {
+        open: ({ pollInterval }) => new RedisStore({ url, prefix, pollInterval }),
+        openThrough: (proxy, { pollInterval }) => new RedisStore({ url: proxyUrl(proxy), prefix, pollInterval }),
+        cleanup: () => removeKeys(prefix),
+      };
+    },
+    // Subscribed again: Redis counts the store's subscriber among the channel's.
+    hearsChanges: async (store, listeners) => {
+      const { channel } = (store as RedisStore).keys;
+      await vi.waitFor(async () => expect(await admin.pubsub('NUMSUB', channel)).toEqual([channel, listeners]), { timeout: 15 * SECOND, interval: 100 });
     },
   });
 
@@ -295,31 +317,6 @@ function redisSuites(url: string): void {
       expect((await watcher.getAllTasks()).map((task) => task.id)).toEqual(['before', 'after']);
     });
 
-    it('fails calls fast while Redis is unreachable and recovers when it answers again, subscription included', async () => {
-      const proxy = await proxyTo(url);
-      cleanups.push(() => proxy.close());
-      const opened = place({ pollInterval: 3_600 * SECOND });
-      const through = new RedisStore({ url: proxyUrl(proxy), prefix: opened.prefix, pollInterval: 3_600 * SECOND });
-      cleanups.push(() => through.shutdown());
-      const wake = vi.fn();
-      await through.start(context('through', wake));
-      const writer = await started(opened, 'writer');
-      await writer.addTask(row('a', Date.now() + 60 * SECOND));
-      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
-
-      await proxy.stop();
-      const startedAt = Date.now();
-      await expect(through.lookupTask('a')).rejects.toThrow();
-      // one reconnection attempt at most, not the whole outage
-      expect(Date.now() - startedAt).toBeLessThan(5 * SECOND);
-      await proxy.resume();
-      await vi.waitFor(async () => expect(await through.lookupTask('a')).not.toBeNull(), { timeout: 15 * SECOND, interval: 100 });
-      await vi.waitFor(async () => expect(await admin.pubsub('NUMSUB', through.keys.channel)).toEqual([through.keys.channel, 2]), { timeout: 15 * SECOND, interval: 100 });
-      wake.mockClear();
-      await writer.updateTask(row('a', Date.now() + 1 * SECOND, 2));
-      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
-    });
-
     // A reply lost with its connection: the store's own connection fails the call; a client of
     // the application's, with ioredis's defaults, sends it again after reconnecting, and the
     // release must then answer as the first time (sent again and refused, the scheduler would
@@ -370,55 +367,6 @@ function redisSuites(url: string): void {
       const writer = await started(opened, 'writer');
       await writer.addTask(row('b', 2));
       await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
-    });
-
-    it('starts while Redis is unreachable, and subscribes once it answers', async () => {
-      const proxy = await proxyTo(url);
-      cleanups.push(() => proxy.close());
-      await proxy.stop();
-      const opened = place({ pollInterval: 3_600 * SECOND });
-      const through = new RedisStore({ url: proxyUrl(proxy), prefix: opened.prefix, pollInterval: 3_600 * SECOND });
-      cleanups.push(() => through.shutdown());
-      const wake = vi.fn();
-      const warn = vi.fn();
-      await through.start({ ...context('through', wake), logger: { ...silent, warn } });
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining('cannot reach Redis yet'));
-      await expect(through.getNextRunTime()).rejects.toThrow();
-      await proxy.resume();
-      await vi.waitFor(async () => expect(await admin.pubsub('NUMSUB', through.keys.channel)).toEqual([through.keys.channel, 1]), { timeout: 15 * SECOND, interval: 100 });
-      const writer = await started(opened, 'writer');
-      wake.mockClear();
-      await writer.addTask(row('a', Date.now() + 60 * SECOND));
-      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
-      expect(await through.getNextRunTime()).not.toBeNull();
-    });
-
-    it('keeps a scheduler firing across an outage, which it logs once', async () => {
-      const proxy = await proxyTo(url);
-      cleanups.push(() => proxy.close());
-      const opened = place();
-      const errors: string[] = [];
-      const scheduler = new Scheduler({
-        timezone: 'UTC',
-        instanceId: 'survivor',
-        storeRetryInterval: 200,
-        leaseDuration: 2 * SECOND,
-        logger: { ...silent, error: (message: string) => void errors.push(message) },
-        stores: { default: new RedisStore({ url: proxyUrl(proxy), prefix: opened.prefix, pollInterval: 200 }) },
-      });
-      cleanups.push(() => scheduler.shutdown({ wait: false }));
-      const fires: number[] = [];
-      scheduler.define('tick', () => void fires.push(Date.now()));
-      await scheduler.start();
-      await scheduler.addTask({ id: 'tick', handler: 'tick', trigger: { type: 'interval', milliseconds: 200 }, coalesce: true });
-      await vi.waitFor(() => expect(fires.length).toBeGreaterThanOrEqual(2), { timeout: 10 * SECOND, interval: 20 });
-      await proxy.stop();
-      await sleep(1_500);
-      const resumedAt = Date.now();
-      await proxy.resume();
-      await vi.waitFor(() => expect(fires.filter((time) => time > resumedAt).length).toBeGreaterThanOrEqual(2), { timeout: 15 * SECOND, interval: 50 });
-      const outage = errors.filter((message) => message.includes('retrying'));
-      expect(outage).toHaveLength(1);
     });
 
     it('uses a client it is given and leaves it open at shutdown', async () => {

@@ -14,6 +14,9 @@ import { storeContractSuite } from './store-contract.js';
 
 export type { StoreBackend, StoreFixture } from './fixture.js';
 export { TcpProxy } from './tcp-proxy.js';
+export { freePort } from './free-port.js';
+export { outageSuite, type OutageFixture, type OutagePlace } from './outage-contract.js';
+export { restartSuite, type RestartableServer, type RestartFixture } from './restart-contract.js';
 export { adapterConformance, send } from './adapter-contract.js';
 export { FRAMEWORK_FROM } from './framework-from.js';
 export { killLineProcesses, startLineProcess, type LineProcess } from './line-process.js';
