@@ -1,17 +1,16 @@
 /**
- * One replica of an application: a scheduler on the shared Redis store that declares its tasks
- * at boot, as every replica does. Prints one line per fire it runs.
+ * One replica of an application: a scheduler on the shared store that declares its tasks at
+ * boot, as every replica does. Prints one line per fire it runs.
  */
 import { Scheduler } from '@horae/core';
-import { RedisStore } from '@horae/redis';
+import { openStore } from './store.js';
 
 const name = process.argv[2] ?? 'replica';
-const url = process.env.REDIS_URL!;
 const quiet = () => undefined;
 const scheduler = new Scheduler({
   timezone: 'UTC',
   instanceId: name,
-  stores: { default: new RedisStore({ url, prefix: 'horae-example' }) },
+  stores: { default: await openStore(process.env.STORE_URL!) },
   logger: { debug: quiet, info: quiet, warn: (message: string) => console.warn(`[${name}] ${message}`), error: (message: string) => console.error(`[${name}] ${message}`) },
 });
 
@@ -20,7 +19,7 @@ scheduler.define('send-digest', ({ list }: { list: string }, ctx) => {
 });
 
 await scheduler.start();
-// Both replicas declare the same tasks; Redis keeps one of each, with one schedule.
+// Both replicas declare the same tasks; the store keeps one of each, with one schedule.
 for (const list of ['news', 'alerts', 'billing']) {
   await scheduler.addTask({
     id: `digest-${list}`,
