@@ -138,6 +138,21 @@ export class TaskCatalog {
     return replacement;
   }
 
+  /** Puts validated tasks into their stores, one step per store where it can. */
+  async commitAll(additions: readonly Addition[]): Promise<Map<Addition, TaskRecord>> {
+    const byStore = new Map<string, Addition[]>();
+    for (const addition of additions) {
+      const group = byStore.get(addition.store);
+      if (group === undefined) byStore.set(addition.store, [addition]);
+      else group.push(addition);
+    }
+    const added = new Map<Addition, TaskRecord>();
+    for (const [alias, group] of byStore) {
+      for (const [addition, record] of await this.commitMany(alias, group)) added.set(addition, record);
+    }
+    return added;
+  }
+
   /**
    * Puts validated tasks into one store in one step where it can. Ids that exist go the way of
    * {@link TaskCatalog.commit} when they may be replaced, and are reported together when not.

@@ -6,11 +6,10 @@ import { EventHub, type SchedulerEvent, type SchedulerEventType, type SchedulerL
 import { AsyncExecutor } from '../executors/async.js';
 import type { Executor, ExecutorHost } from '../executors/executor.js';
 import { defaultLogger, guardLogger, type Logger } from '../logger/logger.js';
-import { checkKeys } from '../options/keys.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { QuarantinedTask, TaskStore } from '../stores/store.js';
-import { BUILTIN_TASK_DEFAULTS, reviseRecord, taskRecord, type AddTaskOptions, type HandlerDefinition, type ModuleHandler, type TaskChanges, type TaskDefaults, type TaskHandler, type TaskRecord } from '../tasks/task.js';
-import { isValidTimezone, systemTimezone, toEpoch } from '../time/time.js';
+import { reviseRecord, type AddTaskOptions, type HandlerDefinition, type ModuleHandler, type TaskChanges, type TaskHandler } from '../tasks/task.js';
+import { toEpoch } from '../time/time.js';
 import { TriggerRegistry } from '../triggers/registry.js';
 import type { TriggerInput } from '../triggers/trigger.js';
 import { TaskCatalog, type Located } from './catalog.js';
@@ -19,57 +18,13 @@ import { queryInfos, type TaskInfo, type TaskInfoQuery } from './inspection.js';
 import { RunLeases } from './run-leases.js';
 import { Runner } from './runner.js';
 import { StoreHandle } from './store-handle.js';
+import { StartStop } from './start-stop.js';
 import { StoreSet } from './stores.js';
 import { Task, type TaskOperations } from './task-handle.js';
-import { checkTaskDefaults, SCHEDULER_OPTION_KEYS, TASK_CHANGE_KEYS, TASK_DEFAULT_KEYS, TaskOptions, type Addition } from './task-options.js';
+import { readSchedulerOptions, type SchedulerOptions, type SchedulerState, type ShutdownOptions } from './scheduler-options.js';
+import { TaskOptions } from './task-options.js';
 
-/** Options of the {@link Scheduler}. @public */
-export interface SchedulerOptions {
-  /** Stores by alias; a `default` {@link MemoryStore} is added when none is named `default`. */
-  stores?: Record<string, TaskStore>;
-  /** Executors by alias; a `default` {@link AsyncExecutor} is added when none is named `default`. */
-  executors?: Record<string, Executor>;
-  /** IANA time zone for triggers that name none; default the system's. */
-  timezone?: string;
-  /** Defaults for task options. */
-  taskDefaults?: Partial<TaskDefaults>;
-  /** Where to log; default: warnings and errors to the console. */
-  logger?: Logger;
-  /** Let the process exit while the scheduler waits for its next run (default `false`). */
-  unrefTimer?: boolean;
-  /** How many due tasks to take from a store in one call (default 100). */
-  batchSize?: number;
-  /** How long to wait before asking a failing store again, ms (default 10,000). */
-  storeRetryInterval?: number;
-  /**
-   * How long a claim on a due task and a run lease hold without renewal, ms (default 5,000; they
-   * are renewed every third of it, in one store call per period whatever the number of runs).
-   * When an instance dies, its claimed fires run elsewhere at most this much later, its runs are
-   * reported as interrupted after this long, and fires refused meanwhile under `maxInstances`
-   * (its runs still count) are reported as `task:max-instances`. The trade-off: an event loop
-   * blocked longer than this lets another instance take the task for dead and start a second
-   * run of it; keep it above the longest stall you expect.
-   */
-  leaseDuration?: number;
-  /** This instance's id in leases; default host name, process id and a random suffix. */
-  instanceId?: string;
-  /**
-   * The clock the scheduler reads, epoch ms; default `Date.now`. Stores with a clock of their own
-   * (Redis, MongoDB) judge claims on theirs, so instances whose clocks disagree still agree.
-   */
-  clock?: () => number;
-}
-
-/** The scheduler's state. @public */
-export type SchedulerState = 'stopped' | 'running' | 'paused';
-
-/** Options of {@link Scheduler.shutdown}. @public */
-export interface ShutdownOptions {
-  /** Wait for running handlers (default `true`); `false` aborts them through `ctx.signal` at once. */
-  wait?: boolean;
-  /** With `wait`, abort handlers still running after this many ms; default: wait as long as they take. */
-  timeout?: number;
-}
+export type { SchedulerOptions, SchedulerState, ShutdownOptions } from './scheduler-options.js';
 
 /**
  * The scheduler: keeps tasks in stores, wakes when the earliest is due, and hands due runs to
@@ -118,36 +73,20 @@ export class Scheduler implements TaskOperations {
   private readonly dispatcher: Dispatcher;
   private readonly options: TaskOptions;
   private readonly catalog: TaskCatalog;
+  private readonly startStop: StartStop;
   private currentState: SchedulerState = 'stopped';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(options: SchedulerOptions = {}) {
-    checkKeys('the scheduler options', options, SCHEDULER_OPTION_KEYS);
-    if (options.taskDefaults !== undefined) checkKeys('taskDefaults', options.taskDefaults, TASK_DEFAULT_KEYS);
+    const settings = readSchedulerOptions(options);
+    const { timezone, taskDefaults, clock, leaseDuration } = settings;
     this.logger = guardLogger(options.logger ?? defaultLogger);
     this.events = new EventHub(() => this.logger);
-    const timezone = options.timezone ?? systemTimezone();
-    if (!isValidTimezone(timezone)) throw errors.invalidTimezone(undefined, timezone);
     this.timezone = timezone;
-    const taskDefaults = { ...BUILTIN_TASK_DEFAULTS, ...options.taskDefaults };
-    checkTaskDefaults(undefined, taskDefaults, 'taskDefaults.');
-    const batchSize = options.batchSize ?? 100;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw errors.invalidOption(undefined, 'batchSize', options.batchSize, 'give a whole number >= 1');
-    }
-    const storeRetryInterval = options.storeRetryInterval ?? 10_000;
-    if (!Number.isFinite(storeRetryInterval) || storeRetryInterval <= 0) {
-      throw errors.invalidOption(undefined, 'storeRetryInterval', options.storeRetryInterval, 'give milliseconds as a finite number > 0');
-    }
-    const leaseDuration = options.leaseDuration ?? 5_000;
-    if (!Number.isFinite(leaseDuration) || leaseDuration < 30) {
-      throw errors.invalidOption(undefined, 'leaseDuration', options.leaseDuration, 'give milliseconds as a finite number >= 30');
-    }
+    this.clock = clock;
     this.leaseDuration = leaseDuration;
     this.ownId = options.instanceId;
-    const clock = options.clock ?? (() => Date.now());
-    this.clock = clock;
     const { logger, events, executors, handlers } = this;
     this.executorHost = { logger, emit: (type, payload) => events.emit(type, payload) };
     this.runLeases = new RunLeases(() => this.instanceId, leaseDuration, this.executorHost);
@@ -166,8 +105,8 @@ export class Scheduler implements TaskOperations {
       clock,
       instanceId: () => this.instanceId,
       leaseDuration,
-      batchSize,
-      storeRetryInterval,
+      batchSize: settings.batchSize,
+      storeRetryInterval: settings.storeRetryInterval,
       unrefTimer: options.unrefTimer === true,
       runner: this.runner,
       runLeases: this.runLeases,
@@ -184,6 +123,20 @@ export class Scheduler implements TaskOperations {
       isPersistent: (taskId, alias) => this.stores.get(taskId, alias).persistent,
     });
     this.catalog = new TaskCatalog({ stores: this.stores, options: this.options, events, logger, executors, notifyRunTime: (time) => this.dispatcher.notifyRunTime(time) });
+    this.startStop = new StartStop({
+      logger,
+      events,
+      clock,
+      executors,
+      executorHost: this.executorHost,
+      stores: this.stores,
+      runLeases: this.runLeases,
+      runner: this.runner,
+      dispatcher: this.dispatcher,
+      catalog: this.catalog,
+      instanceId: () => this.instanceId,
+      setState: (state) => void (this.currentState = state),
+    });
     for (const [alias, store] of Object.entries(options.stores ?? {})) this.stores.add(alias, store);
     if (!this.stores.has('default')) this.stores.add('default', new MemoryStore());
     for (const [alias, executor] of Object.entries(options.executors ?? {})) this.registerExecutor(alias, executor);
@@ -289,7 +242,7 @@ export class Scheduler implements TaskOperations {
   async addStore(alias: string, store: TaskStore): Promise<void> {
     if (this.stores.has(alias)) throw errors.invalidOption(undefined, 'store alias', alias, 'that alias is taken; remove the store first');
     const handle = this.stores.add(alias, store);
-    if (this.currentState !== 'stopped') await this.startStore(handle);
+    if (this.currentState !== 'stopped') await this.startStop.startStore(handle);
     this.events.emit('store:added', { alias });
   }
 
@@ -326,7 +279,7 @@ export class Scheduler implements TaskOperations {
   start(options: { paused?: boolean } = {}): Promise<void> {
     if (this.starting !== undefined) return this.starting;
     if (this.currentState !== 'stopped' && this.stopping === undefined) return Promise.resolve();
-    this.starting = this.doStart(options.paused === true).finally(() => {
+    this.starting = this.startStop.start(options.paused === true, this.stopping).finally(() => {
       this.starting = undefined;
     });
     return this.starting;
@@ -340,7 +293,7 @@ export class Scheduler implements TaskOperations {
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     if (this.stopping !== undefined) return this.stopping;
     if (this.currentState === 'stopped' && this.starting === undefined) return Promise.resolve();
-    this.stopping = this.doShutdown(options).finally(() => {
+    this.stopping = this.startStop.shutdown(options, this.starting).finally(() => {
       this.stopping = undefined;
     });
     return this.stopping;
@@ -422,17 +375,8 @@ export class Scheduler implements TaskOperations {
       return staged;
     }
     if (this.starting !== undefined) await this.starting;
-    const byStore = new Map<string, Addition[]>();
-    for (const addition of additions) {
-      const group = byStore.get(addition.store);
-      if (group === undefined) byStore.set(addition.store, [addition]);
-      else group.push(addition);
-    }
-    const added = new Map<Addition, Task>();
-    for (const [alias, group] of byStore) {
-      for (const [addition, record] of await this.catalog.commitMany(alias, group)) added.set(addition, new Task(this, record, alias, false));
-    }
-    return additions.map((addition) => added.get(addition)!);
+    const added = await this.catalog.commitAll(additions);
+    return additions.map((addition) => new Task(this, added.get(addition)!, addition.store, false));
   }
 
   /**
@@ -445,48 +389,16 @@ export class Scheduler implements TaskOperations {
    * ```
    */
   async updateTask(id: string, changes: TaskChanges, options: { store?: string } = {}): Promise<Task> {
-    if (typeof changes !== 'object' || changes === null) {
-      throw errors.invalidOption(id, 'changes', changes, 'give an object of the fields to change');
-    }
-    const claimedId = (changes as { id?: unknown }).id;
-    if (claimedId !== undefined && claimedId !== id) {
-      throw errors.invalidOption(id, 'id change to', claimedId, 'a task id is immutable; add a new task and delete this one instead');
-    }
-    checkKeys('the task changes', changes, ['id', ...TASK_CHANGE_KEYS], id);
+    this.options.checkChanges(id, changes);
     const located = await this.catalog.locate(id, options.store);
-    const { record } = located;
-    const merged: AddTaskOptions = {
-      name: record.name,
-      handler: record.handler,
-      args: record.args,
-      trigger: record.trigger,
-      executor: record.executor,
-      coalesce: record.coalesce,
-      misfireGraceTime: record.misfireGraceTime,
-      maxInstances: record.maxInstances,
-      jitter: record.jitter,
-      ...changes,
-    };
-    const rebuilt = this.options.record(id, located.store, merged);
-    let nextRunTime = record.nextRunTime;
-    let schedule: 'given' | 'from-trigger' | undefined;
-    if ('nextRunTime' in changes) {
-      nextRunTime = this.options.nextRunTime(id, changes.nextRunTime) ?? null;
-      schedule = 'given';
-    } else if (changes.trigger !== undefined && record.nextRunTime !== null) {
-      nextRunTime = this.options.firstRunTime(rebuilt);
-      schedule = 'from-trigger';
-    }
-    return this.task(await this.catalog.replace(located, taskRecord({ ...rebuilt, nextRunTime, revision: record.revision + 1 }), schedule));
+    const { record, schedule } = this.options.changed(located.record, located.store, changes);
+    return this.task(await this.catalog.replace(located, record, schedule));
   }
 
   /** Gives a task a new trigger and computes its next run time from it (resuming it if paused). */
   async rescheduleTask(id: string, trigger: TriggerInput, options: { store?: string } = {}): Promise<Task> {
     const located = await this.catalog.locate(id, options.store);
-    const rebuilt = this.options.record(id, located.store, { ...located.record, trigger });
-    const nextRunTime = this.options.firstRunTime(rebuilt);
-    this.options.checkFires(rebuilt, nextRunTime);
-    return this.task(await this.catalog.replace(located, taskRecord({ ...rebuilt, nextRunTime, revision: located.record.revision + 1 }), 'from-trigger'));
+    return this.task(await this.catalog.replace(located, this.options.rescheduled(located.record, located.store, trigger), 'from-trigger'));
   }
 
   /** Pauses a task: it keeps its definition but has no next run time until resumed. */
@@ -681,89 +593,5 @@ export class Scheduler implements TaskOperations {
   private registerExecutor(alias: string, executor: Executor): void {
     this.executors.set(alias, executor);
     executor.start(this.executorHost, alias);
-  }
-
-  private startStore(handle: StoreHandle): Promise<void> {
-    return this.stores.start(handle, {
-      alias: handle.alias,
-      logger: this.logger,
-      instanceId: this.instanceId,
-      wake: () => this.dispatcher.wakeup(),
-      quarantined: (taskId, reason) => handle.reportQuarantined(taskId, reason),
-    });
-  }
-
-  private async doStart(paused: boolean): Promise<void> {
-    if (this.stopping !== undefined) await this.stopping;
-    for (const [alias, executor] of this.executors) executor.start(this.executorHost, alias);
-    try {
-      for (const handle of this.stores.all()) await this.startStore(handle);
-    } catch (error) {
-      await this.stores.shutdownAll(this.logger);
-      throw error;
-    }
-    this.currentState = paused ? 'paused' : 'running';
-    this.runLeases.start(() => this.stores.startedHandles());
-    this.events.emit('scheduler:started', { paused });
-    await this.catalog.commitStaged();
-    this.dispatcher.wakeup();
-  }
-
-  private async doShutdown({ wait = true, timeout }: ShutdownOptions): Promise<void> {
-    if (this.starting !== undefined) await this.starting.catch(() => undefined);
-    if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 0)) {
-      throw errors.invalidOption(undefined, 'shutdown timeout', timeout, 'give milliseconds as a finite number >= 0');
-    }
-    this.currentState = 'stopped';
-    this.dispatcher.sleep();
-    // One deadline for the whole shutdown, however many times the executors are asked.
-    const deadline = timeout === undefined ? undefined : Date.now() + timeout;
-    const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - Date.now()));
-    // Fires waiting for a run slot give up (and are reported) at their next look.
-    await this.dispatcher.slotWaitsSettled();
-    await this.fireShutdownTasks();
-    // Executors first: their timeout must also bound runs the dispatch round is waiting on.
-    await this.shutdownExecutors(wait, left());
-    await this.dispatcher.roundSettled();
-    // A round that was committing a batch starts its runs (their fires are committed): wait
-    // for those as well, within what is left of the timeout (runs aborted already are not
-    // waited for again).
-    await this.shutdownExecutors(wait, left());
-    await this.runLeases.flush();
-    this.runLeases.stop();
-    await this.stores.shutdownAll(this.logger);
-    this.events.emit('scheduler:shutdown', {});
-  }
-
-  private async shutdownExecutors(wait: boolean, timeout: number | undefined): Promise<void> {
-    await Promise.all(
-      [...this.executors].map(async ([alias, executor]) => {
-        try {
-          await executor.shutdown({ wait, timeout });
-        } catch (error) {
-          this.logger.error(`Executor "${alias}" failed to shut down.`, error);
-        }
-      }),
-    );
-  }
-
-  private async fireShutdownTasks(): Promise<void> {
-    const now = this.clock();
-    const runs: Promise<void>[] = [];
-    for (const handle of this.stores.startedHandles()) {
-      let tasks: TaskRecord[];
-      try {
-        tasks = await handle.all();
-      } catch (error) {
-        this.logger.error(`Could not read the shutdown tasks of store "${handle.alias}".`, error);
-        continue;
-      }
-      for (const task of tasks) {
-        if (task.trigger.firesOnShutdown !== true) continue;
-        const { done } = await this.runner.submit(task, handle, [now], false);
-        if (done !== undefined) runs.push(done);
-      }
-    }
-    await Promise.all(runs);
   }
 }

@@ -3,13 +3,13 @@ import type { Executor } from '../executors/executor.js';
 import { checkKeys } from '../options/keys.js';
 import { defaultName } from '../stores/codec.js';
 import { newTaskId } from '../tasks/ids.js';
-import { isJsonValue, reviseRecord, taskRecord, type AddTaskOptions, type HandlerDefinition, type TaskDefaults, type TaskRecord } from '../tasks/task.js';
+import { isJsonValue, reviseRecord, taskRecord, type AddTaskOptions, type HandlerDefinition, type TaskChanges, type TaskDefaults, type TaskRecord } from '../tasks/task.js';
 import { isValidEpoch, TIME_RANGE, toEpoch } from '../time/time.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
+import type { TriggerInput } from '../triggers/trigger.js';
 import { withJitter } from './run-plan.js';
 
-/** The keys of the scheduler's options, task defaults, task options and changes: others are refused. */
-export const SCHEDULER_OPTION_KEYS = ['stores', 'executors', 'timezone', 'taskDefaults', 'logger', 'unrefTimer', 'batchSize', 'storeRetryInterval', 'leaseDuration', 'instanceId', 'clock'] as const;
+/** The keys of task defaults, task options and changes: others are refused. */
 export const TASK_DEFAULT_KEYS = ['coalesce', 'misfireGraceTime', 'maxInstances', 'jitter', 'executor'] as const;
 export const TASK_CHANGE_KEYS = ['name', 'handler', 'args', 'trigger', 'executor', 'coalesce', 'misfireGraceTime', 'maxInstances', 'jitter', 'nextRunTime'] as const;
 const ADD_TASK_KEYS = ['id', 'store', 'replaceExisting', ...TASK_CHANGE_KEYS] as const;
@@ -134,6 +134,50 @@ export class TaskOptions {
       nextRunTime: null,
       revision: 1,
     });
+  }
+
+  /** Checks the changes `updateTask` is given before anything is read: an object, no new id, known keys. */
+  checkChanges(id: string, changes: TaskChanges): void {
+    if (typeof changes !== 'object' || changes === null) {
+      throw errors.invalidOption(id, 'changes', changes, 'give an object of the fields to change');
+    }
+    const claimedId = (changes as { id?: unknown }).id;
+    if (claimedId !== undefined && claimedId !== id) {
+      throw errors.invalidOption(id, 'id change to', claimedId, 'a task id is immutable; add a new task and delete this one instead');
+    }
+    checkKeys('the task changes', changes, ['id', ...TASK_CHANGE_KEYS], id);
+  }
+
+  /**
+   * A record with changes applied: a new trigger recomputes the next run time (a paused task
+   * stays paused), a given next run time is taken as is. `schedule` says which (none: unchanged).
+   */
+  changed(record: TaskRecord, store: string, changes: TaskChanges): { record: TaskRecord; schedule?: 'given' | 'from-trigger' } {
+    const merged: AddTaskOptions = {
+      name: record.name,
+      handler: record.handler,
+      args: record.args,
+      trigger: record.trigger,
+      executor: record.executor,
+      coalesce: record.coalesce,
+      misfireGraceTime: record.misfireGraceTime,
+      maxInstances: record.maxInstances,
+      jitter: record.jitter,
+      ...changes,
+    };
+    const rebuilt = this.record(record.id, store, merged);
+    const revise = (nextRunTime: number | null) => taskRecord({ ...rebuilt, nextRunTime, revision: record.revision + 1 });
+    if ('nextRunTime' in changes) return { record: revise(this.nextRunTime(record.id, changes.nextRunTime) ?? null), schedule: 'given' };
+    if (changes.trigger !== undefined && record.nextRunTime !== null) return { record: revise(this.firstRunTime(rebuilt)), schedule: 'from-trigger' };
+    return { record: revise(record.nextRunTime) };
+  }
+
+  /** A record with a new trigger and its first fire time (resumed if it was paused). */
+  rescheduled(record: TaskRecord, store: string, trigger: TriggerInput): TaskRecord {
+    const rebuilt = this.record(record.id, store, { ...record, trigger });
+    const nextRunTime = this.firstRunTime(rebuilt);
+    this.checkFires(rebuilt, nextRunTime);
+    return taskRecord({ ...rebuilt, nextRunTime, revision: record.revision + 1 });
   }
 
   /** A next run time given by the application: `undefined` when not given, `null` for paused. */
