@@ -119,6 +119,34 @@ export const errors = {
       { taskId },
     ),
   aborted: (reason: string) => new HoraeError('TASK_ABORTED', `The run was aborted: ${reason}.`),
+  workerExited: (taskId: string, exitCode: number) =>
+    new HoraeError(
+      'TASK_ABORTED',
+      `Task "${taskId}": the run was aborted: its worker thread exited with code ${exitCode} before the handler settled ` +
+        '(the handler, or a module it loaded, ended the thread with process.exit). Return or throw from the handler instead.',
+      { taskId },
+    ),
+  workerArgsNotCloneable: (taskId: string, cause: unknown) =>
+    new HoraeError(
+      'NOT_SERIALIZABLE',
+      `Task "${taskId}": its args cannot be copied to a worker thread (${cause instanceof Error ? cause.message : String(cause)}). ` +
+        'The WorkerExecutor copies args by structured clone: give plain data (no functions, class instances with methods, or sockets).',
+      { taskId, cause },
+    ),
+  moduleExportMissing: (taskId: string, module: string, exportName: string) =>
+    new HoraeError(
+      'HANDLER_NOT_DEFINED',
+      `Task "${taskId}": module ${module} has no function export named "${exportName}". ` +
+        'Export the handler from that module under this name, or give moduleHandler(url, exportName) the name it is exported under.',
+      { taskId },
+    ),
+  executorNotStarted: (alias: string, taskId: string) =>
+    new HoraeError(
+      'SCHEDULER_NOT_RUNNING',
+      `Executor "${alias}" cannot run task "${taskId}": it was not started. ` +
+        'Add it to a scheduler (the executors option, or scheduler.addExecutor), which starts it.',
+      { taskId },
+    ),
   inlineHandlerInPersistentStore: (taskId: string, store: string) =>
     new HoraeError(
       'NOT_SERIALIZABLE',
@@ -135,6 +163,16 @@ export const errors = {
     ),
   fileStoreDirectoryUnusable: (store: string, path: string, problem: string, fix: string, cause?: unknown) =>
     new HoraeError('STORE_UNAVAILABLE', `Store "${store}" cannot use ${path}: ${problem}. ${fix}`, { cause }),
+  fileStoreContended: (store: string, directory: string, operation: string, attempts: number) =>
+    new HoraeError(
+      'STORE_UNAVAILABLE',
+      `Store "${store}" (${directory}) could not ${operation}: other processes changed it first ${attempts} times in a row.`,
+    ),
+  fileStoreUnsteadyRead: (directory: string, key: string, attempts: number) =>
+    new HoraeError(
+      'STORE_UNAVAILABLE',
+      `Could not read "${key}" in ${directory}: it kept changing or vanishing while being read (${attempts} attempts).`,
+    ),
   fileStoreFileTooLarge: (taskId: string, store: string, bytes: number, allowed: number) =>
     new HoraeError(
       'INVALID_OPTION',

@@ -30,6 +30,10 @@ export interface NumberSet {
   readonly ranges: ReadonlyArray<{ from: number; to: number; step: number }>;
 }
 
+/**
+ * What is wrong with a cron field, in words. Internal: `createCronTrigger` catches it and throws
+ * an `INVALID_TRIGGER` HoraeError whose message includes it (and whose cause it is).
+ */
 export class FieldError extends Error {}
 
 const ATOM = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/;

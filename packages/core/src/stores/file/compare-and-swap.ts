@@ -3,6 +3,7 @@
  * generation, decide the next, publish it, and when another process published first, read again
  * and decide anew, a bounded number of times.
  */
+import type { HoraeError } from '../../errors/index.js';
 import type { GenerationFiles, Head } from './generations.js';
 
 /** How often one change is tried while other processes keep changing the same key first. */
@@ -17,7 +18,7 @@ export type Decision<TDoc, TResult> = { readonly next?: TDoc; readonly result: T
 export class CompareAndSwap {
   constructor(
     /** The error when other processes won `attempts` times in a row. */
-    private readonly gaveUp: (operation: string, attempts: number) => Error,
+    private readonly gaveUp: (operation: string, attempts: number) => HoraeError,
   ) {}
 
   /**

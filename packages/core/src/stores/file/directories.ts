@@ -10,6 +10,8 @@ import { errors, type HoraeError } from '../../errors/index.js';
 import type { Logger } from '../../logger/logger.js';
 import { errorCode } from './disk.js';
 
+const NOT_A_DIRECTORY = 'it is a file, not a directory';
+
 /** A subdirectory the store creates and keeps inside its directory. */
 export interface Subdirectory {
   readonly path: string;
@@ -29,14 +31,17 @@ export interface DirectorySetup {
 
 /** Creates what is missing with `mode`, checks what is there, and warns of world-writable ones. */
 export async function prepareDirectories({ store, directory, subdirectories, mode, logger }: DirectorySetup): Promise<void> {
+  let isDirectory: boolean;
   try {
     // The user's own path may be a link (to a data volume, say): it is followed.
     if ((await mkdir(directory, { recursive: true, mode })) !== undefined) await setMode(directory, mode, true);
-    if (!(await stat(directory)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'EEXIST' });
-    await access(directory, constants.R_OK | constants.W_OK | constants.X_OK);
+    // mkdir refuses a file with EEXIST; this catches one put there by another process since.
+    isDirectory = (await stat(directory)).isDirectory();
+    if (isDirectory) await access(directory, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (error) {
     throw directoryError(store, directory, error);
   }
+  if (!isDirectory) throw errors.fileStoreDirectoryInvalid(directory, NOT_A_DIRECTORY);
   for (const subdirectory of subdirectories) await prepareSubdirectory(store, subdirectory, mode);
   const writableByAll: string[] = [];
   for (const path of [directory, ...subdirectories.map((sub) => sub.path)]) {
@@ -90,7 +95,7 @@ async function setMode(path: string, mode: number, followLinks: boolean): Promis
 
 function directoryError(store: string, path: string, error: unknown): HoraeError {
   const code = errorCode(error);
-  if (code === 'EEXIST') return errors.fileStoreDirectoryInvalid(path, 'it is a file, not a directory', error);
+  if (code === 'EEXIST') return errors.fileStoreDirectoryInvalid(path, NOT_A_DIRECTORY, error);
   if (code === 'ENOTDIR') return errors.fileStoreDirectoryInvalid(path, 'a part of the path is a file, not a directory', error);
   if (code === 'EACCES' || code === 'EPERM') {
     const uid = process.getuid?.();

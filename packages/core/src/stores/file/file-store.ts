@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { errors, HoraeError } from '../../errors/index.js';
+import { errors } from '../../errors/index.js';
 import { defaultLogger, type Logger } from '../../logger/logger.js';
 import { resolveEncryptionKey } from '../codec.js';
 import { CompareAndSwap, type Decision } from './compare-and-swap.js';
@@ -88,10 +88,7 @@ export class FileStore implements TaskStore {
     this.maxFileSize = checked.maxFileSize;
     this.cleanupOnShutdown = checked.cleanupOnShutdown;
     this.encryptionKey = resolveEncryptionKey(options.encryptionKey);
-    this.cas = new CompareAndSwap(
-      (operation, attempts) =>
-        new HoraeError('STORE_UNAVAILABLE', `Store "${this.alias}" (${this.directory}) could not ${operation}: other processes changed it first ${attempts} times in a row.`),
-    );
+    this.cas = new CompareAndSwap((operation, attempts) => errors.fileStoreContended(this.alias, this.directory, operation, attempts));
     this.watcher = new ChangeWatcher(this.directory, (name) => this.tasks.isGenerationFile(name), checked.pollInterval);
     this.tasks = new GenerationFiles<TaskGeneration>({
       directory: this.directory,

@@ -19,7 +19,7 @@
  */
 import { link, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HoraeError } from '../../errors/index.js';
+import { errors } from '../../errors/index.js';
 import { eachLimited, errorCode, isTempName, removeQuietly, syncDirectory, writeTempFile } from './disk.js';
 import { entryProblem, jsonProblem, lstatIfExists, readRegularFile } from './safe-read.js';
 
@@ -152,10 +152,7 @@ export class GenerationFiles<TDoc extends object> {
       const head = await this.readHead(key, generations.at(-1)!, seenAt);
       if (head !== undefined) return head;
     }
-    throw new HoraeError(
-      'STORE_UNAVAILABLE',
-      `Could not read "${key}" in ${this.directory}: it kept changing or vanishing while being read (${MAX_READ_ATTEMPTS} attempts).`,
-    );
+    throw errors.fileStoreUnsteadyRead(this.directory, key, MAX_READ_ATTEMPTS);
   }
 
   /**
