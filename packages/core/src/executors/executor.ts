@@ -92,8 +92,8 @@ export abstract class BaseExecutor implements Executor {
 
   submit(execution: Execution): void | Promise<void> {
     const host = this.host;
-    if (host === undefined) throw new Error(`executor "${this.alias}" was not started`);
     const { task } = execution;
+    if (host === undefined) throw errors.executorNotStarted(this.alias, task.id);
     let set = this.instances.get(task.id);
     if ((set?.size ?? 0) >= task.maxInstances) throw errors.maxInstances(task.id, task.maxInstances);
     if (set === undefined) this.instances.set(task.id, (set = new Set()));
@@ -172,18 +172,16 @@ export abstract class BaseExecutor implements Executor {
   }
 }
 
-/** Loads a module handler's function (cached by the module system). */
-export async function loadModuleHandler(handler: Exclude<HandlerDefinition, (...args: never[]) => unknown>) {
+/** Loads a module handler's function for task `taskId` (cached by the module system). */
+export async function loadModuleHandler(handler: Exclude<HandlerDefinition, (...args: never[]) => unknown>, taskId: string) {
   const loaded = (await import(handler.module)) as Record<string, unknown>;
   const fn = loaded[handler.exportName];
-  if (typeof fn !== 'function') {
-    throw new TypeError(`module ${handler.module} has no function export named "${handler.exportName}"`);
-  }
+  if (typeof fn !== 'function') throw errors.moduleExportMissing(taskId, handler.module, handler.exportName);
   return fn as (args: unknown, context: RunContext) => unknown;
 }
 
 /** Calls a function or module handler on this thread. */
 export async function invokeHere(handler: HandlerDefinition, args: unknown, context: RunContext): Promise<unknown> {
-  const fn = typeof handler === 'function' ? handler : await loadModuleHandler(handler);
+  const fn = typeof handler === 'function' ? handler : await loadModuleHandler(handler, context.taskId);
   return await fn(args, context);
 }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isHoraeError } from '../errors/index.js';
+import { HoraeError, isHoraeError } from '../errors/index.js';
 import { moduleHandler, type RunContext } from '../tasks/task.js';
 import { deferred, testScheduler } from '../../test/harness.js';
+import type { Execution } from './executor.js';
 import { InlineExecutor } from './inline.js';
 import { WorkerExecutor } from './worker.js';
 
@@ -32,6 +33,30 @@ describe('async executor', () => {
     gate.resolve();
     await scheduler.shutdown();
     expect(active).toBe(0);
+  });
+});
+
+describe('module handlers on this thread', () => {
+  it('report a missing export as HANDLER_NOT_DEFINED naming the task, the module and the export', async () => {
+    const { scheduler, ofType } = testScheduler();
+    scheduler.define('missing', moduleHandler(fixtures, 'nothingHere'));
+    const failed = new Promise((resolve) => scheduler.once('task:error', resolve));
+    await scheduler.addTask({ id: 'report', handler: 'missing' });
+    await scheduler.start();
+    await failed;
+    const error = ofType('task:error')[0]!.error;
+    expect(isHoraeError(error, 'HANDLER_NOT_DEFINED')).toBe(true);
+    expect((error as Error).message).toContain(`Task "report": module ${fixtures.href} has no function export named "nothingHere"`);
+    await scheduler.shutdown();
+  });
+});
+
+describe('an executor used outside a scheduler', () => {
+  it('refuses to run before a scheduler started it, with SCHEDULER_NOT_RUNNING naming the executor and the task', () => {
+    const task = { id: 'report', name: 'report', maxInstances: 1 } as Execution['task'];
+    expect(() => new InlineExecutor().submit({ task, store: 'default', handler: () => undefined, runTimes: [0] })).toThrow(
+      expect.objectContaining({ code: 'SCHEDULER_NOT_RUNNING', message: expect.stringContaining('Executor "default" cannot run task "report": it was not started.') }),
+    );
   });
 });
 
@@ -122,6 +147,72 @@ describe('worker executor', () => {
     expect(scheduler.state).toBe('stopped');
     await vi.waitFor(() => expect(ofType('task:error')).toHaveLength(1));
     expect(ofType('task:error')[0]!.error).toSatisfy((error) => isHoraeError(error, 'TASK_ABORTED') && /ignored ctx.signal/.test((error as Error).message));
+  });
+
+  it('gives a handler on its thread an abort reason that is a HoraeError with code TASK_ABORTED', async () => {
+    const { scheduler, ofType } = testScheduler({ executors: { cpu: new WorkerExecutor({ maxWorkers: 1 }) } });
+    scheduler.define('report', moduleHandler(fixtures, 'reportsAbortReason'));
+    await scheduler.addTask({ handler: 'report', executor: 'cpu' });
+    const submitted = new Promise((resolve) => scheduler.once('task:submitted', resolve));
+    await scheduler.start();
+    await submitted;
+    await scheduler.shutdown({ timeout: 50 });
+    await vi.waitFor(() => expect(ofType('task:executed')).toHaveLength(1));
+    expect(ofType('task:executed')[0]!.result).toEqual({
+      isError: true,
+      name: 'HoraeError',
+      code: 'TASK_ABORTED',
+      message: 'The run was aborted: the scheduler shut down.',
+    });
+  });
+
+  it('rebuilds errors from the thread as real errors: a HoraeError as one, a built-in class as itself', async () => {
+    const { scheduler, ofType } = testScheduler({ executors: { cpu: new WorkerExecutor({ maxWorkers: 1 }) } });
+    scheduler.define('horae', moduleHandler(fixtures, 'throwsHoraeError'));
+    scheduler.define('range', moduleHandler(fixtures, 'fails'));
+    scheduler.define('string', moduleHandler(fixtures, 'throwsString'));
+    let errors = 0;
+    const failed = new Promise<void>((resolve) => scheduler.on('task:error', () => void (++errors === 3 && resolve())));
+    for (const id of ['horae', 'range', 'string']) await scheduler.addTask({ id, handler: id, executor: 'cpu' });
+    await scheduler.start();
+    await failed;
+    const errorOf = (taskId: string) => ofType('task:error').find((event) => event.taskId === taskId)!.error;
+    const horae = errorOf('horae');
+    expect(horae).toBeInstanceOf(HoraeError);
+    expect(horae).toMatchObject({ code: 'INVALID_OPTION', taskId: 'horae', message: 'invalid report month 13: give 1 to 12.' });
+    expect(errorOf('range')).toBeInstanceOf(RangeError);
+    expect(errorOf('string')).toMatchObject({ name: 'Error', message: 'not an error' });
+    await scheduler.shutdown();
+  });
+
+  it('reports a missing export and a thread that exits as coded errors naming the task', async () => {
+    const { scheduler, ofType } = testScheduler({ executors: { cpu: new WorkerExecutor({ maxWorkers: 1 }) } });
+    scheduler.define('missing', moduleHandler(fixtures, 'nothingHere'));
+    scheduler.define('exits', moduleHandler(fixtures, 'exitsThread'));
+    let errors = 0;
+    const failed = new Promise<void>((resolve) => scheduler.on('task:error', () => void (++errors === 2 && resolve())));
+    for (const id of ['missing', 'exits']) await scheduler.addTask({ id, handler: id, executor: 'cpu' });
+    await scheduler.start();
+    await failed;
+    const errorOf = (taskId: string) => ofType('task:error').find((event) => event.taskId === taskId)!.error;
+    expect(errorOf('missing')).toSatisfy(
+      (error) => isHoraeError(error, 'HANDLER_NOT_DEFINED') && (error as Error).message.includes('no function export named "nothingHere"'),
+    );
+    expect(errorOf('exits')).toSatisfy((error) => isHoraeError(error, 'TASK_ABORTED') && /Task "exits": .*exited with code 3/.test((error as Error).message));
+    await scheduler.shutdown();
+  });
+
+  it('reports args that cannot be copied to a thread as NOT_SERIALIZABLE naming the task', async () => {
+    const { scheduler, ofType } = testScheduler({ executors: { cpu: new WorkerExecutor({ maxWorkers: 1 }) } });
+    scheduler.define('sum', moduleHandler(fixtures));
+    const failed = new Promise((resolve) => scheduler.once('task:error', resolve));
+    await scheduler.addTask({ id: 'callback', handler: 'sum', executor: 'cpu', args: { upTo: 1, then: () => undefined } });
+    await scheduler.start();
+    await failed;
+    expect(ofType('task:error')[0]!.error).toSatisfy(
+      (error) => isHoraeError(error, 'NOT_SERIALIZABLE') && (error as Error).message.startsWith('Task "callback": its args cannot be copied to a worker thread'),
+    );
+    await scheduler.shutdown();
   });
 
   it('takes module handlers as file URLs or absolute paths only', () => {

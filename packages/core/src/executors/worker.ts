@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { errors } from '../errors/index.js';
 import type { HandlerDefinition, ModuleHandler, RunContext } from '../tasks/task.js';
 import { BaseExecutor } from './executor.js';
+import { describeAbortReason, reviveError } from './worker-errors.js';
+import { WORKER_SOURCE, type FromWorker, type ToWorker } from './worker-thread.js';
 
 /** Options of the {@link WorkerExecutor}. @public */
 export interface WorkerExecutorOptions {
@@ -17,48 +19,6 @@ export interface WorkerExecutorOptions {
   workerOptions?: Omit<ConstructorParameters<typeof Worker>[1] & object, 'eval'>;
 }
 
-/**
- * The code each worker thread runs. It imports the handler's module, calls the export, and
- * sends the result back; an abort message from the parent aborts the run's signal.
- */
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const controllers = new Map();
-const serialiseError = (error) =>
-  error instanceof Error
-    ? { name: error.name, message: error.message, stack: error.stack, code: error.code }
-    : { name: 'Error', message: String(error) };
-parentPort.on('message', async (message) => {
-  if (message.abort !== undefined) {
-    // Shaped like the main thread's HoraeError so that isHoraeError(reason, 'TASK_ABORTED') holds.
-    const reason = Object.assign(new Error(message.reason), { name: 'HoraeError', code: 'TASK_ABORTED' });
-    controllers.get(message.abort)?.abort(reason);
-    return;
-  }
-  const { id, module, exportName, args, context } = message;
-  const controller = new AbortController();
-  controllers.set(id, controller);
-  try {
-    const loaded = await import(module);
-    const fn = loaded[exportName];
-    if (typeof fn !== 'function') throw new TypeError('module ' + module + ' has no function export named "' + exportName + '"');
-    const log = (level) => (text, ...meta) => parentPort.postMessage({ log: level, text, meta: meta.map(String) });
-    const result = await fn(args, {
-      taskId: context.taskId,
-      taskName: context.taskName,
-      scheduledAt: new Date(context.scheduledAt),
-      signal: controller.signal,
-      logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    });
-    parentPort.postMessage({ id, ok: true, result });
-  } catch (error) {
-    parentPort.postMessage({ id, ok: false, error: serialiseError(error) });
-  } finally {
-    controllers.delete(id);
-  }
-});
-`;
-
 interface Job {
   readonly id: number;
   readonly handler: ModuleHandler;
@@ -71,15 +31,6 @@ interface Job {
 interface PooledWorker {
   readonly worker: Worker;
   job: Job | undefined;
-}
-
-/** Rebuilds an error sent from a worker thread as an `Error`, keeping its name, stack and code. */
-function reviveError(data: { name: string; message: string; stack?: string; code?: unknown }): Error {
-  const error = new Error(data.message);
-  error.name = data.name;
-  if (data.stack !== undefined) error.stack = data.stack;
-  if (data.code !== undefined) (error as Error & { code: unknown }).code = data.code;
-  return error;
 }
 
 /**
@@ -133,7 +84,8 @@ export class WorkerExecutor extends BaseExecutor {
   }
 
   protected invoke(handler: HandlerDefinition, args: unknown, context: RunContext): Promise<unknown> {
-    if (typeof handler === 'function') return Promise.reject(new TypeError(this.cannotRun(handler)));
+    // addTask refuses this already; a handler defined anew as a function since is refused here.
+    if (typeof handler === 'function') return Promise.reject(errors.invalidOption(context.taskId, 'handler', handler, this.cannotRun(handler)!));
     return new Promise((resolve, reject) => {
       // The signal is shared by every run of the executor: the listener goes when the job does.
       const onAbort = (): void => this.abort(job);
@@ -158,10 +110,7 @@ export class WorkerExecutor extends BaseExecutor {
       return;
     }
     for (const pooled of this.workers) {
-      if (pooled.job === job) {
-        const reason: unknown = job.context.signal.reason;
-        pooled.worker.postMessage({ abort: job.id, reason: reason instanceof Error ? reason.message : 'The run was aborted.' });
-      }
+      if (pooled.job === job) this.send(pooled, { abort: job.id, reason: describeAbortReason(job.context.signal.reason) });
     }
   }
 
@@ -175,7 +124,7 @@ export class WorkerExecutor extends BaseExecutor {
       idle.worker.ref();
       const { context } = job;
       try {
-        idle.worker.postMessage({
+        this.send(idle, {
           id: job.id,
           module: job.handler.module,
           exportName: job.handler.exportName,
@@ -183,8 +132,9 @@ export class WorkerExecutor extends BaseExecutor {
           context: { taskId: context.taskId, taskName: context.taskName, scheduledAt: context.scheduledAt.getTime() },
         });
       } catch (error) {
+        // Structured clone refused the args (a memory-store task may hold functions in them).
         idle.job = undefined;
-        job.reject(error);
+        job.reject(errors.workerArgsNotCloneable(context.taskId, error));
       }
     }
   }
@@ -194,9 +144,9 @@ export class WorkerExecutor extends BaseExecutor {
     worker.unref();
     const pooled: PooledWorker = { worker, job: undefined };
     this.workers.add(pooled);
-    worker.on('message', (message: { id?: number; ok?: boolean; result?: unknown; error?: never; log?: 'debug' | 'info' | 'warn' | 'error'; text?: string; meta?: string[] }) => {
-      if (message.log !== undefined) {
-        this.host?.logger[message.log](message.text ?? '', ...(message.meta ?? []));
+    worker.on('message', (message: FromWorker) => {
+      if ('log' in message) {
+        this.host?.logger[message.log](message.text, ...message.meta);
         return;
       }
       const job = pooled.job;
@@ -204,24 +154,38 @@ export class WorkerExecutor extends BaseExecutor {
       pooled.job = undefined;
       // An idle thread must not keep the process alive; a busy one must.
       worker.unref();
-      if (message.ok === true) job.resolve(message.result);
-      else job.reject(reviveError(message.error ?? { name: 'Error', message: 'unknown error' }));
+      if (message.ok) job.resolve(message.result);
+      else job.reject(failureOf(job, message));
       this.pump();
     });
-    const fail = (error: unknown): void => {
+    const fail = (errorFor: (job: Job) => unknown): void => {
       this.workers.delete(pooled);
-      pooled.job?.reject(error);
+      const job = pooled.job;
       pooled.job = undefined;
+      job?.reject(errorFor(job));
       this.pump();
     };
-    worker.on('error', fail);
+    // An uncaught error on the thread (thrown from a handler's timer, say) is the handler's own.
+    worker.on('error', (error) => fail(() => error));
     worker.on('exit', (code) =>
-      fail(
+      fail((job) =>
         this.terminating
           ? errors.aborted('the scheduler shut down and the handler ignored ctx.signal, so its worker thread was terminated')
-          : new Error(`worker thread exited with code ${code}`),
+          : errors.workerExited(job.context.taskId, code),
       ),
     );
     return pooled;
   }
+
+  private send(pooled: PooledWorker, message: ToWorker): void {
+    pooled.worker.postMessage(message);
+  }
+}
+
+/** The error a job that failed on its thread rejects with. */
+function failureOf(job: Job, outcome: Extract<FromWorker, { ok: false }>): unknown {
+  // The same reason the run's signal was aborted with here, not a copy of it.
+  if ('aborted' in outcome) return job.context.signal.reason;
+  if ('missingExport' in outcome) return errors.moduleExportMissing(job.context.taskId, job.handler.module, job.handler.exportName);
+  return reviveError(outcome.error);
 }
