@@ -4,10 +4,11 @@
  * tool, or edited by hand) is reported as unreadable with the reason, for the quarantine.
  */
 import type { QuarantinedTask, RunLease, StoredTask } from '@horae/core';
-import type { Document, ObjectId } from 'mongodb';
+import { ObjectId, type Document } from 'mongodb';
 
 /**
- * A task: one document per task, `_id` = task id. The same document holds the task's run leases
+ * The document a task is stored in: one per task, `_id` = task id. The task's record, as the
+ * scheduler encoded it, is its `payload`, kept verbatim. The same document holds the task's run leases
  * (`runs`), so that a dispatch records a run lease and commits the release in one atomic update
  * of one document, and the release of a finished task's run deletes the document in one step.
  *
@@ -23,7 +24,7 @@ import type { Document, ObjectId } from 'mongodb';
  * that id takes it over (keeping the runs, which still count against `maxInstances`), and it is
  * deleted with its last run.
  */
-export interface TaskDocument {
+export interface StoredTaskDocument {
   _id: string;
   /** Epoch ms; `null` while paused. */
   nextRunTime: number | null;
@@ -83,6 +84,24 @@ export interface TaskRow extends StoredTask {
   readonly payload: string;
   /** For ordering equal run times; '' when the document lacks it. */
   readonly order: string;
+}
+
+/**
+ * A task's new document, as add, update and restore write it: at the end of its run time's queue
+ * (a new `seq`), unclaimed, without runs.
+ */
+export function newTaskDocument({ id, nextRunTime, revision, payload, seal }: StoredTask & { readonly payload: string }): StoredTaskDocument {
+  return { _id: id, nextRunTime, dueAt: nextRunTime, revision, seq: new ObjectId(), payload, ...(seal === undefined ? {} : { seal }) };
+}
+
+/** A task read from its document, as the scheduler is given it. */
+export function stored({ id, nextRunTime, revision, payload, seal }: TaskRow): StoredTask {
+  return seal === undefined ? { id, nextRunTime, revision, payload } : { id, nextRunTime, revision, payload, seal };
+}
+
+/** Orders strings by UTF-16 code unit: the same order in every locale. */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A task, or why its document cannot be read. */
@@ -168,7 +187,7 @@ export const literal = (value: unknown): Document => ({ $literal: value });
 /** Matches tasks due by MongoDB's clock, through the due index (the bounds are computed once). */
 export const DUE_FILTER: Document = { dueAt: { $type: 'number' }, $expr: { $lte: ['$dueAt', SERVER_NOW] } };
 
-/** Matches documents that hold a task (not only runs: see {@link TaskDocument}). */
+/** Matches documents that hold a task (not only runs: see {@link StoredTaskDocument}). */
 export const IS_TASK: Document = { runsOnly: { $exists: false } };
 
 /** Matches tasks under no live claim, by MongoDB's clock. */
@@ -201,7 +220,7 @@ export function runEntry(lease: RunLease, duration: number): Document {
 
 /**
  * The last stages of every update pipeline that changes `runs`: no empty array left behind (the
- * run indexes are sparse), and `runExpiry` recomputed (see {@link TaskDocument.runExpiry}).
+ * run indexes are sparse), and `runExpiry` recomputed (see {@link StoredTaskDocument.runExpiry}).
  */
 export const SETTLE_RUNS: Document[] = [
   { $set: { runs: { $cond: [{ $gt: [{ $size: { $ifNull: ['$runs', []] } }, 0] }, '$runs', '$$REMOVE'] } } },
