@@ -114,12 +114,36 @@ export class Dispatcher {
   }
 
   /**
+   * Runs a task now, for `runTask`. When fire times are due, it is claimed and dispatched as the
+   * loop would (its schedule moves on; a finished one is removed with `removeWhenFinished`, else
+   * left paused); when none is due, `force` runs it once now without changing its schedule.
+   * Resolves when the run has ended (an inline run) or has been handed to its executor.
+   */
+  async runNow(task: TaskRecord, handle: StoreHandle, options: { force: boolean; removeWhenFinished: boolean }): Promise<'extra-run' | 'dispatched' | 'removed' | 'not-dispatched'> {
+    const now = this.context.clock();
+    if (task.nextRunTime === null || task.nextRunTime > now) {
+      // Nothing due: an extra run, leaving the schedule as it is.
+      if (options.force) await (await this.context.runner.submit(task, handle, [now], true)).done;
+      return 'extra-run';
+    }
+    // Due: take the task out of the loop's reach, so each due run time runs once.
+    const claimed = await handle.claim(task.id, this.context.instanceId(), this.context.leaseDuration);
+    // Claimed already: the loop is dispatching it now.
+    if (claimed === null) return 'not-dispatched';
+    const outcome = await this.dispatchNow(claimed, handle, { removeWhenFinished: options.removeWhenFinished, ...(options.force ? { forceAt: now } : {}) });
+    // Not released: changed meanwhile, and the change stands.
+    if (!outcome.released) return 'not-dispatched';
+    await outcome.done;
+    return outcome.removed ? 'removed' : 'dispatched';
+  }
+
+  /**
    * Dispatches one claimed task now, for `runTask`: the same plan and store step as the loop's,
    * with a run at `forceAt` when no fire time is due. Errors are thrown to the caller: a trigger
    * that fails (the claim is handed back unchanged), a run that cannot start here, or one
    * refused under `maxInstances` (the schedule has moved on by then, as the loop's would).
    */
-  async dispatchNow(task: TaskRecord, handle: StoreHandle, options: { removeWhenFinished: boolean; forceAt?: number }): Promise<DirectOutcome> {
+  private async dispatchNow(task: TaskRecord, handle: StoreHandle, options: { removeWhenFinished: boolean; forceAt?: number }): Promise<DirectOutcome> {
     const now = this.context.clock();
     let planned: Planned;
     try {

@@ -14,6 +14,7 @@ import { TriggerRegistry } from '../triggers/registry.js';
 import type { TriggerInput } from '../triggers/trigger.js';
 import { TaskCatalog, type Located } from './catalog.js';
 import { Dispatcher } from './dispatcher.js';
+import { Quarantine } from './quarantine.js';
 import { queryInfos, type TaskInfo, type TaskInfoQuery } from './inspection.js';
 import { RunLeases } from './run-leases.js';
 import { Runner } from './runner.js';
@@ -61,8 +62,6 @@ export class Scheduler implements TaskOperations {
 
   /** The id given in the options, else made when first read (see {@link Scheduler.instanceId}). */
   private ownId: string | undefined;
-  private readonly clock: () => number;
-  private readonly leaseDuration: number;
   private readonly stores: StoreSet;
   private readonly executors = new Map<string, Executor>();
   private readonly handlers = new Map<string, HandlerDefinition>();
@@ -74,6 +73,7 @@ export class Scheduler implements TaskOperations {
   private readonly options: TaskOptions;
   private readonly catalog: TaskCatalog;
   private readonly startStop: StartStop;
+  private readonly quarantine: Quarantine;
   private currentState: SchedulerState = 'stopped';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -84,8 +84,6 @@ export class Scheduler implements TaskOperations {
     this.logger = guardLogger(options.logger ?? defaultLogger);
     this.events = new EventHub(() => this.logger);
     this.timezone = timezone;
-    this.clock = clock;
-    this.leaseDuration = leaseDuration;
     this.ownId = options.instanceId;
     const { logger, events, executors, handlers } = this;
     this.executorHost = { logger, emit: (type, payload) => events.emit(type, payload) };
@@ -137,6 +135,7 @@ export class Scheduler implements TaskOperations {
       instanceId: () => this.instanceId,
       setState: (state) => void (this.currentState = state),
     });
+    this.quarantine = new Quarantine({ stores: this.stores, runner: this.runner, events, notifyRunTime: (time) => this.dispatcher.notifyRunTime(time) });
     for (const [alias, store] of Object.entries(options.stores ?? {})) this.stores.add(alias, store);
     if (!this.stores.has('default')) this.stores.add('default', new MemoryStore());
     for (const [alias, executor] of Object.entries(options.executors ?? {})) this.registerExecutor(alias, executor);
@@ -426,22 +425,12 @@ export class Scheduler implements TaskOperations {
    */
   async runTask(id: string, options: { store?: string; force?: boolean; removeFinished?: boolean } = {}): Promise<Task | null> {
     if (this.currentState === 'stopped') throw errors.notRunning(`run task "${id}"`);
-    const { record, store: alias, handle } = await this.catalog.locate(id, options.store);
-    const force = options.force !== false;
-    const now = this.clock();
-    if (record.nextRunTime === null || record.nextRunTime > now) {
-      // Nothing due: an extra run, leaving the schedule as it is.
-      if (force) await (await this.runner.submit(record, handle, [now], true)).done;
-      return new Task(this, record, alias, false);
-    }
-    // Due: take the task out of the dispatch loop's reach, so each due run time runs once.
-    const claimed = await handle.claim(id, this.instanceId, this.leaseDuration);
-    if (claimed === null) return this.getTask(id, { store: alias }); // the loop is dispatching it now
-    const outcome = await this.dispatcher.dispatchNow(claimed, handle, { removeWhenFinished: options.removeFinished !== false, ...(force ? { forceAt: now } : {}) });
-    if (!outcome.released) return this.getTask(id, { store: alias }); // changed meanwhile: the change stands
-    await outcome.done;
-    return outcome.removed ? null : this.getTask(id, { store: alias });
+    const { record, store, handle } = await this.catalog.locate(id, options.store);
+    const outcome = await this.dispatcher.runNow(record, handle, { force: options.force !== false, removeWhenFinished: options.removeFinished !== false });
+    if (outcome === 'extra-run') return new Task(this, record, store, false);
+    return outcome === 'removed' ? null : this.getTask(id, { store });
   }
+
 
   /**
    * Runs a task for fire times its caller found due, as a dispatch runs them (the handler once per
@@ -537,14 +526,8 @@ export class Scheduler implements TaskOperations {
    * for (const held of await scheduler.getQuarantinedTasks()) console.warn(held.id, held.reason);
    * ```
    */
-  async getQuarantinedTasks(store?: string): Promise<(QuarantinedTask & { store: string })[]> {
-    if (store !== undefined) this.stores.get(undefined, store);
-    const held: (QuarantinedTask & { store: string })[] = [];
-    for (const handle of this.stores.startedHandles()) {
-      if (store !== undefined && handle.alias !== store) continue;
-      for (const task of await handle.getQuarantined()) held.push({ ...task, store: handle.alias });
-    }
-    return held;
+  getQuarantinedTasks(store?: string): Promise<(QuarantinedTask & { store: string })[]> {
+    return this.quarantine.list(store);
   }
 
   /**
@@ -553,30 +536,13 @@ export class Scheduler implements TaskOperations {
    * the quarantine and this resolves to `null`.
    */
   async restoreQuarantinedTask(id: string, options: { store?: string } = {}): Promise<Task | null> {
-    const handle = await this.quarantineHolding(id, options.store);
-    const record = await handle.restoreQuarantined(id);
-    if (record === null) return null;
-    const refusal = this.runner.cannotRunHere(record);
-    if (refusal !== undefined) {
-      await handle.quarantine(id, refusal);
-      return null;
-    }
-    this.events.emit('task:added', { taskId: id, store: handle.alias });
-    this.dispatcher.notifyRunTime(record.nextRunTime);
-    return new Task(this, record, handle.alias, false);
+    const restored = await this.quarantine.restore(id, options.store);
+    return restored === null ? null : new Task(this, restored.record, restored.store, false);
   }
 
   /** Deletes a quarantined record for good. */
-  async purgeQuarantinedTask(id: string, options: { store?: string } = {}): Promise<void> {
-    const handle = await this.quarantineHolding(id, options.store);
-    await handle.purgeQuarantined(id);
-  }
-
-  private async quarantineHolding(id: string, store: string | undefined): Promise<StoreHandle> {
-    const held = await this.getQuarantinedTasks(store);
-    const match = held.find((task) => task.id === id);
-    if (match === undefined) throw errors.taskNotFound(id, `${store ?? 'any store'}'s quarantine`);
-    return this.stores.get(id, match.store);
+  purgeQuarantinedTask(id: string, options: { store?: string } = {}): Promise<void> {
+    return this.quarantine.purge(id, options.store);
   }
 
   // ---------------------------------------------------------------- internals

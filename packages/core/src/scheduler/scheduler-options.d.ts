@@ -1,0 +1,60 @@
+import type { Executor } from '../executors/executor.js';
+import type { Logger } from '../logger/logger.js';
+import type { TaskStore } from '../stores/store.js';
+import { type TaskDefaults } from '../tasks/task.js';
+/** Options of the {@link Scheduler}. @public */
+export interface SchedulerOptions {
+    /** Stores by alias; a `default` `MemoryStore` is added when none is named `default`. */
+    stores?: Record<string, TaskStore>;
+    /** Executors by alias; a `default` `AsyncExecutor` is added when none is named `default`. */
+    executors?: Record<string, Executor>;
+    /** IANA time zone for triggers that name none; default the system's. */
+    timezone?: string;
+    /** Defaults for task options. */
+    taskDefaults?: Partial<TaskDefaults>;
+    /** Where to log; default: warnings and errors to the console. */
+    logger?: Logger;
+    /** Let the process exit while the scheduler waits for its next run (default `false`). */
+    unrefTimer?: boolean;
+    /** How many due tasks to take from a store in one call (default 100). */
+    batchSize?: number;
+    /** How long to wait before asking a failing store again, ms (default 10,000). */
+    storeRetryInterval?: number;
+    /**
+     * How long a claim on a due task and a run lease hold without renewal, ms (default 5,000; they
+     * are renewed every third of it, in one store call per period whatever the number of runs).
+     * When an instance dies, its claimed fires run elsewhere at most this much later, its runs are
+     * reported as interrupted after this long, and fires refused meanwhile under `maxInstances`
+     * (its runs still count) are reported as `task:max-instances`. The trade-off: an event loop
+     * blocked longer than this lets another instance take the task for dead and start a second
+     * run of it; keep it above the longest stall you expect.
+     */
+    leaseDuration?: number;
+    /** This instance's id in leases; default host name, process id and a random suffix. */
+    instanceId?: string;
+    /**
+     * The clock the scheduler reads, epoch ms; default `Date.now`. Stores with a clock of their own
+     * (Redis, MongoDB) judge claims on theirs, so instances whose clocks disagree still agree.
+     */
+    clock?: () => number;
+}
+/** The scheduler's state. @public */
+export type SchedulerState = 'stopped' | 'running' | 'paused';
+/** Options of {@link Scheduler.shutdown}. @public */
+export interface ShutdownOptions {
+    /** Wait for running handlers (default `true`); `false` aborts them through `ctx.signal` at once. */
+    wait?: boolean;
+    /** With `wait`, abort handlers still running after this many ms; default: wait as long as they take. */
+    timeout?: number;
+}
+/** The scheduler's settings, checked, with their defaults. */
+export interface SchedulerSettings {
+    readonly timezone: string;
+    readonly taskDefaults: TaskDefaults;
+    readonly batchSize: number;
+    readonly storeRetryInterval: number;
+    readonly leaseDuration: number;
+    readonly clock: () => number;
+}
+/** Checks the scheduler's options (unknown keys refused) and fills in their defaults. */
+export declare function readSchedulerOptions(options: SchedulerOptions): SchedulerSettings;
