@@ -1,17 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Scheduler, type RunContext } from '@horae/core';
+import { freePort, restartSuite, type RestartableServer } from '@horae/testkit';
 import { MongoClient } from 'mongodb';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MongoDBStore } from './mongodb-store.js';
+import { expect, vi } from 'vitest';
+import { MongoDBStore } from './index.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const quiet = () => undefined;
 const REPOSITORY = fileURLToPath(new URL('../../..', import.meta.url));
 
 /**
@@ -39,17 +36,10 @@ function findMongod(): string | undefined {
   return undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** A mongod of this test's own, on its own port and data directory, which outlive a restart. */
 class Mongod {
+  private initiated = false;
+
   constructor(
     private readonly binary: string,
     private readonly port: number,
@@ -62,7 +52,8 @@ class Mongod {
   }
 
   /** Starts it (--fork returns once it accepts connections); the first time, initiates the set. */
-  async start(initiate: boolean): Promise<void> {
+  async start(): Promise<void> {
+    const initiate = !this.initiated;
     const args = ['--bind_ip', '127.0.0.1', '--port', String(this.port), '--dbpath', this.dir, '--fork', '--logpath', join(this.dir, 'log'), '--pidfilepath', join(this.dir, 'pid')];
     args.push('--nounixsocket', '--wiredTigerCacheSizeGB', '0.25', '--setParameter', 'diagnosticDataCollectionEnabled=false');
     if (this.replicaSet) args.push('--replSet', 'rs0', '--oplogSize', '64');
@@ -71,6 +62,7 @@ class Mongod {
     const direct = new MongoClient(`mongodb://127.0.0.1:${this.port}/?directConnection=true`, { serverSelectionTimeoutMS: 5_000 });
     try {
       if (initiate && this.replicaSet) await direct.db('admin').command({ replSetInitiate: { _id: 'rs0', members: [{ _id: 0, host: `127.0.0.1:${this.port}` }] } });
+      this.initiated = true;
       await vi.waitFor(async () => expect((await direct.db('admin').command({ hello: 1 })).isWritablePrimary).toBe(true), { timeout: 30_000, interval: 100 });
     } finally {
       await direct.close();
@@ -102,56 +94,35 @@ class Mongod {
   }
 }
 
+/** A mongod on a free port and a fresh data directory, not started yet. */
+async function mongodServer(binary: string, replicaSet: boolean): Promise<RestartableServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'horae-mongod-restart-'));
+  const mongod = new Mongod(binary, await freePort(), dir, replicaSet);
+  return {
+    start: () => mongod.start(),
+    stop: () => mongod.stop(),
+    openStore: () => new MongoDBStore({ url: mongod.url, pollInterval: 200 }),
+    remove: async () => {
+      await mongod.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 const binary = findMongod();
-const runs = binary !== undefined || process.env.CI === 'true' ? describe : describe.skip;
 if (binary === undefined && process.env.CI !== 'true') {
   console.warn('\n*** @horae/mongodb: no mongod binary found (MONGOD_BINARY, PATH, or the cache of scripts/services.sh up), so the mongod restart tests are SKIPPED. ***\n');
 }
 
-runs('MongoDBStore across a mongod restart', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  for (const replicaSet of [true, false]) {
-    it(`keeps the scheduler running through a restart of a ${replicaSet ? 'replica set' : 'standalone server'}: logs it once, resumes, loses and doubles nothing`, { timeout: 120_000 }, async () => {
-      expect(binary, 'a mongod binary is needed: run scripts/services.sh up, or set MONGOD_BINARY').toBeDefined();
-      const dir = await mkdtemp(join(tmpdir(), 'horae-mongod-restart-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      const mongod = new Mongod(binary!, await freePort(), dir, replicaSet);
-      await mongod.start(true);
-      cleanups.push(() => mongod.stop());
-
-      const errors: string[] = [];
-      const scheduler = new Scheduler({
-        timezone: 'UTC',
-        storeRetryInterval: 300,
-        leaseDuration: 2_000,
-        logger: { debug: quiet, info: quiet, warn: quiet, error: (message: string) => void errors.push(message) },
-        stores: { default: new MongoDBStore({ url: mongod.url, pollInterval: 200 }) },
-      });
-      cleanups.push(() => scheduler.shutdown({ wait: false }));
-      const fires: number[] = [];
-      scheduler.define('tick', (_args: unknown, ctx: RunContext) => void fires.push(ctx.scheduledAt.getTime()));
-      const startAt = Math.ceil((Date.now() + 1_000) / 1_000) * 1_000;
-      await scheduler.start();
-      await scheduler.addTask({ id: 'tick', handler: 'tick', trigger: { type: 'interval', seconds: 1, startAt }, misfireGraceTime: null, coalesce: false });
-
-      await sleep(startAt - Date.now() + 2_500);
-      await mongod.stop();
-      await sleep(3_000); // fires fall due while mongod is gone
-      await mongod.start(false);
-      await sleep(5_000);
-      const end = Date.now();
-      await scheduler.shutdown();
-
-      // Every fire time up to two seconds before the end ran, once, also those due during the outage.
-      const expected: number[] = [];
-      for (let time = startAt; time <= end - 2_000; time += 1_000) expected.push(time);
-      expect(new Set(fires).size, 'a fire ran twice').toBe(fires.length);
-      for (const time of expected) expect(fires, `the fire at ${new Date(time).toISOString()} was lost`).toContain(time);
-      expect(errors.filter((message) => message.includes('retrying')), errors.join('\n')).toHaveLength(1);
-    });
-  }
+restartSuite({
+  name: 'MongoDBStore across a mongod restart',
+  unavailable: binary === undefined ? 'a mongod binary is needed: run scripts/services.sh up, or set MONGOD_BINARY' : undefined,
+  servers: [
+    { kind: 'replica set', create: () => mongodServer(binary!, true) },
+    { kind: 'standalone server', create: () => mongodServer(binary!, false) },
+  ],
+  // mongod takes longer than Redis to be back and to elect itself primary again
+  settle: 5_000,
+  margin: 2_000,
+  timeout: 120_000,
 });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { isHoraeError, Scheduler, type StoreContext, type StoredTask } from '@horae/core';
-import { type StoreBackend, storeConformance, TcpProxy } from '@horae/testkit';
+import { type OutagePlace, outageSuite, type StoreBackend, storeConformance, TcpProxy } from '@horae/testkit';
 import { MongoClient, ObjectId, type Document } from 'mongodb';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { MongoDBStore, type MongoDBStoreOptions } from './mongodb-store.js';
+import { MongoDBStore, type MongoDBStoreOptions } from './index.js';
 
 const replicaSetUrl = process.env.MONGODB_URL;
 const standaloneUrl = process.env.MONGODB_STANDALONE_URL;
@@ -61,6 +61,11 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
     return reading!.now;
   };
 
+  /** Drops a store's collections: its tasks, runs and quarantine. */
+  const dropCollections = async (url: string, collection: string): Promise<void> => {
+    for (const name of [collection, `${collection}.runs`, `${collection}.quarantine`]) await admin(url).db(DATABASE).collection(name).drop().catch(() => undefined);
+  };
+
   const backend = (url: string, options: Omit<MongoDBStoreOptions, 'client' | 'url' | 'database' | 'collection'> = {}): Place => {
     const collection = `t-${randomUUID()}`;
     const stores: MongoDBStore[] = [];
@@ -80,7 +85,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       },
       cleanup: async () => {
         for (const store of stores.splice(0)) await store.shutdown();
-        for (const name of [collection, `${collection}.runs`, `${collection}.quarantine`]) await db().collection(name).drop().catch(() => undefined);
+        await dropCollections(url, collection);
       },
     };
     places.set(place, place);
@@ -104,6 +109,37 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       },
     });
   }
+
+  outageSuite<OutagePlace & { collection: string }>({
+    name: 'MongoDBStore',
+    server: 'MongoDB',
+    changeFeed: 'change stream',
+    catchUp: 'creates its indexes and watches',
+    proxy: () => proxyTo(replicaSetUrl),
+    place: () => {
+      const collection = `t-${randomUUID()}`;
+      return {
+        collection,
+        open: ({ pollInterval }) => new MongoDBStore({ url: replicaSetUrl, database: DATABASE, collection, pollInterval }),
+        openThrough: (proxy, { pollInterval }) => new MongoDBStore({ url: proxyUrl(proxy), database: DATABASE, collection, pollInterval }),
+        cleanup: () => dropCollections(replicaSetUrl, collection),
+      };
+    },
+    caughtUp: async ({ collection }) => {
+      await vi.waitFor(async () => expect((await admin(replicaSetUrl).db(DATABASE).collection(collection).indexes()).map((index) => index.name)).toContain('horae_due'), {
+        timeout: 15 * SECOND,
+        interval: 100,
+      });
+    },
+    // A change stream resumes (or is opened again) without a sign outside the driver: give it time.
+    hearsChanges: async () => {
+      await sleep(1_500);
+    },
+    // The server selection timeout (2 s) and the change stream's reopening make MongoDB slower to come back.
+    outage: 3 * SECOND,
+    recovery: 20 * SECOND,
+    rewake: 10 * SECOND,
+  });
 
   describe('MongoDBStore on a real MongoDB', () => {
     const cleanups: (() => Promise<void>)[] = [];
@@ -494,85 +530,6 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
         expect(entry.docs, JSON.stringify(entry)).toBeLessThanOrEqual(100);
         expect(entry.keys, JSON.stringify(entry)).toBeLessThanOrEqual(250);
       }
-    });
-
-    it('fails calls fast while MongoDB is unreachable and recovers when it answers again, change stream included', async () => {
-      const proxy = await proxyTo(replicaSetUrl);
-      cleanups.push(() => proxy.close());
-      const opened = place({ pollInterval: 3_600 * SECOND });
-      const through = new MongoDBStore({ url: proxyUrl(proxy), database: DATABASE, collection: opened.collection, pollInterval: 3_600 * SECOND });
-      cleanups.push(() => through.shutdown());
-      const wake = vi.fn();
-      await through.start(context('through', wake));
-      const writer = await started(opened, 'writer');
-      await writer.addTask(row('a', Date.now() + 60 * SECOND));
-      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
-
-      await proxy.stop();
-      const startedAt = Date.now();
-      await expect(through.lookupTask('a')).rejects.toThrow();
-      // the server selection timeout (2 s), not the whole outage
-      expect(Date.now() - startedAt).toBeLessThan(5 * SECOND);
-      await proxy.resume();
-      await vi.waitFor(async () => expect(await through.lookupTask('a')).not.toBeNull(), { timeout: 15 * SECOND, interval: 100 });
-      // the change stream resumed (or was opened again, waking its scheduler): news arrive again
-      await sleep(1_500);
-      wake.mockClear();
-      await writer.updateTask(row('a', Date.now() + 1 * SECOND, 2));
-      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 10 * SECOND, interval: 20 });
-    });
-
-    it('starts while MongoDB is unreachable, creates its indexes and watches once it answers', async () => {
-      const proxy = await proxyTo(replicaSetUrl);
-      cleanups.push(() => proxy.close());
-      await proxy.stop();
-      const opened = place({ pollInterval: 3_600 * SECOND });
-      const through = new MongoDBStore({ url: proxyUrl(proxy), database: DATABASE, collection: opened.collection, pollInterval: 3_600 * SECOND });
-      cleanups.push(() => through.shutdown());
-      const wake = vi.fn();
-      const warn = vi.fn();
-      await through.start({ ...context('through', wake), logger: { ...silent, warn } });
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining('cannot reach MongoDB yet'));
-      await expect(through.getNextRunTime()).rejects.toThrow();
-      await proxy.resume();
-      await vi.waitFor(async () => expect((await admin(replicaSetUrl).db(DATABASE).collection(opened.collection).indexes()).map((index) => index.name)).toContain('horae_due'), {
-        timeout: 15 * SECOND,
-        interval: 100,
-      });
-      await vi.waitFor(async () => expect(await through.getNextRunTime()).toBeNull(), { timeout: 15 * SECOND, interval: 100 });
-      // and it watches: a change by another instance wakes it
-      const writer = await started(opened, 'writer');
-      await sleep(1_000);
-      wake.mockClear();
-      await writer.addTask(row('a', Date.now() + 60 * SECOND));
-      await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5 * SECOND, interval: 20 });
-    });
-
-    it('keeps a scheduler firing across an outage, which it logs once', async () => {
-      const proxy = await proxyTo(replicaSetUrl);
-      cleanups.push(() => proxy.close());
-      const opened = place();
-      const errors: string[] = [];
-      const scheduler = new Scheduler({
-        timezone: 'UTC',
-        instanceId: 'survivor',
-        storeRetryInterval: 200,
-        leaseDuration: 2 * SECOND,
-        logger: { ...silent, error: (message: string) => void errors.push(message) },
-        stores: { default: new MongoDBStore({ url: proxyUrl(proxy), database: DATABASE, collection: opened.collection, pollInterval: 200 }) },
-      });
-      cleanups.push(() => scheduler.shutdown({ wait: false }));
-      const fires: number[] = [];
-      scheduler.define('tick', () => void fires.push(Date.now()));
-      await scheduler.start();
-      await scheduler.addTask({ id: 'tick', handler: 'tick', trigger: { type: 'interval', milliseconds: 200 }, coalesce: true });
-      await vi.waitFor(() => expect(fires.length).toBeGreaterThanOrEqual(2), { timeout: 10 * SECOND, interval: 20 });
-      await proxy.stop();
-      await sleep(3_000);
-      const resumedAt = Date.now();
-      await proxy.resume();
-      await vi.waitFor(() => expect(fires.filter((time) => time > resumedAt).length).toBeGreaterThanOrEqual(2), { timeout: 20 * SECOND, interval: 50 });
-      expect(errors.filter((message) => message.includes('retrying'))).toHaveLength(1);
     });
 
     it('can be started again after shutdown, with a new client of its own', async () => {
