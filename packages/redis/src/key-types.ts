@@ -5,7 +5,8 @@
  * first write (Redis does not undo a script's writes when a later command fails), so such a call
  * has written nothing.
  */
-import { storeErrors, type HoraeError } from '@horae/core';
+import type { HoraeError } from '@horae/core';
+import { errors } from './messages.js';
 
 /** The types the scripts check for, and what Redis's TYPE may report, in words. */
 const KINDS: Readonly<Record<string, string>> = {
@@ -33,11 +34,8 @@ export interface KeyContext {
 
 /** The typed error for `key` holding `found` where the store keeps `expected` (types as Redis names them). */
 export function wrongTypeError(context: KeyContext, key: string, expected: string, found: string): HoraeError {
-  const remove = `redis-cli DEL ${JSON.stringify(key)}`;
-  const fix = context.rebuilt.includes(key)
-    ? `The store rebuilds this key from its task rows: delete it (${remove}) and the store puts every task back in it within indexCheckInterval (${context.indexCheckInterval} ms).`
-    : `It holds nothing of this store's: if no other application uses it, delete it (${remove}); if one does, give this store a prefix of its own.`;
-  return storeErrors.wrongKind(context.alias, `the Redis key ${JSON.stringify(key)}`, kind(found), kind(expected), fix);
+  const rebuiltEvery = context.rebuilt.includes(key) ? context.indexCheckInterval : undefined;
+  return errors.wrongType(context.alias, key, kind(found), kind(expected), rebuiltEvery);
 }
 
 /**

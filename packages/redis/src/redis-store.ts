@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   checkKeys,
   defaultLogger,
-  HoraeError,
   isHoraeError,
   resolveEncryptionKey,
-  storeErrors,
   type ClaimOptions,
   type DispatchOutcome,
   type Lease,
@@ -21,6 +19,7 @@ import {
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { checkDueIndex, guardedLogger } from './due-index.js';
 import { isWrongType, scriptError, wrongTypeError, type KeyContext } from './key-types.js';
+import { errors } from './messages.js';
 import {
   ACQUIRE_RUN,
   ADD,
@@ -304,7 +303,7 @@ export class RedisStore implements TaskStore {
 
   async addTask(task: StoredTask): Promise<void> {
     const added = await this.run(ADD, this.writeKeys(), [task.id, ...this.rowArguments(task), ...this.announcement()]);
-    if (added !== 1) throw storeErrors.conflictingId(task.id, this.alias);
+    if (added !== 1) throw errors.conflictingId(task.id, this.alias);
   }
 
   /** Adds the tasks whose ids are free, one script per {@link ADD_BATCH} tasks; resolves to the ids that existed. */
@@ -319,12 +318,12 @@ export class RedisStore implements TaskStore {
 
   async updateTask(task: StoredTask): Promise<void> {
     const updated = await this.run(UPDATE, this.writeKeys(), [task.id, ...this.rowArguments(task), ...this.announcement()]);
-    if (updated !== 1) throw storeErrors.taskNotFound(task.id, this.alias);
+    if (updated !== 1) throw errors.taskNotFound(task.id, this.alias);
   }
 
   async deleteTask(id: string): Promise<void> {
     const deleted = await this.run(DELETE, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.paused], [id, ...this.announcement()]);
-    if (deleted !== 1) throw storeErrors.taskNotFound(id, this.alias);
+    if (deleted !== 1) throw errors.taskNotFound(id, this.alias);
   }
 
   async lookupTask(id: string): Promise<StoredTask | null> {
@@ -448,7 +447,7 @@ export class RedisStore implements TaskStore {
 
   async quarantineTask(id: string, reason: string): Promise<void> {
     const moved = await this.run(QUARANTINE, this.quarantineKeys(), [id, reason]);
-    if (moved !== 1) throw storeErrors.taskNotFound(id, this.alias);
+    if (moved !== 1) throw errors.taskNotFound(id, this.alias);
   }
 
   async getQuarantinedTasks(): Promise<QuarantinedTask[]> {
@@ -458,13 +457,13 @@ export class RedisStore implements TaskStore {
 
   async restoreQuarantinedTask(id: string): Promise<void> {
     const [status] = (await this.run(RESTORE, [this.keys.tasks, this.keys.due, this.keys.claims, this.keys.quarantine, this.keys.seq, this.keys.paused], [id, ...this.announcement()])) as [string, string?];
-    if (status === 'missing') throw storeErrors.taskNotFound(id, `${this.alias} (quarantine)`);
-    if (status === 'conflict') throw storeErrors.conflictingId(id, this.alias);
+    if (status === 'missing') throw errors.notQuarantined(id, this.alias);
+    if (status === 'conflict') throw errors.conflictingId(id, this.alias);
     // 'unreadable': still unreadable, so it stays in the quarantine with the new reason.
   }
 
   async purgeQuarantinedTask(id: string): Promise<void> {
-    if ((await this.typed(this.keys.quarantine, 'hash', (client) => client.hdel(this.keys.quarantine, id))) !== 1) throw storeErrors.taskNotFound(id, `${this.alias} (quarantine)`);
+    if ((await this.typed(this.keys.quarantine, 'hash', (client) => client.hdel(this.keys.quarantine, id))) !== 1) throw errors.notQuarantined(id, this.alias);
   }
 
   // ---------------------------------------------------------------- internals
@@ -549,14 +548,10 @@ export class RedisStore implements TaskStore {
   /** ARGV of a row for ADD and UPDATE: next run time, revision, payload and seal as JSON. */
   private rowArguments(task: StoredTask): [string, string, string, string] {
     if (typeof task.payload !== 'string') {
-      throw new HoraeError(
-        'NOT_SERIALIZABLE',
-        `Task "${task.id}": store "${this.alias}" is persistent and keeps payloads as strings (the scheduler's encoded record), but got ${typeof task.payload}.`,
-        { taskId: task.id },
-      );
+      throw errors.payloadNotString(task.id, this.alias, task.payload);
     }
     if (!Number.isSafeInteger(task.revision)) {
-      throw new HoraeError('INVALID_OPTION', `Task "${task.id}": invalid revision ${String(task.revision)}: an integer.`, { taskId: task.id });
+      throw errors.invalidRevision(task.id, task.revision);
     }
     return [timeText(task.id, task.nextRunTime), String(task.revision), JSON.stringify(task.payload), sealText(task.seal)];
   }
@@ -778,14 +773,14 @@ function parseRunLease(raw: string): RunLease | undefined {
 function timeText(id: string, time: number | null): string {
   if (time === null) return 'null';
   if (typeof time !== 'number' || !Number.isFinite(time)) {
-    throw storeErrors.invalidNextRunTime(id, time);
+    throw errors.invalidNextRunTime(id, time);
   }
   return String(time);
 }
 
 function checkDuration(duration: number): void {
   if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 1) {
-    throw storeErrors.invalidLeaseDuration(duration);
+    throw errors.invalidLeaseDuration(duration);
   }
 }
 
@@ -794,27 +789,25 @@ function describe(error: unknown): string {
 }
 
 function checkOptions(options: RedisStoreOptions): { prefix: string; pollInterval: number; indexCheckInterval: number } {
-  const invalid = (name: string, value: unknown, allowed: string) =>
-    new HoraeError('INVALID_OPTION', `Invalid RedisStore option "${name}" ${typeof value === 'string' ? JSON.stringify(value) : String(value)}: ${allowed}.`);
-  if (typeof options !== 'object' || options === null) throw invalid('options', options, 'an object');
+  if (typeof options !== 'object' || options === null) throw errors.invalidOption('options', options, 'an object');
   // A misspelt option must not be ignored: `encryptionkey` would write records in clear.
   checkKeys('the RedisStore options', options, OPTION_KEYS);
   const { client, url, redisOptions, prefix = 'horae', pollInterval = 1000, indexCheckInterval = 10_000 } = options;
   if (client !== undefined && (url !== undefined || redisOptions !== undefined)) {
-    throw invalid('client', 'with url or redisOptions', 'give either client (a connection of your own) or url/redisOptions (a connection the store opens), not both');
+    throw errors.invalidOption('client', 'with url or redisOptions', 'give either client (a connection of your own) or url/redisOptions (a connection the store opens), not both');
   }
   if (client !== undefined && (typeof client !== 'object' || client === null || typeof (client as { evalsha?: unknown }).evalsha !== 'function')) {
-    throw invalid('client', typeof client, 'an ioredis Redis or Cluster instance');
+    throw errors.invalidOption('client', typeof client, 'an ioredis Redis or Cluster instance');
   }
-  if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) throw invalid('url', url, 'a redis:// or rediss:// URL');
+  if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) throw errors.invalidOption('url', url, 'a redis:// or rediss:// URL');
   if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix) || prefix.length > 200) {
-    throw invalid('prefix', prefix, 'a non-empty string of at most 200 characters without "{" or "}" (the store wraps it in a hash tag)');
+    throw errors.invalidOption('prefix', prefix, 'a non-empty string of at most 200 characters without "{" or "}" (the store wraps it in a hash tag)');
   }
   if (typeof pollInterval !== 'number' || !Number.isFinite(pollInterval) || pollInterval < 1 || pollInterval > 2 ** 31 - 1) {
-    throw invalid('pollInterval', pollInterval, 'a number of milliseconds, at least 1');
+    throw errors.invalidOption('pollInterval', pollInterval, 'a number of milliseconds, at least 1');
   }
   if (typeof indexCheckInterval !== 'number' || !Number.isFinite(indexCheckInterval) || indexCheckInterval < 1 || indexCheckInterval > 2 ** 31 - 1) {
-    throw invalid('indexCheckInterval', indexCheckInterval, 'a number of milliseconds, at least 1');
+    throw errors.invalidOption('indexCheckInterval', indexCheckInterval, 'a number of milliseconds, at least 1');
   }
   return { prefix, pollInterval, indexCheckInterval };
 }
