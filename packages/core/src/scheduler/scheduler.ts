@@ -12,18 +12,17 @@ import { reviseRecord, type AddTaskOptions, type HandlerDefinition, type ModuleH
 import { toEpoch } from '../time/time.js';
 import { TriggerRegistry } from '../triggers/registry.js';
 import type { TriggerInput } from '../triggers/trigger.js';
-import { TaskCatalog, type Located } from './catalog.js';
-import { Dispatcher } from './dispatcher.js';
-import { Quarantine } from './quarantine.js';
+import { assemble } from './assembly.js';
+import type { Located, TaskCatalog } from './catalog.js';
+import type { Dispatcher } from './dispatcher.js';
 import { queryInfos, type TaskInfo, type TaskInfoQuery } from './inspection.js';
-import { RunLeases } from './run-leases.js';
-import { Runner } from './runner.js';
-import { StoreHandle } from './store-handle.js';
-import { StartStop } from './start-stop.js';
-import { StoreSet } from './stores.js';
-import { Task, type TaskOperations } from './task-handle.js';
+import type { Quarantine } from './quarantine.js';
+import type { Runner } from './runner.js';
 import { readSchedulerOptions, type SchedulerOptions, type SchedulerState, type ShutdownOptions } from './scheduler-options.js';
-import { TaskOptions } from './task-options.js';
+import type { StartStop } from './start-stop.js';
+import type { StoreSet } from './stores.js';
+import { Task, type TaskOperations } from './task-handle.js';
+import type { TaskOptions } from './task-options.js';
 
 export type { SchedulerOptions, SchedulerState, ShutdownOptions } from './scheduler-options.js';
 
@@ -67,7 +66,6 @@ export class Scheduler implements TaskOperations {
   private readonly handlers = new Map<string, HandlerDefinition>();
   private readonly events: EventHub;
   private readonly executorHost: ExecutorHost;
-  private readonly runLeases: RunLeases;
   private readonly runner: Runner;
   private readonly dispatcher: Dispatcher;
   private readonly options: TaskOptions;
@@ -80,62 +78,30 @@ export class Scheduler implements TaskOperations {
 
   constructor(options: SchedulerOptions = {}) {
     const settings = readSchedulerOptions(options);
-    const { timezone, taskDefaults, clock, leaseDuration } = settings;
     this.logger = guardLogger(options.logger ?? defaultLogger);
     this.events = new EventHub(() => this.logger);
-    this.timezone = timezone;
+    this.timezone = settings.timezone;
     this.ownId = options.instanceId;
-    const { logger, events, executors, handlers } = this;
-    this.executorHost = { logger, emit: (type, payload) => events.emit(type, payload) };
-    this.runLeases = new RunLeases(() => this.instanceId, leaseDuration, this.executorHost);
-    this.runner = new Runner({ logger, events, executors, handlers, runLeases: this.runLeases });
-    this.stores = new StoreSet((alias, store) =>
-      new StoreHandle(alias, store, this.triggers, timezone, {
-        quarantined: (taskId, storeAlias, reason, error) => {
-          logger.error(`Task "${taskId}" in store "${storeAlias}" was moved to the quarantine: ${reason}.`);
-          events.emit('task:quarantined', { taskId, store: storeAlias, reason, error });
-        },
-      }),
-    );
-    this.dispatcher = new Dispatcher({
-      logger,
-      events,
-      clock,
-      instanceId: () => this.instanceId,
-      leaseDuration,
-      batchSize: settings.batchSize,
-      storeRetryInterval: settings.storeRetryInterval,
-      unrefTimer: options.unrefTimer === true,
-      runner: this.runner,
-      runLeases: this.runLeases,
-      state: () => this.currentState,
-      stores: () => this.stores.startedHandles(),
-    });
-    this.options = new TaskOptions({
-      triggers: this.triggers,
-      timezone,
-      taskDefaults,
-      handlers,
-      executors,
-      clock,
-      isPersistent: (taskId, alias) => this.stores.get(taskId, alias).persistent,
-    });
-    this.catalog = new TaskCatalog({ stores: this.stores, options: this.options, events, logger, executors, notifyRunTime: (time) => this.dispatcher.notifyRunTime(time) });
-    this.startStop = new StartStop({
-      logger,
-      events,
-      clock,
-      executors,
+    ({
       executorHost: this.executorHost,
-      stores: this.stores,
-      runLeases: this.runLeases,
       runner: this.runner,
+      stores: this.stores,
       dispatcher: this.dispatcher,
+      options: this.options,
       catalog: this.catalog,
+      startStop: this.startStop,
+      quarantine: this.quarantine,
+    } = assemble(settings, {
+      logger: this.logger,
+      events: this.events,
+      triggers: this.triggers,
+      executors: this.executors,
+      handlers: this.handlers,
+      unrefTimer: options.unrefTimer === true,
       instanceId: () => this.instanceId,
+      state: () => this.currentState,
       setState: (state) => void (this.currentState = state),
-    });
-    this.quarantine = new Quarantine({ stores: this.stores, runner: this.runner, events, notifyRunTime: (time) => this.dispatcher.notifyRunTime(time) });
+    }));
     for (const [alias, store] of Object.entries(options.stores ?? {})) this.stores.add(alias, store);
     if (!this.stores.has('default')) this.stores.add('default', new MemoryStore());
     for (const [alias, executor] of Object.entries(options.executors ?? {})) this.registerExecutor(alias, executor);
