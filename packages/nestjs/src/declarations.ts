@@ -1,5 +1,4 @@
-import { HoraeError } from '@horae/core';
-import { messages } from './messages.js';
+import { errors } from './messages.js';
 
 /**
  * The task ids declared in this application, with who declared them: one id, one declaration.
@@ -11,7 +10,7 @@ export class TaskDeclarations {
   /** Records `id` as declared by `where`; throws a `CONFLICTING_ID` error when it was already. */
   claim(id: string, where: string): void {
     const first = this.owners.get(id);
-    if (first !== undefined) throw new HoraeError('CONFLICTING_ID', messages.duplicateTask(id, first, where), { taskId: id });
+    if (first !== undefined) throw errors.duplicateTask(id, first, where);
     this.owners.set(id, where);
   }
 

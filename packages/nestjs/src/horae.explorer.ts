@@ -7,10 +7,10 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
-import { DEFAULT_SHUTDOWN_TIMEOUT, HoraeError, readShutdownTimeout, Scheduler } from '@horae/core';
+import { DEFAULT_SHUTDOWN_TIMEOUT, readShutdownTimeout, Scheduler } from '@horae/core';
 import { TaskDeclarations } from './declarations.js';
 import { discoverMethods, methodHandler } from './discovery.js';
-import { messages } from './messages.js';
+import { errors, logs } from './messages.js';
 import type { HoraeFeatureOptions, HoraeModuleOptions } from './options.js';
 import { resolveScheduled, taskIdOf, toTaskOptions } from './resolve-options.js';
 import type { ScheduledOptions } from './scheduled.decorator.js';
@@ -91,7 +91,7 @@ export class HoraeExplorer implements OnModuleInit, OnApplicationBootstrap, Befo
         try {
           await this.scheduler.addStore(alias, store);
         } catch (error) {
-          throw new HoraeError('INVALID_OPTION', messages.featureStoreTaken(alias), { cause: error });
+          throw errors.featureStoreTaken(alias, error);
         }
       }
       for (const [name, handler] of Object.entries(options.handlers ?? {})) this.scheduler.define(name, handler);
@@ -107,7 +107,7 @@ export class HoraeExplorer implements OnModuleInit, OnApplicationBootstrap, Befo
       const declared = readMethodMetadata<ScheduledOptions>(found.method, SCHEDULED_METADATA);
       if (declared.length === 0) continue;
       const handler = methodHandler(found, this.moduleRef);
-      if (!found.wrapper.isDependencyTreeStatic()) this.logger.debug(messages.requestScopedResolved(found.where));
+      if (!found.wrapper.isDependencyTreeStatic()) this.logger.debug(logs.requestScopedResolved(found.where));
       for (const declaration of declared) {
         const resolved = await resolveScheduled(declaration, this.options.config, found.where);
         const id = taskIdOf(resolved, found.where);
@@ -129,7 +129,7 @@ export class HoraeExplorer implements OnModuleInit, OnApplicationBootstrap, Befo
       const existing = await this.scheduler.getTask(id, { store });
       if (existing === null) continue;
       await this.scheduler.deleteTask(id, { store });
-      this.logger.log(messages.disabledRemoved(id, store));
+      this.logger.log(logs.disabledRemoved(id, store));
     }
   }
 }

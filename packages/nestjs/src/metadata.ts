@@ -1,10 +1,12 @@
+import { errors } from './messages.js';
+
 /**
  * Declarations live on the method function under `Symbol.for` keys rather than in
  * reflect-metadata's store: no dependence on the polyfill's load order, and two copies of this
  * package (its CommonJS and ES module builds) read each other's declarations.
  */
 export function defineMethodMetadata(method: unknown, key: symbol, value: unknown[]): void {
-  if (typeof method !== 'function') throw new TypeError('@horae/nestjs decorators apply to methods only.');
+  if (typeof method !== 'function') throw errors.notAMethod();
   Object.defineProperty(method, key, { value, configurable: true, enumerable: false, writable: false });
 }
 

@@ -1,5 +1,5 @@
-import { HoraeError, scheduledTaskId, scheduledTaskOptions, type AddTaskOptions } from '@horae/core';
-import { messages } from './messages.js';
+import { scheduledTaskId, scheduledTaskOptions, type AddTaskOptions } from '@horae/core';
+import { errors } from './messages.js';
 import type { ScheduledOptions } from './scheduled.decorator.js';
 
 /** A `@Scheduled` declaration with every option read (config functions called). */
@@ -18,7 +18,7 @@ export async function resolveScheduled(options: ScheduledOptions, config: unknow
     try {
       resolved[key] = await (value as (config: unknown) => unknown)(config);
     } catch (error) {
-      throw new HoraeError('INVALID_OPTION', messages.optionFunctionFailed(where, key), { cause: error });
+      throw errors.optionFunctionFailed(where, key, error);
     }
   }
   return resolved;

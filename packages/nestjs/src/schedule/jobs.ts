@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Scheduler, TaskInfo, TaskHandler, TriggerInput } from '@horae/core';
-import { scheduleMessages } from './messages.js';
+import { errors } from '../messages.js';
 
 /** What a job handle needs to act on its task. */
 export interface JobBinding {
@@ -128,7 +128,7 @@ export class HoraeCronJob {
   /** The next fire time by the schedule, as a Luxon `DateTime` (as `cron` returns it). */
   nextDate(): DateTime {
     const [next] = this.fireTimes(1);
-    if (next === undefined) throw new Error(`CronJob "${this.name}": its schedule has no fire time after now.`);
+    if (next === undefined) throw errors.noFireTimeAfterNow(this.name);
     return next;
   }
 
@@ -155,7 +155,7 @@ export class HoraeCronJob {
    */
   setTime(time: string | { source: unknown; timeZone?: unknown }): Promise<void> {
     const source = typeof time === 'string' ? time : (time as { source?: unknown } | null)?.source;
-    if (typeof source !== 'string' && !(source instanceof Date)) throw new TypeError(scheduleMessages.invalidCronTimeForSetTime(this.name));
+    if (typeof source !== 'string' && !(source instanceof Date)) throw errors.invalidCronTimeForSetTime(this.name);
     const timeZone = typeof time === 'object' && typeof time.timeZone === 'string' ? time.timeZone : this.time.timeZone;
     const view = cronTimeView(source, timeZone, undefined);
     this.time = view;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Scheduler, type AddTaskOptions, type TriggerInput } from '@horae/core';
-import { DUPLICATE_SCHEDULER, NO_SCHEDULER_FOUND, scheduleMessages } from './messages.js';
+import { errors } from '../messages.js';
 import { HoraeCronJob, TimerHandle } from './jobs.js';
 import { LOCAL_STORE, cronTrigger, UNBOUNDED_INSTANCES, DEFAULT_THRESHOLD } from './schedule-options.js';
 
@@ -74,19 +74,19 @@ export class SchedulerRegistry {
 
   getCronJob(name: string): HoraeCronJob {
     const job = this.cronJobs.get(name);
-    if (!job) throw new Error(NO_SCHEDULER_FOUND('Cron Job', name));
+    if (!job) throw errors.jobNotFound('Cron Job', name);
     return job as HoraeCronJob;
   }
 
   getInterval(name: string): TimerHandle {
     const ref = this.intervals.get(name);
-    if (typeof ref === 'undefined') throw new Error(NO_SCHEDULER_FOUND('Interval', name));
+    if (typeof ref === 'undefined') throw errors.jobNotFound('Interval', name);
     return ref as TimerHandle;
   }
 
   getTimeout(name: string): TimerHandle {
     const ref = this.timeouts.get(name);
-    if (typeof ref === 'undefined') throw new Error(NO_SCHEDULER_FOUND('Timeout', name));
+    if (typeof ref === 'undefined') throw errors.jobNotFound('Timeout', name);
     return ref as TimerHandle;
   }
 
@@ -95,23 +95,23 @@ export class SchedulerRegistry {
    * original leaves it until `job.start()`), or a job taken from this registry.
    */
   addCronJob(name: string, job: RegisteredCronJob): void {
-    if (this.cronJobs.get(name)) throw new Error(DUPLICATE_SCHEDULER('Cron Job', name));
+    if (this.cronJobs.get(name)) throw errors.jobExists('Cron Job', name);
     if (job instanceof HoraeCronJob) {
       this.cronJobs.set(name, job);
       return;
     }
-    if (!isCronJobLike(job)) throw new TypeError(scheduleMessages.notACronJob(name, job));
+    if (!isCronJobLike(job)) throw errors.notACronJob(name, job);
     this.adopt(name, job);
     this.cronJobs.set(name, job);
   }
 
   addInterval<T = unknown>(name: string, intervalId: T): void {
-    if (this.intervals.get(name)) throw new Error(DUPLICATE_SCHEDULER('Interval', name));
+    if (this.intervals.get(name)) throw errors.jobExists('Interval', name);
     this.intervals.set(name, intervalId);
   }
 
   addTimeout<T = unknown>(name: string, timeoutId: T): void {
-    if (this.timeouts.get(name)) throw new Error(DUPLICATE_SCHEDULER('Timeout', name));
+    if (this.timeouts.get(name)) throw errors.jobExists('Timeout', name);
     this.timeouts.set(name, timeoutId);
   }
 
@@ -154,7 +154,7 @@ export class SchedulerRegistry {
   /** Registers a decorator-declared job (used by the explorer). @internal */
   registerDeclared(kind: 'cron' | 'interval' | 'timeout', name: string, handle: HoraeCronJob | TimerHandle): void {
     const map = kind === 'cron' ? this.cronJobs : kind === 'interval' ? this.intervals : this.timeouts;
-    if (map.has(name)) throw new Error(DUPLICATE_SCHEDULER(kind === 'cron' ? 'Cron Job' : kind === 'interval' ? 'Interval' : 'Timeout', name));
+    if (map.has(name)) throw errors.jobExists(kind === 'cron' ? 'Cron Job' : kind === 'interval' ? 'Interval' : 'Timeout', name);
     map.set(name, handle);
   }
 

@@ -1,6 +1,6 @@
-import { HoraeError, MemoryStore, type TriggerInput } from '@horae/core';
+import { MemoryStore, type TriggerInput } from '@horae/core';
 import type { HoraeModuleOptions } from '../options.js';
-import { scheduleMessages } from './messages.js';
+import { errors } from '../messages.js';
 
 /**
  * The alias of the process-local memory store that `@Timeout` methods and jobs given to
@@ -47,7 +47,7 @@ export function withLocalStore<T extends HoraeModuleOptions>(options: T | undefi
 export function zoneOfUtcOffset(offset: number, where: string): string {
   const minutes = Math.abs(offset) <= 14 ? offset * 60 : offset;
   if (!Number.isInteger(minutes / 60) || minutes < -720 || minutes > 840) {
-    throw new HoraeError('INVALID_TIMEZONE', scheduleMessages.utcOffset(where, offset));
+    throw errors.utcOffset(where, offset);
   }
   const hours = minutes / 60;
   // IANA's Etc zones count the other way round: Etc/GMT-2 is UTC+2.
@@ -62,5 +62,5 @@ export function cronTrigger(source: unknown, timeZone: string | undefined, utcOf
   if (typeof source === 'object' && source !== null && typeof (source as { toJSDate?: unknown }).toJSDate === 'function') {
     return { type: 'date', runAt: (source as { toJSDate(): Date }).toJSDate(), timezone };
   }
-  throw new HoraeError('INVALID_TRIGGER', scheduleMessages.unsupportedCronTime(where, source));
+  throw errors.unsupportedCronTime(where, source);
 }

@@ -1,13 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
-import { HoraeError, Scheduler, type AddTaskOptions } from '@horae/core';
+import { Scheduler, type AddTaskOptions } from '@horae/core';
 import { TaskDeclarations } from '../declarations.js';
 import { discoverMethods, methodHandler, type DiscoveredMethod } from '../discovery.js';
 import { readMethodMetadata } from '../metadata.js';
 import { HORAE_MODULE_OPTIONS } from '../tokens.js';
 import { SCHEDULE_METADATA, type CronOptions, type CronTimeInput, type ScheduleDeclaration } from './decorators.js';
 import { HoraeCronJob, TimerHandle, cronTimeView, type JobBinding } from './jobs.js';
-import { scheduleMessages } from './messages.js';
+import { errors } from '../messages.js';
 import { SchedulerRegistry } from './registry.js';
 import { DEFAULT_THRESHOLD, LOCAL_STORE, UNBOUNDED_INSTANCES, cronTrigger, type ScheduleModuleOptions } from './schedule-options.js';
 
@@ -86,7 +86,7 @@ export class ScheduleExplorer implements OnModuleInit, OnApplicationBootstrap {
 
   private async addInterval(found: DiscoveredMethod, name: string | undefined, timeout: number): Promise<void> {
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 1) {
-      throw new HoraeError('INVALID_OPTION', scheduleMessages.invalidTimeout('Interval', found.where, timeout));
+      throw errors.invalidTimeout('Interval', found.where, timeout);
     }
     const id = name ?? found.where;
     this.declarations.claim(id, found.where);
@@ -110,7 +110,7 @@ export class ScheduleExplorer implements OnModuleInit, OnApplicationBootstrap {
 
   private async addTimeout(found: DiscoveredMethod, name: string | undefined, timeout: number): Promise<void> {
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
-      throw new HoraeError('INVALID_OPTION', scheduleMessages.invalidTimeout('Timeout', found.where, timeout));
+      throw errors.invalidTimeout('Timeout', found.where, timeout);
     }
     const id = name ?? found.where;
     this.declarations.claim(id, found.where);
