@@ -1,6 +1,7 @@
 // Run inside a package directory after its build: loads the CommonJS and the ESM build of every
-// entry point the way Node would for a user, and checks that both export the same names; and that
-// the package's LICENSE (a committed copy, shipped in its tarball) is the repository's.
+// entry point the way Node would for a user, and checks that both export the same names (or, for
+// an ES-modules-only entry, that it loads and exports something); and that the package's LICENSE
+// (a committed copy, shipped in its tarball) is the repository's.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,8 +13,20 @@ const require = createRequire(join(dir, 'package.json'));
 let failed = false;
 
 for (const [subpath, entry] of Object.entries(manifest.exports)) {
-  if (typeof entry !== 'object' || entry.import === undefined || entry.require === undefined) continue;
+  if (typeof entry !== 'object') continue;
   const name = subpath === '.' ? manifest.name : `${manifest.name}${subpath.slice(1)}`;
+  if (entry.require === undefined) {
+    // ES modules only (@horae/testkit): it loads, and exports something.
+    const imported = await import(pathToFileURL(join(dir, entry.import?.default ?? entry.default)).href);
+    const esmNames = Object.keys(imported).filter((key) => key !== 'default');
+    if (esmNames.length === 0) {
+      console.error(`${name}: the ESM build exports nothing.`);
+      failed = true;
+    } else {
+      console.log(`${name}: the ESM build loads and exports ${esmNames.length} names (no CommonJS build).`);
+    }
+    continue;
+  }
   const required = require(join(dir, entry.require.default));
   const imported = await import(pathToFileURL(join(dir, entry.import.default)).href);
   const cjsNames = Object.keys(required).sort();
