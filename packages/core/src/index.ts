@@ -32,6 +32,7 @@ export type {
 } from './stores/store.js';
 export { ENCRYPTION_KEY_VARIABLE, RECORD_SCHEMA_VERSION, resolveEncryptionKey } from './stores/codec.js';
 export { storeErrors } from './stores/store-errors.js';
+export { dispatchEach, type DispatchSteps } from './stores/dispatch-each.js';
 export { MemoryStore } from './stores/memory.js';
 export { FileStore, type FileStoreOptions } from './stores/file/file-store.js';
 export { BaseExecutor, type Execution, type Executor, type ExecutorHost, type ExecutorShutdownOptions } from './executors/executor.js';

@@ -45,6 +45,7 @@ export type {
 } from './stores/store.js';
 export { ENCRYPTION_KEY_VARIABLE, resolveEncryptionKey } from './stores/codec.js';
 export { storeErrors } from './stores/store-errors.js';
+export { dispatchEach, type DispatchSteps } from './stores/dispatch-each.js';
 export { HoraeError, isHoraeError, type HoraeErrorCode } from './errors/index.js';
 export { defaultLogger, type Logger } from './logger/logger.js';
 export { checkKeys } from './options/keys.js';

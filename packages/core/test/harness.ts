@@ -2,7 +2,7 @@
  * Helpers shared by the core package's tests. They live outside `src/` so that they are neither
  * built nor published, and import the package's entry as its users do.
  */
-import { MemoryStore, Scheduler, type Logger, type SchedulerEvent, type SchedulerEventType, type SchedulerOptions } from '../src/index.js';
+import { MemoryStore, Scheduler, type Logger, type SchedulerEvent, type SchedulerEventType, type SchedulerOptions, type TaskRelease, type TaskStore } from '../src/index.js';
 
 /** A logger that keeps what it is told, so tests can assert on warnings and errors. */
 export function recordingLogger(): Logger & { lines: { level: string; message: string; meta: unknown[] }[] } {
@@ -45,4 +45,10 @@ export async function refusal(action: () => unknown): Promise<Error> {
     return error as Error;
   }
   throw new Error('it was accepted');
+}
+
+/** Hands back one claimed task through the contract's one release path; resolves to whether it applied. */
+export async function releaseOne(store: Pick<TaskStore, 'dispatchTasks'>, release: TaskRelease): Promise<boolean> {
+  const [outcome] = await store.dispatchTasks([release]);
+  return outcome?.released === true;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { isHoraeError, Scheduler, type StoreContext, type StoredTask } from '@horae/core';
-import { type OutagePlace, outageSuite, type StoreBackend, storeConformance, TcpProxy } from '@horae/testkit';
+import { type OutagePlace, outageSuite, releaseOne, type StoreBackend, storeConformance, TcpProxy } from '@horae/testkit';
 import { MongoClient, ObjectId, type Document } from 'mongodb';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { MongoDBStore, type MongoDBStoreOptions } from './index.js';
@@ -223,7 +223,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       expect(await store.lookupTask('$odd.id')).toEqual(row('$odd.id', due, 7, payload));
       const [claimed] = await store.claimDueTasks({ now: Date.now(), limit: 1, owner: '$me', duration: 60 * SECOND });
       expect(claimed).toEqual(row('$odd.id', due, 7, payload));
-      expect(await store.releaseTask({ id: '$odd.id', owner: '$me', claimedRevision: 7, nextRunTime: 1_767_225_600_123.25, removeWhenFinished: true })).toBe(true);
+      expect(await releaseOne(store, { id: '$odd.id', owner: '$me', claimedRevision: 7, nextRunTime: 1_767_225_600_123.25, removeWhenFinished: true })).toBe(true);
       expect(await store.lookupTask('$odd.id')).toEqual(row('$odd.id', 1_767_225_600_123.25, 8, payload));
       await store.quarantineTask('$odd.id', 'checking');
       expect((await store.getQuarantinedTasks())[0]).toMatchObject({ id: '$odd.id', payload, nextRunTime: 1_767_225_600_123.25, revision: 8, reason: 'checking' });
@@ -298,7 +298,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       expect(await store.claimDueTasks({ now: 0, limit: 1, owner: 'updater', duration: 60 * SECOND })).toHaveLength(1);
       await store.updateTask(row('a', (await serverNow()) - 5, 2));
       expect(await tasksOf(opened).findOne({ _id: 'a' as never }, { projection: { claimedBy: 1, claimToken: 1, claimExpiresAt: 1 } })).toEqual({ _id: 'a' });
-      expect(await store.releaseTask({ id: 'a', owner: 'updater', claimedRevision: 1, nextRunTime: 1, removeWhenFinished: true })).toBe(false);
+      expect(await releaseOne(store, { id: 'a', owner: 'updater', claimedRevision: 1, nextRunTime: 1, removeWhenFinished: true })).toBe(false);
       expect((await store.claimDueTasks({ now: 0, limit: 1, owner: 'other', duration: 60 * SECOND })).map((task) => task.revision)).toEqual([2]);
     });
 
@@ -365,7 +365,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
           await sleep(300);
           // a claim moves nothing earlier: no news
           wake.mockClear();
-          expect(await writer.releaseTask({ id: 'released', owner: 'writer', claimedRevision: 1, nextRunTime: Date.now() + 5 * SECOND, removeWhenFinished: true })).toBe(true);
+          expect(await releaseOne(writer, { id: 'released', owner: 'writer', claimedRevision: 1, nextRunTime: Date.now() + 5 * SECOND, removeWhenFinished: true })).toBe(true);
         },
         async () => {
           await writer.quarantineTask('marker', 'to restore it');

@@ -15,7 +15,6 @@ import {
   type StoreContext,
   type StoredTask,
   type TaskDispatch,
-  type TaskRelease,
   type TaskStore,
 } from '@horae/core';
 import { Claims } from './claims.js';
@@ -156,15 +155,6 @@ export class MongoDBStore implements TaskStore {
 
   async claimTask(id: string, lease: Lease): Promise<StoredTask | null> {
     return this.claims.claimOne(id, lease);
-  }
-
-  /**
-   * Applies only while the claim is the caller's and the revision the claimed one. On a replica
-   * set the driver retries a release whose reply was lost once, and the server recognises it
-   * (retryable writes), so it is answered alike both times.
-   */
-  async releaseTask(release: TaskRelease): Promise<boolean> {
-    return this.track(this.releases.release(release));
   }
 
   /**

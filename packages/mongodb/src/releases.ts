@@ -4,7 +4,7 @@
  * applies only while the claim is the caller's and the task the claimed revision.
  */
 import { randomUUID } from 'node:crypto';
-import type { DispatchOutcome, TaskDispatch, TaskRelease } from '@horae/core';
+import type { DispatchOutcome, TaskDispatch } from '@horae/core';
 import type { Document } from 'mongodb';
 import { checkDuration, checkTime } from './checks.js';
 import type { Connection } from './connection.js';
@@ -83,18 +83,6 @@ export class Releases {
     private readonly connection: Connection,
     private readonly runLeases: RunLeases,
   ) {}
-
-  /**
-   * Applies only while the claim is the caller's and the revision the claimed one. On a replica
-   * set the driver retries a release whose reply was lost once, and the server recognises it
-   * (retryable writes), so it is answered alike both times.
-   */
-  async release(release: TaskRelease): Promise<boolean> {
-    checkTime(release.id, release.nextRunTime);
-    await this.connection.ready();
-    const [outcome] = await this.dispatchNow([release]);
-    return outcome!.released;
-  }
 
   /**
    * Hands back a claimed batch, in the usual case in one round trip whatever its size: one

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { isHoraeError, type StoreContext, type StoredTask } from '@horae/core';
-import { outageSuite, storeConformance, TcpProxy, type StoreBackend } from '@horae/testkit';
+import { outageSuite, releaseOne, storeConformance, TcpProxy, type StoreBackend } from '@horae/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { RedisStore, type RedisStoreOptions } from './index.js';
@@ -155,7 +155,7 @@ function redisSuites(url: string): void {
       await store.quarantineTask('b', 'to see its key');
       await store.addTask(row('c', Date.now() - 10));
       await store.claimDueTasks({ now: Date.now(), limit: 10, owner: 'layout', duration: 60 * SECOND });
-      await store.releaseTask({ id: 'c', owner: 'layout', claimedRevision: 1, nextRunTime: Date.now() + 60 * SECOND, removeWhenFinished: true });
+      await releaseOne(store, { id: 'c', owner: 'layout', claimedRevision: 1, nextRunTime: Date.now() + 60 * SECOND, removeWhenFinished: true });
       const keys = (await admin.keys(`*${opened.prefix}*`)).sort();
       const tag = `{${opened.prefix}}`;
       const outcomes = keys.filter((key) => key.startsWith(`${tag}:dispatched:`));
@@ -189,7 +189,7 @@ function redisSuites(url: string): void {
       const [claimed] = await store.claimDueTasks({ now: Date.now(), limit: 1, owner: 'me', duration: 60 * SECOND });
       expect(claimed).toEqual(row('odd', due, 7, payload));
       // the release rewrites the row inside Redis
-      expect(await store.releaseTask({ id: 'odd', owner: 'me', claimedRevision: 7, nextRunTime: 1_767_225_600_123.25, removeWhenFinished: true })).toBe(true);
+      expect(await releaseOne(store, { id: 'odd', owner: 'me', claimedRevision: 7, nextRunTime: 1_767_225_600_123.25, removeWhenFinished: true })).toBe(true);
       expect(await store.lookupTask('odd')).toEqual(row('odd', 1_767_225_600_123.25, 8, payload));
       await store.quarantineTask('odd', 'checking');
       expect((await store.getQuarantinedTasks())[0]).toMatchObject({ id: 'odd', payload, nextRunTime: 1_767_225_600_123.25, revision: 8 });
@@ -293,7 +293,7 @@ function redisSuites(url: string): void {
       await store.addTask(row('a', Date.now() - 10));
       await admin.script('FLUSH');
       expect((await store.claimDueTasks({ now: Date.now(), limit: 1, owner: 'flushed', duration: 60 * SECOND })).map((task) => task.id)).toEqual(['a']);
-      expect(await store.releaseTask({ id: 'a', owner: 'flushed', claimedRevision: 1, nextRunTime: null, removeWhenFinished: true })).toBe(true);
+      expect(await releaseOne(store, { id: 'a', owner: 'flushed', claimedRevision: 1, nextRunTime: null, removeWhenFinished: true })).toBe(true);
     });
 
     it('survives every connection being dropped: calls succeed after reconnecting and pub/sub resumes', async () => {
@@ -345,7 +345,7 @@ function redisSuites(url: string): void {
         // nobody hears, and the script would not run at all.
         await admin.script('LOAD', DISPATCH.lua);
         proxy.mute();
-        const release = through.releaseTask({ id: 'a', owner: 'through', claimedRevision: 1, nextRunTime: Date.now() + 60 * SECOND, removeWhenFinished: true });
+        const release = releaseOne(through, { id: 'a', owner: 'through', claimedRevision: 1, nextRunTime: Date.now() + 60 * SECOND, removeWhenFinished: true });
         const outcome = release.then((applied) => `resolved ${applied}`, () => 'an error');
         // The release ran on the server; only its reply is lost.
         await vi.waitFor(async () => expect(await admin.hget(through.keys.claims, 'a')).toBeNull(), { timeout: 5 * SECOND, interval: 20 });

@@ -13,7 +13,6 @@ import {
   type StoreContext,
   type StoredTask,
   type TaskDispatch,
-  type TaskRelease,
   type TaskStore,
 } from '@horae/core';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
@@ -380,11 +379,6 @@ export class RedisStore implements TaskStore {
     if (status === 'quarantined') this.reportQuarantined(id, detail ?? 'its record in Redis cannot be read');
     if (status !== 'claimed' || detail === undefined) return null;
     return this.readRow(id, detail);
-  }
-
-  async releaseTask(release: TaskRelease): Promise<boolean> {
-    const [outcome] = await this.dispatchTasks([release]);
-    return outcome?.released === true;
   }
 
   /** One script per batch: run leases, releases and the batch's outcome, kept for a resend. */

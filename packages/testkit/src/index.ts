@@ -15,6 +15,7 @@ import { storeContractSuite } from './store-contract.js';
 export type { StoreBackend, StoreFixture } from './fixture.js';
 export { TcpProxy } from './tcp-proxy.js';
 export { freePort } from './free-port.js';
+export { releaseOne } from './release-one.js';
 export { outageSuite, type OutageFixture, type OutagePlace } from './outage-contract.js';
 export { restartSuite, type RestartableServer, type RestartFixture } from './restart-contract.js';
 export { adapterConformance, send } from './adapter-contract.js';

@@ -1,4 +1,5 @@
 import { isHoraeError, type StoredTask, type StoreContext, type TaskStore } from '@horae/core';
+import { releaseOne } from './release-one.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoreBackend, StoreFixture } from './fixture.js';
 
@@ -79,15 +80,13 @@ export function storeContractSuite(fixture: StoreFixture): void {
       expect(claimed.map((task) => [task.id, task.seal])).toEqual([['a', 'seal-a1'], ['b', 'seal-b1']]);
       expect((await store.claimTask('q', { owner: 'me', duration: 60 * SECOND }))?.seal).toBe('seal-q1');
       // a release sets the seal it carries, and one without a seal leaves none behind
-      const release = { owner: 'me', claimedRevision: 1, removeWhenFinished: true };
-      expect(await store.releaseTask({ ...release, id: 'a', nextRunTime: now + 5 * SECOND, seal: 'seal-a2' })).toBe(true);
+      const handBack = { owner: 'me', claimedRevision: 1, removeWhenFinished: true };
+      expect(await releaseOne(store, { ...handBack, id: 'a', nextRunTime: now + 5 * SECOND, seal: 'seal-a2' })).toBe(true);
       expect(await store.lookupTask('a')).toEqual(sealed('a', now + 5 * SECOND, 'seal-a2', 2));
-      expect(await store.releaseTask({ ...release, id: 'q', nextRunTime: now + 90 * SECOND })).toBe(true);
+      expect(await releaseOne(store, { ...handBack, id: 'q', nextRunTime: now + 90 * SECOND })).toBe(true);
       expect((await store.lookupTask('q'))?.seal).toBeUndefined();
-      if (store.dispatchTasks !== undefined) {
-        expect(await store.dispatchTasks([{ ...release, id: 'b', nextRunTime: now + 7 * SECOND, seal: 'seal-b2' }])).toEqual([{ released: true, runLeased: false }]);
-        expect(await store.lookupTask('b')).toEqual(sealed('b', now + 7 * SECOND, 'seal-b2', 2));
-      }
+      expect(await store.dispatchTasks([{ ...handBack, id: 'b', nextRunTime: now + 7 * SECOND, seal: 'seal-b2' }])).toEqual([{ released: true, runLeased: false }]);
+      expect(await store.lookupTask('b')).toEqual(sealed('b', now + 7 * SECOND, 'seal-b2', 2));
       await store.updateTask(sealed('a', now + 9 * SECOND, 'seal-a3', 3));
       expect((await store.lookupTask('a'))?.seal).toBe('seal-a3');
       await store.quarantineTask('a', 'checked by hand');
@@ -128,21 +127,21 @@ export function storeContractSuite(fixture: StoreFixture): void {
       const now = Date.now();
       for (const id of ['a', 'b', 'c', 'd']) await store.addTask(row(fixture, id, now - 10));
       await store.claimDueTasks({ now, limit: 10, owner: 'me', duration: 60 * SECOND });
-      const release = { owner: 'me', claimedRevision: 1, removeWhenFinished: true };
-      expect(await store.releaseTask({ ...release, id: 'a', owner: 'someone-else', nextRunTime: now + 5 })).toBe(false);
-      expect(await store.releaseTask({ ...release, id: 'a', nextRunTime: now + 5 * SECOND })).toBe(true);
+      const handBack = { owner: 'me', claimedRevision: 1, removeWhenFinished: true };
+      expect(await releaseOne(store, { ...handBack, id: 'a', owner: 'someone-else', nextRunTime: now + 5 })).toBe(false);
+      expect(await releaseOne(store, { ...handBack, id: 'a', nextRunTime: now + 5 * SECOND })).toBe(true);
       expect(await store.lookupTask('a')).toMatchObject({ nextRunTime: now + 5 * SECOND, revision: 2 });
       expect(await store.getNextRunTime()).toBe(now + 5 * SECOND);
-      expect(await store.releaseTask({ ...release, id: 'b', nextRunTime: null })).toBe(true);
+      expect(await releaseOne(store, { ...handBack, id: 'b', nextRunTime: null })).toBe(true);
       expect(await store.lookupTask('b')).toBeNull();
-      expect(await store.releaseTask({ ...release, id: 'c', nextRunTime: null, removeWhenFinished: false })).toBe(true);
+      expect(await releaseOne(store, { ...handBack, id: 'c', nextRunTime: null, removeWhenFinished: false })).toBe(true);
       expect(await store.lookupTask('c')).toMatchObject({ nextRunTime: null });
       // a user's change while claimed wins over the stale release
       await store.updateTask(row(fixture, 'd', now + 500 * SECOND, 2));
-      expect(await store.releaseTask({ ...release, id: 'd', nextRunTime: now + 1 })).toBe(false);
+      expect(await releaseOne(store, { ...handBack, id: 'd', nextRunTime: now + 1 })).toBe(false);
       expect(await store.lookupTask('d')).toMatchObject({ nextRunTime: now + 500 * SECOND, revision: 2 });
       // a release of something never claimed does nothing
-      expect(await store.releaseTask({ ...release, id: 'a', nextRunTime: now })).toBe(false);
+      expect(await releaseOne(store, { ...handBack, id: 'a', nextRunTime: now })).toBe(false);
     });
 
     it('lets another instance take over a claim whose lease expired, and refuses the late release', async () => {
@@ -155,8 +154,8 @@ export function storeContractSuite(fixture: StoreFixture): void {
       const taken = await second.claimDueTasks({ now: Date.now(), limit: 10, owner: 'second', duration: 60 * SECOND });
       expect(taken.map((task) => task.id)).toEqual(['job']);
       const stale = { id: 'job', owner: 'first', claimedRevision: 1, nextRunTime: Date.now() + 5, removeWhenFinished: true };
-      expect(await first.releaseTask(stale)).toBe(false);
-      expect(await second.releaseTask({ ...stale, owner: 'second' })).toBe(true);
+      expect(await releaseOne(first, stale)).toBe(false);
+      expect(await releaseOne(second, { ...stale, owner: 'second' })).toBe(true);
     });
 
     it('claims one task on demand whatever its next run time, unless claimed already', async () => {
@@ -253,10 +252,9 @@ export function storeContractSuite(fixture: StoreFixture): void {
       expect(await store.getAllTasks()).toHaveLength(2_504);
     });
 
-    it('dispatches a claimed batch in one call: releases and run leases together, refusals change nothing (optional dispatchTasks)', async ({ skip }) => {
+    it('dispatches a claimed batch in one call: releases and run leases together, refusals change nothing', async () => {
       const first = await open('first');
       const second = await open('second');
-      if (first.dispatchTasks === undefined) return skip(`${fixture.name} has no dispatchTasks; the scheduler dispatches one task at a time`);
       const now = Date.now();
       for (const id of ['runs', 'full', 'done', 'changed', 'other-owner', 'no-run']) await first.addTask(row(fixture, id, now - 10));
       expect(await first.claimDueTasks({ now, limit: 10, owner: 'first', duration: 60 * SECOND })).toHaveLength(6);

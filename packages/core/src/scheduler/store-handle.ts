@@ -94,21 +94,9 @@ export class StoreHandle {
     return outcome?.released === true;
   }
 
-  /**
-   * Hands back claimed tasks with their run leases: in one step where the store can, else task
-   * by task with the same outcome (the run lease first, given back if the release is refused).
-   */
-  async dispatch(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
-    if (this.store.dispatchTasks !== undefined) return this.store.dispatchTasks(dispatches);
-    const outcomes: DispatchOutcome[] = [];
-    for (const dispatch of dispatches) {
-      const { run } = dispatch;
-      const leased = run !== undefined && (await this.store.acquireRunLease(run.lease, run.maxInstances, run.duration));
-      const released = await this.store.releaseTask(dispatch);
-      if (leased && !released) await this.store.releaseRunLease(run.lease.taskId, run.lease.runId);
-      outcomes.push({ released, runLeased: leased && released });
-    }
-    return outcomes;
+  /** Hands back claimed tasks with their run leases (see {@link TaskStore.dispatchTasks}). */
+  dispatch(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+    return this.store.dispatchTasks(dispatches);
   }
 
   /** Gives back run leases, in one step where the store can. */

@@ -171,10 +171,6 @@ export class MemoryStore implements TaskStore {
     return Promise.resolve(entry.task);
   }
 
-  releaseTask(release: TaskRelease): Promise<boolean> {
-    return Promise.resolve(this.release(release));
-  }
-
   dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
     return Promise.resolve(
       dispatches.map((dispatch) => {

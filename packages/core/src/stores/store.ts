@@ -134,8 +134,9 @@ export interface RunLease {
  *
  * Dispatching: {@link TaskStore.claimDueTasks} takes due tasks under a lease, so that of several
  * scheduler instances sharing the store exactly one dispatches each fire;
- * {@link TaskStore.releaseTask} commits the next run time and ends the claim. A claim whose lease
- * expired (its instance died) may be taken by another instance.
+ * {@link TaskStore.dispatchTasks} commits their next run times, ends the claims and records the
+ * leases of the runs that start now. A claim whose lease expired (its instance died) may be taken
+ * by another instance.
  *
  * Running: {@link TaskStore.acquireRunLease} counts the runs of a task in progress across every
  * instance, for a cluster-wide `maxInstances`; the owner renews its leases while the runs go on,
@@ -191,17 +192,15 @@ export interface TaskStore {
   claimDueTasks(options: ClaimOptions): Promise<StoredTask[]>;
   /** Claims one task whatever its next run time (for "run now"); `null` if missing or claimed. */
   claimTask(id: string, lease: Lease): Promise<StoredTask | null>;
-  /** Commits a claimed task's new schedule and ends the claim; resolves to whether it applied. */
-  releaseTask(release: TaskRelease): Promise<boolean>;
   /**
-   * Optional, for speed: hands back a batch of claimed tasks in one step, outcomes in order.
-   * For each dispatch, atomically: when its release applies, record its run lease (if it has a
-   * run, and fewer than `maxInstances` runs hold live leases) and commit the release; when it
-   * does not apply, change nothing. Without it, the scheduler calls
-   * {@link TaskStore.acquireRunLease} and {@link TaskStore.releaseTask} per task, giving the run
-   * lease back when the release is refused — the same outcome in more round trips.
+   * Hands back claimed tasks, outcomes in order: the one way a claim ends. For each dispatch:
+   * when its release applies (the claim is still its owner's and the task's revision the claimed
+   * one), commit the new next run time (or delete a finished task, with `removeWhenFinished`),
+   * end the claim, and record its run lease if it has a `run` and fewer than `maxInstances` runs
+   * hold live leases; when it does not apply, change nothing. A store that cannot do a batch in
+   * one step can use {@link dispatchEach}.
    */
-  dispatchTasks?(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]>;
+  dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]>;
 
   /**
    * Records a run in progress if fewer than `maxInstances` runs of the task hold live leases;

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SchedulerEvent } from '../../events/events.js';
 import type { Logger } from '../../logger/logger.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
+import { releaseOne } from '../../../test/harness.js';
 import { FileStore, type FileStoreOptions } from './file-store.js';
 import type { StoreContext, StoredTask } from '../store.js';
 
@@ -153,7 +154,7 @@ describe('FileStore: entries it must not read, under a task file\'s name', () =>
     // The healthy task is claimed, released, and claimed again at its next run time.
     const claim = (now: number) => store.claimDueTasks({ now, limit: 10, owner: 'me', duration: 60_000 });
     expect(ids(await claim(1000))).toEqual(['healthy']);
-    expect(await store.releaseTask({ id: 'healthy', owner: 'me', claimedRevision: 1, nextRunTime: 2000, removeWhenFinished: true })).toBe(true);
+    expect(await releaseOne(store, { id: 'healthy', owner: 'me', claimedRevision: 1, nextRunTime: 2000, removeWhenFinished: true })).toBe(true);
     expect(ids(await claim(2000))).toEqual(['healthy']);
     expect(ids(await store.getAllTasks())).toEqual(['healthy']);
     expect(await store.lookupTask('bad')).toBeNull();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isHoraeError } from '../../errors/index.js';
 import type { Logger } from '../../logger/logger.js';
+import { releaseOne } from '../../../test/harness.js';
 import { FileStore, type FileStoreOptions } from './file-store.js';
 import type { StoreContext, StoredTask } from '../store.js';
 
@@ -124,7 +125,7 @@ describe('FileStore: tasks', () => {
     expect(await store.getNextRunTime()).toBe(50); // a is held until 110
     expect(ids(await store.claimDueTasks({ now: 50, limit: 10, owner: 'me', duration: 100 }))).toEqual(['b']);
     expect(await store.getNextRunTime()).toBe(110);
-    expect(await store.releaseTask({ id: 'a', owner: 'me', claimedRevision: 1, nextRunTime: 70, removeWhenFinished: true })).toBe(true);
+    expect(await releaseOne(store, { id: 'a', owner: 'me', claimedRevision: 1, nextRunTime: 70, removeWhenFinished: true })).toBe(true);
     expect(await store.getNextRunTime()).toBe(70);
   });
 
@@ -136,11 +137,11 @@ describe('FileStore: tasks', () => {
     expect(ids(await store.claimDueTasks({ ...claim, limit: 10 }))).toEqual(['c']);
     expect(await store.claimDueTasks({ ...claim, limit: 10 })).toEqual([]);
     expect(await store.lookupTask('a')).toEqual(task('a', 10)); // claimed tasks stay visible, unchanged
-    expect(await store.releaseTask({ id: 'a', owner: 'me', claimedRevision: 1, nextRunTime: 40, removeWhenFinished: true })).toBe(true);
+    expect(await releaseOne(store, { id: 'a', owner: 'me', claimedRevision: 1, nextRunTime: 40, removeWhenFinished: true })).toBe(true);
     expect(await store.lookupTask('a')).toEqual(task('a', 40, 2));
-    expect(await store.releaseTask({ id: 'b', owner: 'me', claimedRevision: 1, nextRunTime: null, removeWhenFinished: true })).toBe(true);
+    expect(await releaseOne(store, { id: 'b', owner: 'me', claimedRevision: 1, nextRunTime: null, removeWhenFinished: true })).toBe(true);
     expect(await store.lookupTask('b')).toBeNull();
-    expect(await store.releaseTask({ id: 'c', owner: 'me', claimedRevision: 1, nextRunTime: null, removeWhenFinished: false })).toBe(true);
+    expect(await releaseOne(store, { id: 'c', owner: 'me', claimedRevision: 1, nextRunTime: null, removeWhenFinished: false })).toBe(true);
     expect(await store.lookupTask('c')).toEqual(task('c', null, 2));
     expect(ids(await store.claimDueTasks({ now: 100, owner: 'me', duration: 1000, limit: 10 }))).toEqual(['a', 'late']);
   });
@@ -150,13 +151,13 @@ describe('FileStore: tasks', () => {
     await store.addTask(task('a', 10, 3));
     await store.claimDueTasks({ now: 10, limit: 1, owner: 'me', duration: 1000 });
     const release = { id: 'a', owner: 'me', claimedRevision: 3, nextRunTime: 20, removeWhenFinished: true };
-    expect(await store.releaseTask({ ...release, owner: 'someone-else' })).toBe(false);
-    expect(await store.releaseTask({ ...release, claimedRevision: 2 })).toBe(false);
-    expect(await store.releaseTask({ ...release, id: 'missing' })).toBe(false);
+    expect(await releaseOne(store, { ...release, owner: 'someone-else' })).toBe(false);
+    expect(await releaseOne(store, { ...release, claimedRevision: 2 })).toBe(false);
+    expect(await releaseOne(store, { ...release, id: 'missing' })).toBe(false);
     expect(await store.lookupTask('a')).toEqual(task('a', 10, 3));
     await store.updateTask(task('a', 500, 4)); // e.g. the user rescheduled it meanwhile
-    expect(await store.releaseTask(release)).toBe(false);
-    expect(await store.releaseTask({ ...release, claimedRevision: 4 })).toBe(false); // the update ended the claim
+    expect(await releaseOne(store, release)).toBe(false);
+    expect(await releaseOne(store, { ...release, claimedRevision: 4 })).toBe(false); // the update ended the claim
     expect(await store.lookupTask('a')).toEqual(task('a', 500, 4));
   });
 
@@ -167,8 +168,8 @@ describe('FileStore: tasks', () => {
     expect(await store.claimDueTasks({ now: 149, limit: 5, owner: 'second', duration: 50 })).toEqual([]);
     expect(ids(await store.claimDueTasks({ now: 150, limit: 5, owner: 'second', duration: 50 }))).toEqual(['a']);
     const release = { id: 'a', claimedRevision: 1, nextRunTime: 300, removeWhenFinished: true };
-    expect(await store.releaseTask({ ...release, owner: 'first' })).toBe(false);
-    expect(await store.releaseTask({ ...release, owner: 'second' })).toBe(true);
+    expect(await releaseOne(store, { ...release, owner: 'first' })).toBe(false);
+    expect(await releaseOne(store, { ...release, owner: 'second' })).toBe(true);
     expect(await store.lookupTask('a')).toEqual(task('a', 300, 2));
   });
 
@@ -178,7 +179,7 @@ describe('FileStore: tasks', () => {
     expect(await store.claimTask('missing', lease('me'))).toBeNull();
     expect(await store.claimTask('paused', lease('me'))).toEqual(task('paused', null));
     expect(await store.claimTask('paused', lease('other'))).toBeNull();
-    expect(await store.releaseTask({ id: 'paused', owner: 'me', claimedRevision: 1, nextRunTime: null, removeWhenFinished: false })).toBe(true);
+    expect(await releaseOne(store, { id: 'paused', owner: 'me', claimedRevision: 1, nextRunTime: null, removeWhenFinished: false })).toBe(true);
     // A zero-length lease has expired by the next call.
     expect(await store.claimTask('paused', lease('other', 0))).toEqual(task('paused', null, 2));
     expect(await store.claimTask('paused', lease('third'))).toEqual(task('paused', null, 2));
@@ -198,7 +199,7 @@ describe('FileStore: several processes', () => {
     // What each was told it claimed is what the files say: its own releases all apply.
     for (const { id, owner } of claims) {
       const store = owner === 'A' ? a : b;
-      expect(await store.releaseTask({ id, owner, claimedRevision: 1, nextRunTime: 5000, removeWhenFinished: true })).toBe(true);
+      expect(await releaseOne(store, { id, owner, claimedRevision: 1, nextRunTime: 5000, removeWhenFinished: true })).toBe(true);
     }
   });
 
@@ -225,7 +226,7 @@ describe('FileStore: several processes', () => {
     await b.deleteTask('x');
     const [tombstoneFile] = (await taskFiles(directory)).slice(-1);
     expect(await readJson(join(directory, tombstoneFile!))).toMatchObject({ id: 'x', deleted: true });
-    expect(await a.releaseTask({ id: 'x', owner: 'A', claimedRevision: 1, nextRunTime: 20, removeWhenFinished: true })).toBe(false);
+    expect(await releaseOne(a, { id: 'x', owner: 'A', claimedRevision: 1, nextRunTime: 20, removeWhenFinished: true })).toBe(false);
     await expect(a.updateTask(task('x', 30, 2))).rejects.toSatisfy(code('TASK_NOT_FOUND'));
     expect(await a.claimTask('x', lease('A'))).toBeNull();
     expect(await a.lookupTask('x')).toBeNull();
@@ -402,7 +403,7 @@ describe('FileStore: files', () => {
         store.lookupTask(id),
         store.deleteTask(id),
         store.claimTask(id, lease('me')),
-        store.releaseTask({ id, owner: 'me', claimedRevision: 1, nextRunTime: 1, removeWhenFinished: true }),
+        releaseOne(store, { id, owner: 'me', claimedRevision: 1, nextRunTime: 1, removeWhenFinished: true }),
         store.quarantineTask(id, 'why'),
         store.acquireRunLease({ taskId: id, runId: 'r', owner: 'me', scheduledAt: 1 }, 1, 1000),
       ];

@@ -13,7 +13,8 @@ import { Quarantine, quarantinedTask, restorable } from './quarantine.js';
 import { isLive, storedTask, toLeaseSlot, toTaskGeneration, type LeaseSlot, type TaskFile, type TaskGeneration, type Tombstone } from './records.js';
 import { RunSlots, slotOf } from './run-slots.js';
 import { ChangeWatcher } from './watch.js';
-import type { ClaimOptions, Lease, QuarantinedTask, RunLease, StoreContext, StoredTask, TaskRelease, TaskStore } from '../store.js';
+import { dispatchEach } from '../dispatch-each.js';
+import type { ClaimOptions, DispatchOutcome, Lease, QuarantinedTask, RunLease, StoreContext, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../store.js';
 
 export type { FileStoreOptions } from './options.js';
 
@@ -231,7 +232,19 @@ export class FileStore implements TaskStore {
     });
   }
 
-  async releaseTask(release: TaskRelease): Promise<boolean> {
+  /**
+   * Task by task (see {@link dispatchEach}): each release is one compare-and-swap of the task's
+   * file, and a run lease is a file of its own, so no step covers both.
+   */
+  dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
+    return dispatchEach(dispatches, {
+      release: (release) => this.release(release),
+      acquireRunLease: (lease, maxInstances, duration) => this.acquireRunLease(lease, maxInstances, duration),
+      releaseRunLease: (taskId, runId) => this.releaseRunLease(taskId, runId),
+    });
+  }
+
+  private async release(release: TaskRelease): Promise<boolean> {
     const key = taskKey(release.id);
     await this.ready();
     return this.change(this.tasks, key, `release task "${release.id}"`, ({ doc }) => {
