@@ -7,6 +7,8 @@ export default defineProject({
   resolve: {
     // Tests run against the sources of core and redis, not their builds: one copy of core.
     alias: {
+      // First: '@horae/core' would also match '@horae/core/store' (as '.../index.ts/store').
+      '@horae/core/store': source('../core/src/store.ts'),
       '@horae/core': source('../core/src/index.ts'),
       '@horae/redis': source('../redis/src/index.ts'),
     },

@@ -3,7 +3,7 @@
  * would keep as given but no reader could use (a NaN run time, an object for a payload) is
  * refused with a typed error, rather than quarantined later.
  */
-import type { StoredTask } from '@horae/core';
+import type { StoredTask } from '@horae/core/store';
 import { errors } from './messages.js';
 
 /** A task the store can write: its payload is the scheduler's encoded record. */

@@ -3,7 +3,7 @@
  * several instances exactly one wins each task, whatever their own clocks say.
  */
 import { randomUUID } from 'node:crypto';
-import type { ClaimOptions, Lease, StoredTask } from '@horae/core';
+import type { ClaimOptions, Lease, StoredTask } from '@horae/core/store';
 import type { Document } from 'mongodb';
 import { checkDuration } from './checks.js';
 import type { Connection } from './connection.js';

@@ -3,7 +3,7 @@
  * opened and owned), the two collections and their indexes, the store's alias and logger, and
  * whom to tell of a task it quarantined. Every room of the store works through one of these.
  */
-import { defaultLogger, type Logger, type StoreContext } from '@horae/core';
+import { defaultLogger, type Logger, type StoreContext } from '@horae/core/store';
 import { MongoClient, type Collection, type IndexDescription, type MongoClientOptions } from 'mongodb';
 import type { QuarantineDocument, StoredTaskDocument } from './documents.js';
 import { errors, logs } from './messages.js';

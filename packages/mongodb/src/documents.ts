@@ -3,7 +3,7 @@
  * update pipelines share. Reading is strict: a document of the wrong shape (written by another
  * tool, or edited by hand) is reported as unreadable with the reason, for the quarantine.
  */
-import type { QuarantinedTask, RunLease, StoredTask } from '@horae/core';
+import type { QuarantinedTask, RunLease, StoredTask } from '@horae/core/store';
 import { ObjectId, type Document } from 'mongodb';
 
 /**

@@ -5,7 +5,7 @@
  * a task not found, a bad next run time or lease duration) come from core's `storeErrors`, so that
  * they read the same in every store.
  */
-import { HoraeError, storeErrors } from '@horae/core';
+import { HoraeError, storeErrors } from '@horae/core/store';
 
 /** What went wrong in an error of the driver's (or anything thrown), for a log line. */
 export function describe(error: unknown): string {

@@ -16,7 +16,7 @@ import {
   type StoredTask,
   type TaskDispatch,
   type TaskStore,
-} from '@horae/core';
+} from '@horae/core/store';
 import { Claims } from './claims.js';
 import { Connection } from './connection.js';
 import { checkOptions, type MongoDBStoreCollections, type MongoDBStoreOptions } from './options.js';
@@ -48,7 +48,7 @@ const SHUTDOWN_GRACE = 2_000;
  *
  * @example
  * ```ts
- * import { Scheduler } from '@horae/core';
+ * import { Scheduler } from '@horae/core/store';
  * import { MongoDBStore } from '@horae/mongodb';
  *
  * const scheduler = new Scheduler({

@@ -2,7 +2,7 @@
  * What a MongoDBStore is given at construction, and the checks that refuse what it cannot use
  * before it touches MongoDB.
  */
-import { checkKeys } from '@horae/core';
+import { checkKeys } from '@horae/core/store';
 import type { MongoClient, MongoClientOptions } from 'mongodb';
 import { errors } from './messages.js';
 

@@ -4,7 +4,7 @@
  * standalone server does not have.
  */
 import { randomUUID } from 'node:crypto';
-import type { QuarantinedTask } from '@horae/core';
+import type { QuarantinedTask } from '@horae/core/store';
 import type { Document } from 'mongodb';
 import type { Connection } from './connection.js';
 import { compare, IS_TASK, literal, newTaskDocument, readQuarantined, readTask, SERVER_NOW, TO_RUNS_ONLY, unchanged } from './documents.js';

@@ -4,7 +4,7 @@
  * applies only while the claim is the caller's and the task the claimed revision.
  */
 import { randomUUID } from 'node:crypto';
-import type { DispatchOutcome, TaskDispatch } from '@horae/core';
+import type { DispatchOutcome, TaskDispatch } from '@horae/core/store';
 import type { Document } from 'mongodb';
 import { checkDuration, checkTime } from './checks.js';
 import type { Connection } from './connection.js';

@@ -5,7 +5,7 @@
  * instance's run, reported as interrupted). All of it on MongoDB's clock.
  */
 import { randomUUID } from 'node:crypto';
-import type { RunLease } from '@horae/core';
+import type { RunLease } from '@horae/core/store';
 import type { AnyBulkWriteOperation, Document } from 'mongodb';
 import { checkDuration } from './checks.js';
 import { isDuplicateKey, type Connection } from './connection.js';

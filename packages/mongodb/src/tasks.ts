@@ -2,7 +2,7 @@
  * Tasks as the scheduler adds, changes, reads and removes them: one document each (see
  * {@link StoredTaskDocument}). Documents that cannot be read are moved to the quarantine on the way.
  */
-import type { StoredTask } from '@horae/core';
+import type { StoredTask } from '@horae/core/store';
 import type { Document } from 'mongodb';
 import { checkTask } from './checks.js';
 import { DUPLICATE_KEY, isDuplicateKey, writeErrors, type Connection } from './connection.js';

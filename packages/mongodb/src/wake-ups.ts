@@ -5,7 +5,7 @@
  * standalone server). Both are background work of one start, which a later start or a shutdown
  * stops.
  */
-import type { StoreContext } from '@horae/core';
+import type { StoreContext } from '@horae/core/store';
 import type { ChangeStream, Document, Timestamp } from 'mongodb';
 import type { Connection } from './connection.js';
 import { logs } from './messages.js';

@@ -6,7 +6,7 @@
  * disagree does one replica (holding a short lock) repair, reading the rows in bounded HSCAN steps.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@horae/core';
+import type { Logger } from '@horae/core/store';
 import { CHECK_INDEX, END_REPAIR, REPAIR_ENTRIES, REPAIR_ROWS, type Script } from './scripts.js';
 
 /** What a check needs from its store. */

@@ -5,7 +5,7 @@
  * first write (Redis does not undo a script's writes when a later command fails), so such a call
  * has written nothing.
  */
-import type { HoraeError } from '@horae/core';
+import type { HoraeError } from '@horae/core/store';
 import { errors } from './messages.js';
 
 /** The types the scripts check for, and what Redis's TYPE may report, in words. */

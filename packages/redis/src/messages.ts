@@ -4,7 +4,7 @@
  * store shares (a conflicting id, a task not found, a bad next run time or lease duration, a key
  * of another kind) come from core's `storeErrors`, so that they read the same in every store.
  */
-import { HoraeError, storeErrors } from '@horae/core';
+import { HoraeError, storeErrors } from '@horae/core/store';
 
 /** A value given by the caller, in a message: strings quoted, the rest as they print. */
 function shown(value: unknown): string {

@@ -14,7 +14,7 @@ import {
   type StoredTask,
   type TaskDispatch,
   type TaskStore,
-} from '@horae/core';
+} from '@horae/core/store';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { checkDueIndex, guardedLogger } from './due-index.js';
 import { isWrongType, scriptError, wrongTypeError, type KeyContext } from './key-types.js';
@@ -174,7 +174,7 @@ interface Row {
  *
  * @example
  * ```ts
- * import { Scheduler } from '@horae/core';
+ * import { Scheduler } from '@horae/core/store';
  * import { RedisStore } from '@horae/redis';
  *
  * const scheduler = new Scheduler({
