@@ -17,8 +17,10 @@ export interface Located {
   handle: StoreHandle;
 }
 
-/** How a staged task reaches its store at start. */
+/** A staged task, and how it reaches its store at start. */
 interface Staged {
+  readonly store: string;
+  readonly id: string;
   replaceExisting: boolean;
   /** Its next run time is its trigger's first fire time at start (else the one it has). */
   fromTrigger: boolean;
@@ -77,7 +79,7 @@ export class TaskCatalog {
       this.staged.delete(key);
     }
     await staging.add(record);
-    this.staged.set(key, { replaceExisting: addition.replaceExisting, fromTrigger: addition.nextRunTime === undefined });
+    this.staged.set(key, { store, id: record.id, replaceExisting: addition.replaceExisting, fromTrigger: addition.nextRunTime === undefined });
     return { record, store, pending: true, handle: staging };
   }
 
@@ -86,21 +88,39 @@ export class TaskCatalog {
     return this.staged.has(stagedKey(store, id));
   }
 
-  /** Moves the staged tasks of the started stores into them; one that fails is logged. */
+  /**
+   * Moves the staged tasks into their stores, as if each had been added now, in one step per
+   * store where it can. A task that cannot be added is logged with the reason; the others are.
+   */
   async commitStaged(): Promise<void> {
-    const entries = [...this.staged];
+    const { stores } = this.context;
+    const staged = [...this.staged.values()];
     this.staged.clear();
-    for (const [key, { replaceExisting, fromTrigger }] of entries) {
-      const [store, id] = key.split('\u0000') as [string, string];
-      const record = await this.context.stores.stagingOf(store).lookup(id);
-      if (record === null) continue;
+    const byStore = new Map<string, Addition[]>();
+    for (const alias of new Set(staged.map(({ store }) => store))) {
+      const staging = stores.stagingOf(alias);
+      const records = new Map((await staging.all()).map((record) => [record.id, record]));
+      await staging.removeAll();
+      const additions: Addition[] = [];
+      for (const { store, id, replaceExisting, fromTrigger } of staged) {
+        const record = store === alias ? records.get(id) : undefined;
+        if (record !== undefined) additions.push({ record, store, replaceExisting, nextRunTime: fromTrigger ? undefined : record.nextRunTime });
+      }
+      byStore.set(alias, additions);
+    }
+    for (const [alias, additions] of byStore) {
       try {
-        await this.commit({ record, store, replaceExisting, nextRunTime: fromTrigger ? undefined : record.nextRunTime });
+        // A schedule that never fires keeps only its own task out.
+        const { refused } = await this.addGroup(alias, additions, (id, error) => this.notAddedAtStart(id, alias, error));
+        for (const id of refused) this.notAddedAtStart(id, alias, errors.conflictingId(id, alias));
       } catch (error) {
-        this.context.logger.error(`Task "${id}" added before start could not be added to store "${store}".`, error);
+        for (const { record } of additions) this.notAddedAtStart(record.id, alias, error);
       }
     }
-    for (const alias of this.context.stores.aliases()) await this.context.stores.stagingOf(alias).removeAll();
+  }
+
+  private notAddedAtStart(id: string, store: string, error: unknown): void {
+    this.context.logger.error(`Task "${id}" added before start could not be added to store "${store}".`, error);
   }
 
   /** Puts a validated task into its store, honouring `replaceExisting`; returns what is stored. */
@@ -158,12 +178,33 @@ export class TaskCatalog {
    * {@link TaskCatalog.commit} when they may be replaced, and are reported together when not.
    */
   async commitMany(alias: string, additions: readonly Addition[]): Promise<Map<Addition, TaskRecord>> {
+    const { committed, refused } = await this.addGroup(alias, additions);
+    if (refused.length > 0) throw errors.conflictingIds(refused, alias, committed.size);
+    return committed;
+  }
+
+  /**
+   * {@link TaskCatalog.commitMany}, resolving to the ids refused instead of throwing for them.
+   * With `unfit`, a task whose schedule never fires is handed to it and left out, instead of
+   * failing the whole group.
+   */
+  private async addGroup(
+    alias: string,
+    additions: readonly Addition[],
+    unfit?: (id: string, error: unknown) => void,
+  ): Promise<{ committed: Map<Addition, TaskRecord>; refused: string[] }> {
     const { stores, options, events, notifyRunTime } = this.context;
     const store = stores.get(undefined, alias);
     const fresh = new Map<string, { addition: Addition; record: TaskRecord }>();
     for (const addition of additions) {
       const first = addition.nextRunTime !== undefined ? addition.nextRunTime : options.firstRunTime(addition.record);
-      if (addition.nextRunTime === undefined) options.checkFires(addition.record, first);
+      try {
+        if (addition.nextRunTime === undefined) options.checkFires(addition.record, first);
+      } catch (error) {
+        if (unfit === undefined) throw error;
+        unfit(addition.record.id, error);
+        continue;
+      }
       fresh.set(addition.record.id, { addition, record: taskRecord({ ...addition.record, nextRunTime: first }) });
     }
     const existing = new Set(await store.addMany([...fresh.values()].map(({ record }) => record)));
@@ -181,8 +222,7 @@ export class TaskCatalog {
       if (record.nextRunTime !== null && (earliest === null || record.nextRunTime < earliest)) earliest = record.nextRunTime;
     }
     notifyRunTime(earliest);
-    if (refused.length > 0) throw errors.conflictingIds(refused, alias, committed.size);
-    return committed;
+    return { committed, refused };
   }
 
   /**
@@ -211,7 +251,7 @@ export class TaskCatalog {
   async removeAll(aliases: readonly string[]): Promise<void> {
     const { stores } = this.context;
     for (const alias of aliases) {
-      for (const key of this.staged.keys()) if (key.startsWith(`${alias}\u0000`)) this.staged.delete(key);
+      this.forgetStore(alias);
       await stores.stagingOf(alias).removeAll();
       if (stores.isStarted(alias)) await stores.get(undefined, alias).removeAll();
     }
@@ -219,7 +259,7 @@ export class TaskCatalog {
 
   /** Forgets the staged tasks of a store that is removed. */
   forgetStore(alias: string): void {
-    for (const key of this.staged.keys()) if (key.startsWith(`${alias}\u0000`)) this.staged.delete(key);
+    for (const [key, staged] of this.staged) if (staged.store === alias) this.staged.delete(key);
   }
 
   async find(id: string, storeAlias: string | undefined): Promise<Located | undefined> {
@@ -251,8 +291,7 @@ export class TaskCatalog {
     const { stores } = this.context;
     if (storeAlias !== undefined) stores.get(undefined, storeAlias);
     const found: Located[] = [];
-    for (const key of this.staged.keys()) {
-      const [alias, id] = key.split('\u0000') as [string, string];
+    for (const { store: alias, id } of this.staged.values()) {
       if (storeAlias !== undefined && alias !== storeAlias) continue;
       const staging = stores.stagingOf(alias);
       const record = await staging.lookup(id);
