@@ -284,7 +284,7 @@ export class Dispatcher {
     const { runner, runLeases } = this.context;
     // The store said it is due: by its clock, which may be ahead of this one.
     const plan = planRuns(task, Math.max(now, task.nextRunTime ?? now), Math.random);
-    const dispatch = handle.releaseOf(task, { owner: this.context.instanceId(), nextRunTime: plan.nextRunTime, removeWhenFinished });
+    const dispatch = handle.releaseOf(task, this.context.instanceId(), plan.nextRunTime, removeWhenFinished);
     const runTimes = plan.runTimes.length > 0 ? plan.runTimes : forceAt !== undefined ? [forceAt] : [];
     if (runTimes.length === 0) return { task, plan, runTimes, dispatch };
     let found: Omit<PreparedRun, 'runId'>;
@@ -301,7 +301,7 @@ export class Dispatcher {
 
   /** The release that hands a claimed task back as it was. */
   private unchangedRelease(handle: StoreHandle, task: TaskRecord): TaskDispatch {
-    return handle.releaseOf(task, { owner: this.context.instanceId(), nextRunTime: task.nextRunTime, removeWhenFinished: false });
+    return handle.releaseOf(task, this.context.instanceId(), task.nextRunTime, false);
   }
 
   /**

@@ -83,9 +83,12 @@ export class StoreHandle {
    * The release of a record claimed through this handle, sealed for its new revision and next
    * run time when the store encrypts (see {@link TaskCodec}).
    */
-  releaseOf(record: TaskRecord, release: Omit<TaskRelease, 'id' | 'claimedRevision' | 'seal'>): TaskRelease {
-    const seal = this.codec.releaseSeal(record, release.nextRunTime);
-    return { id: record.id, claimedRevision: record.revision, ...release, ...(seal === undefined ? {} : { seal }) };
+  releaseOf(record: TaskRecord, owner: string, nextRunTime: number | null, removeWhenFinished: boolean): TaskRelease {
+    const seal = this.codec.releaseSeal(record, nextRunTime);
+    // Built as one literal: this runs for every fire of a burst.
+    return seal === undefined
+      ? { id: record.id, owner, claimedRevision: record.revision, nextRunTime, removeWhenFinished }
+      : { id: record.id, owner, claimedRevision: record.revision, nextRunTime, removeWhenFinished, seal };
   }
 
   /** Hands back one claimed task: the release path of a batch, for one. */
