@@ -12,11 +12,6 @@ export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A value given by the caller, in a message: strings quoted, the rest as they print. */
-function shown(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
 /** The errors MongoDBStore raises; all of them are {@link HoraeError}s with a code. */
 export const errors = {
   /** A task with this id exists already (`CONFLICTING_ID`). */
@@ -30,23 +25,16 @@ export const errors = {
   /** A lease duration that is not a number of milliseconds of at least 1 (`INVALID_OPTION`). */
   invalidLeaseDuration: (value: unknown): HoraeError => storeErrors.invalidLeaseDuration(value),
   /** A payload that is not the scheduler's encoded record, a string (`NOT_SERIALIZABLE`). */
-  payloadNotString: (taskId: string, store: string, payload: unknown): HoraeError =>
-    new HoraeError(
-      'NOT_SERIALIZABLE',
-      `Task "${taskId}": store "${store}" is persistent and keeps payloads as strings (the scheduler's encoded record), but got ${typeof payload}.`,
-      { taskId },
-    ),
+  payloadNotString: (taskId: string, store: string, payload: unknown): HoraeError => storeErrors.payloadNotString(taskId, store, payload),
   /** A task id that is not a non-empty string (`INVALID_OPTION`). */
   invalidTaskId: (value: unknown): HoraeError => new HoraeError('INVALID_OPTION', `Invalid task id ${String(value)}: a non-empty string.`),
   /** A revision that is not an integer (`INVALID_OPTION`). */
-  invalidRevision: (taskId: string, value: unknown): HoraeError =>
-    new HoraeError('INVALID_OPTION', `Task "${taskId}": invalid revision ${String(value)}: an integer.`, { taskId }),
+  invalidRevision: (taskId: string, value: unknown): HoraeError => storeErrors.invalidRevision(taskId, value),
   /** A seal that is not a string (`INVALID_OPTION`). */
   invalidSeal: (taskId: string, value: unknown): HoraeError =>
     new HoraeError('INVALID_OPTION', `Task "${taskId}": invalid seal ${String(value)}: a string.`, { taskId }),
   /** An option of the store's constructor with a value it cannot use (`INVALID_OPTION`); `allowed` says what it can. */
-  invalidOption: (name: string, value: unknown, allowed: string): HoraeError =>
-    new HoraeError('INVALID_OPTION', `Invalid MongoDBStore option "${name}" ${shown(value)}: ${allowed}.`),
+  invalidOption: (name: string, value: unknown, allowed: string): HoraeError => storeErrors.invalidOption('MongoDBStore', name, value, allowed),
   /** A task that kept changing while `quarantineTask` tried to move it, `attempts` times (`STORE_UNAVAILABLE`). */
   quarantineRaced: (taskId: string, store: string, attempts: number): HoraeError =>
     new HoraeError(

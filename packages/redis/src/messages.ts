@@ -4,12 +4,7 @@
  * store shares (a conflicting id, a task not found, a bad next run time or lease duration, a key
  * of another kind) come from core's `storeErrors`, so that they read the same in every store.
  */
-import { HoraeError, storeErrors } from '@horae/core/store';
-
-/** A value given by the caller, in a message: strings quoted, the rest as they print. */
-function shown(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
+import { storeErrors, type HoraeError } from '@horae/core/store';
 
 /**
  * The errors RedisStore raises; all of them are `HoraeError`s with a code.
@@ -31,18 +26,11 @@ export const errors = {
   /** A lease duration that is not a number of milliseconds of at least 1 (`INVALID_OPTION`). */
   invalidLeaseDuration: (value: unknown): HoraeError => storeErrors.invalidLeaseDuration(value),
   /** A payload that is not the scheduler's encoded record, a string (`NOT_SERIALIZABLE`). */
-  payloadNotString: (taskId: string, store: string, payload: unknown): HoraeError =>
-    new HoraeError(
-      'NOT_SERIALIZABLE',
-      `Task "${taskId}": store "${store}" is persistent and keeps payloads as strings (the scheduler's encoded record), but got ${typeof payload}.`,
-      { taskId },
-    ),
+  payloadNotString: (taskId: string, store: string, payload: unknown): HoraeError => storeErrors.payloadNotString(taskId, store, payload),
   /** A revision that is not an integer (`INVALID_OPTION`). */
-  invalidRevision: (taskId: string, value: unknown): HoraeError =>
-    new HoraeError('INVALID_OPTION', `Task "${taskId}": invalid revision ${String(value)}: an integer.`, { taskId }),
+  invalidRevision: (taskId: string, value: unknown): HoraeError => storeErrors.invalidRevision(taskId, value),
   /** An option of the store's constructor with a value it cannot use (`INVALID_OPTION`); `allowed` says what it can. */
-  invalidOption: (name: string, value: unknown, allowed: string): HoraeError =>
-    new HoraeError('INVALID_OPTION', `Invalid RedisStore option "${name}" ${shown(value)}: ${allowed}.`),
+  invalidOption: (name: string, value: unknown, allowed: string): HoraeError => storeErrors.invalidOption('RedisStore', name, value, allowed),
   /**
    * A key of the store holding another kind of value than the store keeps there
    * (`STORE_UNAVAILABLE`); kinds are in words ("a sorted set"). `rebuiltEvery` is the

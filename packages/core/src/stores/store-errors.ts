@@ -22,6 +22,19 @@ export const storeErrors = {
   /** A next run time that is neither epoch milliseconds nor `null`. */
   invalidNextRunTime: (taskId: string, value: unknown): HoraeError =>
     new HoraeError('INVALID_OPTION', `Task "${taskId}": invalid nextRunTime ${String(value)}: epoch milliseconds as a finite number, or null.`, { taskId }),
+  /** A payload that is not a string, in a persistent store (the scheduler's encoded record is one). */
+  payloadNotString: (taskId: string, store: string, payload: unknown): HoraeError =>
+    new HoraeError(
+      'NOT_SERIALIZABLE',
+      `Task "${taskId}": store "${store}" is persistent and keeps payloads as strings (the scheduler's encoded record), but got ${typeof payload}.`,
+      { taskId },
+    ),
+  /** A revision that is not an integer. */
+  invalidRevision: (taskId: string, value: unknown): HoraeError =>
+    new HoraeError('INVALID_OPTION', `Task "${taskId}": invalid revision ${String(value)}: an integer.`, { taskId }),
+  /** An option of a store's constructor (`storeClass`, e.g. `RedisStore`) with a value it cannot use; `allowed` says what it can. */
+  invalidOption: (storeClass: string, name: string, value: unknown, allowed: string): HoraeError =>
+    new HoraeError('INVALID_OPTION', `Invalid ${storeClass} option "${name}" ${typeof value === 'string' ? JSON.stringify(value) : String(value)}: ${allowed}.`),
   /** A lease duration that is not a number of milliseconds of at least 1. */
   invalidLeaseDuration: (value: unknown): HoraeError =>
     new HoraeError('INVALID_OPTION', `Invalid lease duration ${String(value)}: a number of milliseconds, at least 1.`),
