@@ -1,16 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
+import { sourceAliases } from '../../vitest.sources.js';
 
 export default defineProject({
-  resolve: {
-    // Tests run against the sources of core and testkit, not their builds: one copy of core.
-    alias: {
-      // First: '@horae/core' would also match '@horae/core/store' (as '.../index.ts/store').
-      '@horae/core/store': fileURLToPath(new URL('../core/src/store.ts', import.meta.url)),
-      '@horae/core': fileURLToPath(new URL('../core/src/index.ts', import.meta.url)),
-      '@horae/testkit': fileURLToPath(new URL('../testkit/src/index.ts', import.meta.url)),
-    },
-  },
+  resolve: { alias: sourceAliases('@horae/core', '@horae/testkit') },
   test: {
     name: 'koa',
     include: ['test/**/*.test.ts'],

@@ -1,18 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
-
-const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+import { sourceAliases } from '../../vitest.sources.js';
 
 export default defineProject({
-  resolve: {
-    // Tests run against the sources of core and redis, not their builds: one copy of core.
-    alias: {
-      // First: '@horae/core' would also match '@horae/core/store' (as '.../index.ts/store').
-      '@horae/core/store': source('../core/src/store.ts'),
-      '@horae/core': source('../core/src/index.ts'),
-      '@horae/redis': source('../redis/src/index.ts'),
-    },
-  },
+  resolve: { alias: sourceAliases('@horae/core', '@horae/redis') },
   test: {
     name: 'nestjs',
     // Nest e2e tests live in test/, beside their fixture modules. Decorator metadata comes from
