@@ -47,7 +47,7 @@ interface Planned {
 }
 
 /** What became of a task dispatched now for `runTask`. */
-export type DirectOutcome =
+type DirectOutcome =
   | { readonly released: false }
   | { readonly released: true; readonly plan: RunPlan; readonly removed: boolean; readonly done?: Promise<void> };
 

@@ -213,7 +213,6 @@ export class Scheduler implements TaskOperations {
 
   /** Removes a store (shutting it down); its tasks stay in it but are no longer scheduled. */
   async removeStore(alias: string): Promise<void> {
-    this.stores.get(undefined, alias);
     this.catalog.forgetStore(alias);
     await this.stores.remove(alias);
     this.events.emit('store:removed', { alias });
