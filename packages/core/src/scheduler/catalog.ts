@@ -17,10 +17,8 @@ export interface Located {
   handle: StoreHandle;
 }
 
-/** A staged task, and how it reaches its store at start. */
+/** How a staged task reaches its store at start. */
 interface Staged {
-  readonly store: string;
-  readonly id: string;
   replaceExisting: boolean;
   /** Its next run time is its trigger's first fire time at start (else the one it has). */
   fromTrigger: boolean;
@@ -38,8 +36,6 @@ export interface CatalogContext {
 
 /** Fields that define a task other than its schedule; equal ones make re-registration a no-op. */
 const DEFINITION_FIELDS = ['name', 'executor', 'coalesce', 'misfireGraceTime', 'maxInstances', 'jitter'] as const;
-
-const stagedKey = (store: string, id: string): string => `${store}\u0000${id}`;
 
 function sameArgs(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -62,30 +58,33 @@ function sameSchedule(next: Trigger, existing: Trigger): boolean {
  * start, as if it had been added then.
  */
 export class TaskCatalog {
-  /** The staged tasks, by store and id, in the order they were added. */
-  private readonly staged = new Map<string, Staged>();
+  /** The staged tasks, by store, then by id in the order they were added. */
+  private readonly staged = new Map<string, Map<string, Staged>>();
 
   constructor(private readonly context: CatalogContext) {}
 
   /** Keeps a validated task until its store starts. */
   async stage(addition: Addition): Promise<Located> {
     const { record, store } = addition;
-    const key = stagedKey(store, record.id);
     const staging = this.context.stores.stagingOf(store);
-    if (this.staged.has(key)) {
-      if (!addition.replaceExisting) throw errors.conflictingId(record.id, store);
+    let group = this.staged.get(store);
+    if (group === undefined) this.staged.set(store, (group = new Map<string, Staged>()));
+    try {
+      await staging.add(record);
+    } catch (error) {
+      if (!addition.replaceExisting || !isHoraeError(error, 'CONFLICTING_ID')) throw error;
       // Replaced: it reaches the store in the order of this addition.
       await staging.delete(record.id);
-      this.staged.delete(key);
+      group.delete(record.id);
+      await staging.add(record);
     }
-    await staging.add(record);
-    this.staged.set(key, { store, id: record.id, replaceExisting: addition.replaceExisting, fromTrigger: addition.nextRunTime === undefined });
+    group.set(record.id, { replaceExisting: addition.replaceExisting, fromTrigger: addition.nextRunTime === undefined });
     return { record, store, pending: true, handle: staging };
   }
 
   /** Whether a task of this id waits for this store to start. */
   isStaged(store: string, id: string): boolean {
-    return this.staged.has(stagedKey(store, id));
+    return this.staged.get(store)?.has(id) === true;
   }
 
   /**
@@ -94,18 +93,18 @@ export class TaskCatalog {
    */
   async commitStaged(): Promise<void> {
     const { stores } = this.context;
-    const staged = [...this.staged.values()];
+    const staged = [...this.staged];
     this.staged.clear();
     const byStore = new Map<string, Addition[]>();
-    for (const alias of new Set(staged.map(({ store }) => store))) {
+    for (const [alias, group] of staged) {
       const staging = stores.stagingOf(alias);
-      const records = new Map((await staging.all()).map((record) => [record.id, record]));
-      await staging.removeAll();
       const additions: Addition[] = [];
-      for (const { store, id, replaceExisting, fromTrigger } of staged) {
-        const record = store === alias ? records.get(id) : undefined;
-        if (record !== undefined) additions.push({ record, store, replaceExisting, nextRunTime: fromTrigger ? undefined : record.nextRunTime });
+      // Read one by one, in the order they were added (a listing would sort them by time).
+      for (const [id, { replaceExisting, fromTrigger }] of group) {
+        const record = await staging.lookup(id);
+        if (record !== null) additions.push({ record, store: alias, replaceExisting, nextRunTime: fromTrigger ? undefined : record.nextRunTime });
       }
+      await staging.removeAll();
       byStore.set(alias, additions);
     }
     for (const [alias, additions] of byStore) {
@@ -205,7 +204,8 @@ export class TaskCatalog {
         unfit(addition.record.id, error);
         continue;
       }
-      fresh.set(addition.record.id, { addition, record: taskRecord({ ...addition.record, nextRunTime: first }) });
+      const record = first === addition.record.nextRunTime ? addition.record : taskRecord({ ...addition.record, nextRunTime: first });
+      fresh.set(addition.record.id, { addition, record });
     }
     const existing = new Set(await store.addMany([...fresh.values()].map(({ record }) => record)));
     const committed = new Map<Addition, TaskRecord>();
@@ -233,7 +233,7 @@ export class TaskCatalog {
   async replace(located: Located, record: TaskRecord, schedule?: 'given' | 'from-trigger'): Promise<Located> {
     await located.handle.update(record);
     if (located.pending) {
-      const staged = this.staged.get(stagedKey(located.store, record.id));
+      const staged = this.staged.get(located.store)?.get(record.id);
       if (staged !== undefined && schedule !== undefined) staged.fromTrigger = schedule === 'from-trigger';
     } else {
       this.context.events.emit('task:modified', { taskId: record.id, store: located.store });
@@ -244,7 +244,7 @@ export class TaskCatalog {
 
   async delete(located: Located): Promise<void> {
     await located.handle.delete(located.record.id);
-    this.staged.delete(stagedKey(located.store, located.record.id));
+    this.staged.get(located.store)?.delete(located.record.id);
   }
 
   /** Deletes every task of the given stores, staged ones included. */
@@ -259,7 +259,7 @@ export class TaskCatalog {
 
   /** Forgets the staged tasks of a store that is removed. */
   forgetStore(alias: string): void {
-    for (const [key, staged] of this.staged) if (staged.store === alias) this.staged.delete(key);
+    this.staged.delete(alias);
   }
 
   async find(id: string, storeAlias: string | undefined): Promise<Located | undefined> {
@@ -291,11 +291,13 @@ export class TaskCatalog {
     const { stores } = this.context;
     if (storeAlias !== undefined) stores.get(undefined, storeAlias);
     const found: Located[] = [];
-    for (const { store: alias, id } of this.staged.values()) {
+    for (const [alias, group] of this.staged) {
       if (storeAlias !== undefined && alias !== storeAlias) continue;
       const staging = stores.stagingOf(alias);
-      const record = await staging.lookup(id);
-      if (record !== null) found.push({ record, store: alias, pending: true, handle: staging });
+      for (const id of group.keys()) {
+        const record = await staging.lookup(id);
+        if (record !== null) found.push({ record, store: alias, pending: true, handle: staging });
+      }
     }
     for (const handle of stores.startedHandles()) {
       if (storeAlias !== undefined && handle.alias !== storeAlias) continue;

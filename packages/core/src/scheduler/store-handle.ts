@@ -178,9 +178,17 @@ export class StoreHandle {
 
   private async readAll(stored: StoredTask[]): Promise<TaskRecord[]> {
     const records: TaskRecord[] = [];
+    // Decoded synchronously: only an unreadable record costs a round trip (to the quarantine),
+    // not every record of a claim or a listing a turn of the event loop.
     for (const task of stored) {
-      const record = await this.read(task);
-      if (record !== null) records.push(record);
+      let record: TaskRecord;
+      try {
+        record = this.codec.decode(task);
+      } catch (error) {
+        await this.quarantineUnreadable(task.id, error);
+        continue;
+      }
+      records.push(record);
     }
     return records;
   }
@@ -189,9 +197,14 @@ export class StoreHandle {
     try {
       return this.codec.decode(stored);
     } catch (error) {
-      if (!(error instanceof UnreadableRecordError)) throw error;
-      await this.quarantine(stored.id, `the record cannot be read: ${error.message}`, error.cause ?? error);
+      await this.quarantineUnreadable(stored.id, error);
       return null;
     }
+  }
+
+  /** Quarantines a record that did not decode; any other error is not the record's fault and is thrown. */
+  private async quarantineUnreadable(id: string, error: unknown): Promise<void> {
+    if (!(error instanceof UnreadableRecordError)) throw error;
+    await this.quarantine(id, `the record cannot be read: ${error.message}`, error.cause ?? error);
   }
 }

@@ -42,11 +42,11 @@ export class Task {
   readonly nextRunTime: Date | null;
   /** Whether the task waits for the scheduler to start before it reaches its store. */
   readonly pending: boolean;
-  declare private readonly operations: TaskOperations;
+  // A private field: logging or serialising a task shows its data, not the scheduler.
+  readonly #operations: TaskOperations;
 
   constructor(operations: TaskOperations, record: TaskRecord, store: string, pending: boolean) {
-    // Kept off the enumerable fields so that logging a task shows its data, not the scheduler.
-    Object.defineProperty(this, 'operations', { value: operations });
+    this.#operations = operations;
     this.id = record.id;
     this.name = record.name;
     this.handler = handlerName(record.handler);
@@ -64,34 +64,34 @@ export class Task {
 
   /** Changes the task; see {@link Scheduler.updateTask}. */
   update(changes: TaskChanges): Promise<Task> {
-    return this.operations.updateTask(this.id, changes, { store: this.store });
+    return this.#operations.updateTask(this.id, changes, { store: this.store });
   }
 
   /** Gives the task a new trigger and next run time; see {@link Scheduler.rescheduleTask}. */
   reschedule(trigger: TriggerInput): Promise<Task> {
-    return this.operations.rescheduleTask(this.id, trigger, { store: this.store });
+    return this.#operations.rescheduleTask(this.id, trigger, { store: this.store });
   }
 
   pause(): Promise<Task> {
-    return this.operations.pauseTask(this.id, { store: this.store });
+    return this.#operations.pauseTask(this.id, { store: this.store });
   }
 
   /** Resumes the task; resolves to `null` when its schedule had finished and it was removed. */
   resume(): Promise<Task | null> {
-    return this.operations.resumeTask(this.id, { store: this.store });
+    return this.#operations.resumeTask(this.id, { store: this.store });
   }
 
   /** Runs the task now; see {@link Scheduler.runTask}. */
   run(options: { force?: boolean; removeFinished?: boolean } = {}): Promise<Task | null> {
-    return this.operations.runTask(this.id, { ...options, store: this.store });
+    return this.#operations.runTask(this.id, { ...options, store: this.store });
   }
 
   delete(): Promise<void> {
-    return this.operations.deleteTask(this.id, { store: this.store });
+    return this.#operations.deleteTask(this.id, { store: this.store });
   }
 
   /** A fresh snapshot with the task's state. */
   info(): Promise<TaskInfo | null> {
-    return this.operations.getTaskInfo(this.id, { store: this.store });
+    return this.#operations.getTaskInfo(this.id, { store: this.store });
   }
 }

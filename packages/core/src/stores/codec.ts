@@ -69,13 +69,21 @@ interface CompactTask extends Pick<TaskRecord, 'handler' | 'trigger'> {
 }
 
 const sharedOptions = new Map<string, SharedOptions>();
+/** The options shared last: tasks added together nearly always share them, and need no key. */
+let lastShared: SharedOptions | undefined;
 
-/**
- * The compact form of a record. A memory store may hold 100,000 tasks, nearly all with the same
- * options: sharing one frozen options object between them, and leaving out the next run time and
- * revision (the store keeps those), halves what each task costs.
- */
-function compact(record: TaskRecord): CompactTask {
+function sharedOptionsOf(record: TaskRecord): SharedOptions {
+  const last = lastShared;
+  if (
+    last !== undefined &&
+    last.executor === record.executor &&
+    last.coalesce === record.coalesce &&
+    last.misfireGraceTime === record.misfireGraceTime &&
+    last.maxInstances === record.maxInstances &&
+    last.jitter === record.jitter
+  ) {
+    return last;
+  }
   const key = `${record.executor}\u0000${record.coalesce}\u0000${record.misfireGraceTime}\u0000${record.maxInstances}\u0000${record.jitter}`;
   let options = sharedOptions.get(key);
   if (options === undefined) {
@@ -89,7 +97,17 @@ function compact(record: TaskRecord): CompactTask {
     // Bounded: distinct option sets are few; past this they are simply not shared.
     if (sharedOptions.size < 1_000) sharedOptions.set(key, options);
   }
-  const task: { -readonly [K in keyof CompactTask]: CompactTask[K] } = { handler: record.handler, trigger: record.trigger, options };
+  lastShared = options;
+  return options;
+}
+
+/**
+ * The compact form of a record. A memory store may hold 100,000 tasks, nearly all with the same
+ * options: sharing one frozen options object between them, and leaving out the next run time and
+ * revision (the store keeps those), halves what each task costs.
+ */
+function compact(record: TaskRecord): CompactTask {
+  const task: { -readonly [K in keyof CompactTask]: CompactTask[K] } = { handler: record.handler, trigger: record.trigger, options: sharedOptionsOf(record) };
   if (record.name !== defaultName(record.id, record.handler)) task.name = record.name;
   if (record.args !== undefined) task.args = record.args;
   return task;
