@@ -52,7 +52,7 @@ client.on('commandStarted', (event: CommandStartedEvent) => {
 let fired = 0;
 let resolveDone: () => void;
 const done = new Promise<void>((resolve) => (resolveDone = resolve));
-const scheduler = new Scheduler({ stores: { default: new MongoDBStore({ client, database, encryptionKey: null, changeStream }) }, instanceId: 'drain-profile', batchSize });
+const scheduler = new Scheduler({ stores: { default: new MongoDBStore({ client, database, changeStream }) }, encryptionKey: null, instanceId: 'drain-profile', batchSize });
 scheduler.define(HANDLER, () => {
   if (++fired === TASKS) resolveDone();
 });

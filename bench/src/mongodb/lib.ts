@@ -133,7 +133,8 @@ export interface HoraeOptions {
  */
 export function horaeScheduler(options: HoraeOptions): Scheduler {
   const scheduler = new Scheduler({
-    stores: { default: new MongoDBStore({ url: options.url, database: options.database, encryptionKey: null, clientOptions: { appName: 'horae-bench' } }) },
+    stores: { default: new MongoDBStore({ url: options.url, database: options.database, clientOptions: { appName: 'horae-bench' } }) },
+    encryptionKey: null,
     instanceId: options.instanceId,
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
   });

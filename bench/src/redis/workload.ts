@@ -35,7 +35,8 @@ export interface HoraeOptions {
  */
 export function horaeScheduler(options: HoraeOptions): Scheduler {
   const scheduler = new Scheduler({
-    stores: { default: new RedisStore({ url: redisUrl(), prefix: options.prefix, encryptionKey: null, redisOptions: { connectionName: HORAE_CONNECTION } }) },
+    stores: { default: new RedisStore({ url: redisUrl(), prefix: options.prefix, redisOptions: { connectionName: HORAE_CONNECTION } }) },
+    encryptionKey: null,
     instanceId: options.instanceId,
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
   });

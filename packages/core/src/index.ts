@@ -30,8 +30,9 @@ export type {
   TaskRelease,
   TaskStore,
 } from './stores/store.js';
-export { ENCRYPTION_KEY_VARIABLE, RECORD_SCHEMA_VERSION, resolveEncryptionKey } from './stores/codec.js';
+export { ENCRYPTION_KEY_VARIABLE, RECORD_SCHEMA_VERSION } from './stores/codec.js';
 export { storeErrors } from './stores/store-errors.js';
+export { checkStoreOptions } from './stores/store-options.js';
 export { dispatchEach, type DispatchSteps } from './stores/dispatch-each.js';
 export { MemoryStore } from './stores/memory.js';
 export { FileStore, type FileStoreOptions } from './stores/file/file-store.js';

@@ -1,20 +1,20 @@
 /**
  * `@horae/core/store`: what the author of a store needs and nothing else — the store contract,
- * the errors it asks for, encryption-key resolution, option-key checks and the logger a store
- * uses before the scheduler starts it. Everything here is also exported by `@horae/core`; this
- * entry keeps a store's imports to the contract it implements.
+ * the errors it asks for, option checks and the logger a store uses before the scheduler starts
+ * it. Everything here is also exported by `@horae/core`; this entry keeps a store's imports to
+ * the contract it implements. A store keeps what it is given: encoding and encryption happen in
+ * the scheduler, above it.
  *
  * @example
  * ```ts
- * import { resolveEncryptionKey, storeErrors, type StoreContext, type StoredTask, type TaskStore } from '@horae/core/store';
+ * import { checkStoreOptions, storeErrors, type StoreContext, type StoredTask, type TaskStore } from '@horae/core/store';
  *
  * export class MyStore implements TaskStore {
  *   readonly persistent = true;
- *   readonly encryptionKey: string | undefined;
  *   private alias = 'default';
  *
- *   constructor(options: { encryptionKey?: string | null } = {}) {
- *     this.encryptionKey = resolveEncryptionKey(options.encryptionKey);
+ *   constructor(private readonly options: { url: string }) {
+ *     checkStoreOptions('MyStore', options, ['url']);
  *   }
  *
  *   async start(context: StoreContext): Promise<void> {
@@ -43,8 +43,8 @@ export type {
   TaskRelease,
   TaskStore,
 } from './stores/store.js';
-export { ENCRYPTION_KEY_VARIABLE, resolveEncryptionKey } from './stores/codec.js';
 export { storeErrors } from './stores/store-errors.js';
+export { checkStoreOptions } from './stores/store-options.js';
 export { dispatchEach, type DispatchSteps } from './stores/dispatch-each.js';
 export { HoraeError, isHoraeError, type HoraeErrorCode } from './errors/index.js';
 export { defaultLogger, type Logger } from './logger/logger.js';

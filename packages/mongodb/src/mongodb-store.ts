@@ -6,7 +6,6 @@
  * `documents.ts` what they find there, `messages.ts` everything they say.
  */
 import {
-  resolveEncryptionKey,
   type ClaimOptions,
   type DispatchOutcome,
   type Lease,
@@ -59,7 +58,6 @@ const SHUTDOWN_GRACE = 2_000;
  */
 export class MongoDBStore implements TaskStore {
   readonly persistent: boolean = true;
-  readonly encryptionKey: string | undefined;
   /** The database's name. */
   readonly database: string;
   /** The collections this store uses. */
@@ -78,7 +76,6 @@ export class MongoDBStore implements TaskStore {
     const checked = checkOptions(options);
     this.database = checked.database;
     this.collections = { tasks: checked.collection, quarantine: `${checked.collection}.quarantine` };
-    this.encryptionKey = resolveEncryptionKey(options.encryptionKey);
     this.connection = new Connection({ client: options.client, url: options.url, clientOptions: options.clientOptions ?? {}, database: this.database, collections: this.collections });
     this.wakeUps = new WakeUps(this.connection, { watchChanges: options.changeStream ?? true, pollInterval: checked.pollInterval });
     this.quarantine = new Quarantine(this.connection);

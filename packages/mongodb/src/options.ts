@@ -2,7 +2,7 @@
  * What a MongoDBStore is given at construction, and the checks that refuse what it cannot use
  * before it touches MongoDB.
  */
-import { checkKeys } from '@horae/core/store';
+import { checkStoreOptions } from '@horae/core/store';
 import type { MongoClient, MongoClientOptions } from 'mongodb';
 import { errors } from './messages.js';
 
@@ -39,11 +39,6 @@ export interface MongoDBStoreOptions {
    * `<collection>.quarantine`. Stores on different collections share nothing. Default `'tasks'`.
    */
   readonly collection?: string;
-  /**
-   * The key payloads are encrypted with; `null` for none. Default: the `HORAE_STORE_ENCRYPTION_KEY`
-   * environment variable.
-   */
-  readonly encryptionKey?: string | null;
   /**
    * Whether to watch a change stream of the tasks collection where the deployment has them
    * (a replica set or a sharded cluster), so that a change made by another instance wakes this
@@ -85,14 +80,13 @@ export interface CheckedOptions {
 const BAD_DATABASE = /[/\\. "$*<>:|?\0]/;
 const BAD_COLLECTION = /[$\0]|^system\.|^\.|\.$/;
 
-const OPTION_KEYS = ['client', 'url', 'clientOptions', 'database', 'collection', 'encryptionKey', 'changeStream', 'pollInterval'];
+const OPTION_KEYS = ['client', 'url', 'clientOptions', 'database', 'collection', 'changeStream', 'pollInterval'];
 
 /** Refuses options the store cannot use, naming the option, the value and what is allowed; fills in the defaults. */
 export function checkOptions(options: MongoDBStoreOptions): CheckedOptions {
   const invalid = errors.invalidOption;
   if (typeof options !== 'object' || options === null) throw invalid('options', options, 'an object');
-  // A misspelt option ignored changes behaviour (encryptionkey: secrets written in clear).
-  checkKeys('the MongoDBStore options', options, OPTION_KEYS);
+  checkStoreOptions('MongoDBStore', options, OPTION_KEYS);
   const { client, url, clientOptions, database = 'horae', collection = 'tasks', pollInterval = 1000, changeStream } = options;
   if (client !== undefined && (url !== undefined || clientOptions !== undefined)) {
     throw invalid('client', 'with url or clientOptions', 'give either client (a MongoClient of your own) or url/clientOptions (a client the store opens), not both');

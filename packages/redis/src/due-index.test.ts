@@ -13,8 +13,11 @@ const silent: Logger = { debug: quiet, info: quiet, warn: quiet, error: quiet };
 
 describe('RedisStore options', () => {
   it('refuses an unknown option with the nearest valid one', () => {
-    const misspelt = { url: 'redis://127.0.0.1:1', encryptionkey: 'secret' } as RedisStoreOptions;
-    expect(() => new RedisStore(misspelt)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('unknown option "encryptionkey" in the RedisStore options; did you mean "encryptionKey"?') }));
+    const misspelt = { url: 'redis://127.0.0.1:1', prefx: 'app' } as RedisStoreOptions;
+    expect(() => new RedisStore(misspelt)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('unknown option "prefx" in the RedisStore options; did you mean "prefix"?') }));
+    // The scheduler encrypts; a key given to the store says so, and is not shown.
+    const keyed = { url: 'redis://127.0.0.1:1', encryptionKey: 'secret' } as RedisStoreOptions;
+    expect(() => new RedisStore(keyed)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/^RedisStore does not take "encryptionKey".*new Scheduler\(\{ encryptionKey/) }));
     expect(() => new RedisStore({ pollintervall: 5 } as RedisStoreOptions)).toThrow(/did you mean "pollInterval"\?/);
     expect(() => new RedisStore({ url: 'redis://127.0.0.1:1', indexCheckInterval: 0 })).toThrow(/indexCheckInterval.*at least 1/);
     expect(() => new RedisStore({ url: 'redis://127.0.0.1:1', indexCheckInterval: Number.NaN })).toThrow(/indexCheckInterval/);

@@ -61,8 +61,8 @@ function redisSuites(url: string): void {
     const stores: RedisStore[] = [];
     const result: StoreBackend & { prefix: string } = {
       prefix,
-      open: (extra: { encryptionKey?: string | null } = {}) => {
-        const store = new RedisStore({ url, prefix, pollInterval: 200, ...options, ...extra });
+      open: () => {
+        const store = new RedisStore({ url, prefix, pollInterval: 200, ...options });
         stores.push(store);
         return store;
       },

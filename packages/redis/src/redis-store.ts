@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
-  checkKeys,
+  checkStoreOptions,
   defaultLogger,
   isHoraeError,
-  resolveEncryptionKey,
   type ClaimOptions,
   type DispatchOutcome,
   type Lease,
@@ -69,11 +68,6 @@ export interface RedisStoreOptions {
    */
   readonly prefix?: string;
   /**
-   * The key payloads are encrypted with; `null` for none. Default: the `HORAE_STORE_ENCRYPTION_KEY`
-   * environment variable.
-   */
-  readonly encryptionKey?: string | null;
-  /**
    * How often (ms) the store asks its scheduler to look for due work even without a change
    * message, so that a message missed during a reconnection delays nothing for long. Default `1000`.
    */
@@ -88,7 +82,7 @@ export interface RedisStoreOptions {
 }
 
 /** The options {@link RedisStore} knows: any other key is refused, with the nearest of these. */
-const OPTION_KEYS = ['client', 'url', 'redisOptions', 'prefix', 'encryptionKey', 'pollInterval', 'indexCheckInterval'] as const;
+const OPTION_KEYS = ['client', 'url', 'redisOptions', 'prefix', 'pollInterval', 'indexCheckInterval'] as const;
 
 /**
  * The keys of one store, for looking at them with `redis-cli`. Every key starts with the same
@@ -185,7 +179,6 @@ interface Row {
  */
 export class RedisStore implements TaskStore {
   readonly persistent: boolean = true;
-  readonly encryptionKey: string | undefined;
   /** The prefix inside the hash tag of every key. */
   readonly prefix: string;
   /** The keys and channel this store uses. */
@@ -224,7 +217,6 @@ export class RedisStore implements TaskStore {
     this.prefix = checked.prefix;
     this.pollInterval = checked.pollInterval;
     this.indexCheckInterval = checked.indexCheckInterval;
-    this.encryptionKey = resolveEncryptionKey(options.encryptionKey);
     this.keys = redisStoreKeys(this.prefix);
   }
 
@@ -784,8 +776,7 @@ function describe(error: unknown): string {
 
 function checkOptions(options: RedisStoreOptions): { prefix: string; pollInterval: number; indexCheckInterval: number } {
   if (typeof options !== 'object' || options === null) throw errors.invalidOption('options', options, 'an object');
-  // A misspelt option must not be ignored: `encryptionkey` would write records in clear.
-  checkKeys('the RedisStore options', options, OPTION_KEYS);
+  checkStoreOptions('RedisStore', options, OPTION_KEYS);
   const { client, url, redisOptions, prefix = 'horae', pollInterval = 1000, indexCheckInterval = 10_000 } = options;
   if (client !== undefined && (url !== undefined || redisOptions !== undefined)) {
     throw errors.invalidOption('client', 'with url or redisOptions', 'give either client (a connection of your own) or url/redisOptions (a connection the store opens), not both');

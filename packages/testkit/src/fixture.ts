@@ -6,7 +6,7 @@ export interface StoreBackend {
    * Opens a store on this backend. Every call may return a new instance; all instances see the
    * same tasks, as the replicas of an application would.
    */
-  open(options?: { encryptionKey?: string | null }): TaskStore;
+  open(): TaskStore;
   /** Stores a record under `id` that no reader can decode (a persistent backend's raw write). */
   writeCorruptRecord?(id: string): Promise<void>;
   /** Removes everything the backend created. */

@@ -23,14 +23,14 @@ export function schedulerContractSuite(fixture: StoreFixture): void {
     const schedulers: Scheduler[] = [];
 
     /** A scheduler on the backend's store, with a `record` handler and a log of its events. */
-    const instance = (name: string, options: SchedulerOptions & { encryptionKey?: string | null; store?: TaskStore } = {}) => {
-      const { encryptionKey, store, ...rest } = options;
+    const instance = (name: string, options: SchedulerOptions & { store?: TaskStore } = {}) => {
+      const { store, ...rest } = options;
       const scheduler = new Scheduler({
         timezone: 'UTC',
         logger: silent,
         leaseDuration: 1_000,
         instanceId: name,
-        stores: { default: store ?? backend.open(encryptionKey === undefined ? {} : { encryptionKey }) },
+        stores: { default: store ?? backend.open() },
         ...rest,
       });
       const events: SchedulerEvent[] = [];
@@ -228,7 +228,7 @@ export function schedulerContractSuite(fixture: StoreFixture): void {
       writer.define('mail', quiet);
       await writer.start({ paused: true });
       await writer.addTask({ id: 'secret', handler: 'mail', args: { to: 'ceo@example.com' }, trigger: { type: 'interval', hours: 1 } });
-      const raw = await backend.open({ encryptionKey: null }).lookupTask('secret');
+      const raw = await backend.open().lookupTask('secret');
       expect(raw!.payload).not.toContain('ceo@example.com');
       expect(raw!.payload).not.toContain('mail');
 
@@ -260,7 +260,7 @@ export function schedulerContractSuite(fixture: StoreFixture): void {
       const { scheduler: keyed, events } = instance('keyed', { encryptionKey: 'k' });
       await keyed.start({ paused: true });
       expect(await keyed.getTask('plain')).toBeNull();
-      expect(events.find((event) => event.type === 'task:quarantined')).toMatchObject({ reason: expect.stringContaining('is not encrypted, but this store has a key') });
+      expect(events.find((event) => event.type === 'task:quarantined')).toMatchObject({ reason: expect.stringContaining('is not encrypted, but the scheduler has a key') });
     });
 
     it('refuses an earlier payload put back beside the current fields, and a next run time moved without the key', async () => {
@@ -272,7 +272,7 @@ export function schedulerContractSuite(fixture: StoreFixture): void {
       await writer.addTask({ id: 'payout', handler: 'pay', args: { to: 'alice' }, trigger: hourly });
       await writer.addTask({ id: 'audit', handler: 'pay', args: { to: 'audit' }, trigger: hourly });
       await writer.addTask({ id: 'tick', handler: 'pay', args: { to: 'tick' }, trigger: { type: 'interval', milliseconds: 100 } });
-      const raw = backend.open({ encryptionKey: null });
+      const raw = backend.open();
       await raw.start({ alias: 'default', instanceId: 'raw', logger: silent, wake: quiet, quarantined: quiet });
       const earlier = (await raw.lookupTask('payout'))!;
       await writer.updateTask('payout', { args: { to: 'bob' } });

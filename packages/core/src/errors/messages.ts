@@ -57,6 +57,19 @@ export const errors = {
     ),
   invalidOption: (taskId: string | undefined, option: string, value: unknown, allowed: string) =>
     new HoraeError('INVALID_OPTION', `${subject(taskId)}invalid ${option} ${show(value)}: ${allowed}.`, { taskId }),
+  /** The value is never shown: it may be a secret. */
+  invalidEncryptionKey: (value: unknown) =>
+    new HoraeError(
+      'INVALID_OPTION',
+      `invalid encryptionKey (${value === '' ? 'an empty string' : `a value of type ${value === null ? 'null' : typeof value}`}; not shown, as it may be a secret): ` +
+        'give the key as a non-empty string, or null to turn encryption off.',
+    ),
+  encryptionKeyMoved: (storeClass: string) =>
+    new HoraeError(
+      'INVALID_OPTION',
+      `${storeClass} does not take "encryptionKey": the scheduler encrypts the records of every persistent store. ` +
+        'Give the key to it instead, new Scheduler({ encryptionKey, stores: { ... } }), or set HORAE_STORE_ENCRYPTION_KEY as before.',
+    ),
   unknownOption: (taskId: string | undefined, where: string, key: string, nearest: string | undefined, allowed: readonly string[]) =>
     new HoraeError(
       'INVALID_OPTION',

@@ -43,13 +43,13 @@ export interface Rooms {
 /** Builds a scheduler's rooms and wires them to each other: who needs whom, in one place. */
 export function assemble(settings: SchedulerSettings, facade: Facade): Rooms {
   const { logger, events, triggers, executors, handlers, instanceId, state, setState } = facade;
-  const { timezone, taskDefaults, clock, leaseDuration } = settings;
+  const { timezone, taskDefaults, clock, leaseDuration, encryptionKey } = settings;
   const executorHost: ExecutorHost = { logger, emit: (type, payload) => events.emit(type, payload) };
   const runLeases = new RunLeases(instanceId, leaseDuration, executorHost);
   const runner = new Runner({ logger, events, executors, handlers, runLeases });
   const stores = new StoreSet(
     (alias, store) =>
-      new StoreHandle(alias, store, triggers, timezone, {
+      new StoreHandle(alias, store, { triggers, timezone, encryptionKey }, {
         quarantined: (taskId, storeAlias, reason, error) => {
           logger.error(`Task "${taskId}" in store "${storeAlias}" was moved to the quarantine: ${reason}.`);
           events.emit('task:quarantined', { taskId, store: storeAlias, reason, error });

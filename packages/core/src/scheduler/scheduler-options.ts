@@ -2,6 +2,7 @@ import { errors } from '../errors/index.js';
 import type { Executor } from '../executors/executor.js';
 import type { Logger } from '../logger/logger.js';
 import { checkKeys } from '../options/keys.js';
+import { resolveEncryptionKey } from '../stores/codec.js';
 import type { TaskStore } from '../stores/store.js';
 import { BUILTIN_TASK_DEFAULTS, type TaskDefaults } from '../tasks/task.js';
 import { isValidTimezone, systemTimezone } from '../time/time.js';
@@ -42,6 +43,14 @@ export interface SchedulerOptions {
    * (Redis, MongoDB) judge claims on theirs, so instances whose clocks disagree still agree.
    */
   clock?: () => number;
+  /**
+   * Encrypts the records of its persistent stores (AES-256-GCM, each sealed against tampering;
+   * see the README's "Encryption"); any length of key material. Default: the
+   * `HORAE_STORE_ENCRYPTION_KEY` environment variable; `null` turns encryption off. Every
+   * instance that shares a store needs the same key. Memory stores keep live records and are
+   * never encrypted.
+   */
+  encryptionKey?: string | null;
 }
 
 /** The scheduler's state. @public */
@@ -56,7 +65,7 @@ export interface ShutdownOptions {
 }
 
 /** The keys of {@link SchedulerOptions}: others are refused. */
-const SCHEDULER_OPTION_KEYS = ['stores', 'executors', 'timezone', 'taskDefaults', 'logger', 'unrefTimer', 'batchSize', 'storeRetryInterval', 'leaseDuration', 'instanceId', 'clock'] as const;
+const SCHEDULER_OPTION_KEYS = ['stores', 'executors', 'timezone', 'taskDefaults', 'logger', 'unrefTimer', 'batchSize', 'storeRetryInterval', 'leaseDuration', 'instanceId', 'clock', 'encryptionKey'] as const;
 
 /** The scheduler's settings, checked, with their defaults. */
 export interface SchedulerSettings {
@@ -66,6 +75,8 @@ export interface SchedulerSettings {
   readonly storeRetryInterval: number;
   readonly leaseDuration: number;
   readonly clock: () => number;
+  /** The key records of persistent stores are encrypted with, if any. */
+  readonly encryptionKey: string | undefined;
 }
 
 /** Checks the scheduler's options (unknown keys refused) and fills in their defaults. */
@@ -88,5 +99,17 @@ export function readSchedulerOptions(options: SchedulerOptions): SchedulerSettin
   if (!Number.isFinite(leaseDuration) || leaseDuration < 30) {
     throw errors.invalidOption(undefined, 'leaseDuration', options.leaseDuration, 'give milliseconds as a finite number >= 30');
   }
-  return { timezone, taskDefaults, batchSize, storeRetryInterval, leaseDuration, clock: options.clock ?? (() => Date.now()) };
+  const { encryptionKey } = options;
+  if (encryptionKey !== undefined && encryptionKey !== null && (typeof encryptionKey !== 'string' || encryptionKey === '')) {
+    throw errors.invalidEncryptionKey(encryptionKey);
+  }
+  return {
+    timezone,
+    taskDefaults,
+    batchSize,
+    storeRetryInterval,
+    leaseDuration,
+    clock: options.clock ?? (() => Date.now()),
+    encryptionKey: resolveEncryptionKey(encryptionKey),
+  };
 }

@@ -25,11 +25,10 @@ export class StoreHandle {
   constructor(
     readonly alias: string,
     private readonly store: TaskStore,
-    triggers: TriggerRegistry,
-    timezone: string,
+    codec: { triggers: TriggerRegistry; timezone: string; encryptionKey: string | undefined },
     private readonly hooks: StoreHandleHooks,
   ) {
-    this.codec = new TaskCodec(store.persistent, store.encryptionKey, triggers, timezone);
+    this.codec = new TaskCodec(store.persistent, codec.encryptionKey, codec.triggers, codec.timezone);
   }
 
   get persistent(): boolean {

@@ -9,7 +9,7 @@ import type { StoredTask } from './store.js';
 /** The version of the JSON record layout; bumped on incompatible changes. */
 export const RECORD_SCHEMA_VERSION = 1;
 
-/** The environment variable a persistent store reads its encryption key from by default. */
+/** The environment variable the scheduler reads its encryption key from by default. */
 export const ENCRYPTION_KEY_VARIABLE = 'HORAE_STORE_ENCRYPTION_KEY';
 
 /** Marks an encrypted payload; what follows is base64 of iv (12) + tag (16) + ciphertext. */
@@ -34,20 +34,9 @@ export interface TaskRecordJSON {
 }
 
 /**
- * The encryption key a persistent store uses: the option when given (`null` turns encryption
- * off), else the `HORAE_STORE_ENCRYPTION_KEY` environment variable, else none.
- *
- * @example
- * ```ts
- * class MyStore implements TaskStore {
- *   readonly persistent = true;
- *   readonly encryptionKey: string | undefined;
- *   constructor(options: { encryptionKey?: string | null } = {}) {
- *     this.encryptionKey = resolveEncryptionKey(options.encryptionKey);
- *   }
- * }
- * ```
- * @public
+ * The key the records of persistent stores are encrypted with: the scheduler's `encryptionKey`
+ * option when given (`null` turns encryption off), else the `HORAE_STORE_ENCRYPTION_KEY`
+ * environment variable, else none.
  */
 export function resolveEncryptionKey(option: string | null | undefined): string | undefined {
   if (option === null) return undefined;
@@ -126,7 +115,7 @@ const SEAL_BYTES = 16;
 
 /**
  * Turns task records into store payloads and back: JSON with a schema version, encrypted with
- * AES-256-GCM when the store has a key (the task id authenticated with it, so a payload cannot
+ * AES-256-GCM when the scheduler has a key (the task id authenticated with it, so a payload cannot
  * be moved to another id). Memory stores keep live records and skip all of this.
  *
  * With a key, every record also carries a seal: an HMAC over its id, revision and next run time
@@ -287,12 +276,12 @@ export class TaskCodec {
     const encrypted = payload.startsWith(ENCRYPTED_PREFIX);
     if (this.key === undefined) {
       if (encrypted) {
-        throw decryptionFailed(id, `it is encrypted, but this store has no key: set ${ENCRYPTION_KEY_VARIABLE} or the store's encryptionKey option`);
+        throw decryptionFailed(id, `it is encrypted, but the scheduler has no key: set ${ENCRYPTION_KEY_VARIABLE} or the scheduler's encryptionKey option`);
       }
       return { json: payload };
     }
     if (!encrypted) {
-      throw decryptionFailed(id, 'it is not encrypted, but this store has a key: it was written without one (or by someone else); re-add the task, or read the store without a key');
+      throw decryptionFailed(id, 'it is not encrypted, but the scheduler has a key: it was written without one (or by someone else); re-add the task, or read the store without a key');
     }
     const raw = Buffer.from(payload.slice(ENCRYPTED_PREFIX.length), 'base64');
     const tag = raw.subarray(12, 28);

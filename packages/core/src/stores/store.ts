@@ -154,8 +154,6 @@ export interface TaskStore {
    * (never an inline function) and have JSON arguments; their payloads are strings.
    */
   readonly persistent: boolean;
-  /** The key persistent payloads are encrypted with, if any (see {@link resolveEncryptionKey}). */
-  readonly encryptionKey?: string | undefined;
 
   start(context: StoreContext): Promise<void>;
   shutdown(): Promise<void>;

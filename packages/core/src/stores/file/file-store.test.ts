@@ -520,17 +520,6 @@ describe('FileStore: options', () => {
     for (const options of invalid) expect(() => new FileStore(options)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
   });
 
-  it('resolves the encryption key from the option or the environment', () => {
-    vi.stubEnv('HORAE_STORE_ENCRYPTION_KEY', 'from-env');
-    try {
-      expect(new FileStore({ directory: 'x' }).encryptionKey).toBe('from-env');
-      expect(new FileStore({ directory: 'x', encryptionKey: 'given' }).encryptionKey).toBe('given');
-      expect(new FileStore({ directory: 'x', encryptionKey: null }).encryptionKey).toBeUndefined();
-    } finally {
-      vi.unstubAllEnvs();
-    }
-  });
-
   it('uses its suffix for task files', async () => {
     const directory = await freshDirectory();
     const store = await open(directory, { suffix: '.job.json' });

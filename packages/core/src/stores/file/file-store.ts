@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import { errors } from '../../errors/index.js';
 import { defaultLogger, type Logger } from '../../logger/logger.js';
-import { resolveEncryptionKey } from '../codec.js';
 import { CompareAndSwap, type Decision } from './compare-and-swap.js';
 import { prepareDirectories } from './directories.js';
 import { eachLimited, errorCode, WRITE_CONCURRENCY } from './disk.js';
@@ -58,7 +57,6 @@ type LiveHead = Head<TaskGeneration> & { readonly doc: TaskFile };
  */
 export class FileStore implements TaskStore {
   readonly persistent: boolean = true;
-  readonly encryptionKey: string | undefined;
   /** The absolute path of the task directory. */
   readonly directory: string;
   private readonly suffix: string;
@@ -88,7 +86,6 @@ export class FileStore implements TaskStore {
     this.mode = checked.mode;
     this.maxFileSize = checked.maxFileSize;
     this.cleanupOnShutdown = checked.cleanupOnShutdown;
-    this.encryptionKey = resolveEncryptionKey(options.encryptionKey);
     this.cas = new CompareAndSwap((operation, attempts) => errors.fileStoreContended(this.alias, this.directory, operation, attempts));
     this.watcher = new ChangeWatcher(this.directory, (name) => this.tasks.isGenerationFile(name), checked.pollInterval);
     this.tasks = new GenerationFiles<TaskGeneration>({

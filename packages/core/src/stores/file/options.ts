@@ -1,6 +1,6 @@
 /** The options of the file store, and the checks they must pass. */
 import { errors } from '../../errors/index.js';
-import { checkKeys } from '../../options/keys.js';
+import { checkStoreOptions } from '../store-options.js';
 
 /**
  * Options of {@link FileStore}.
@@ -29,11 +29,6 @@ export interface FileStoreOptions {
    */
   readonly pollInterval?: number;
   /**
-   * The key payloads are encrypted with; `null` for none. Default: the `HORAE_STORE_ENCRYPTION_KEY`
-   * environment variable.
-   */
-  readonly encryptionKey?: string | null;
-  /**
    * The largest task file (in bytes) the store reads. Its size is checked before anything is
    * read, so that a huge file, or one that never ends, cannot fill the memory. A larger file is
    * quarantined unread, by name. Adding or updating a task whose file would be larger than this,
@@ -44,7 +39,7 @@ export interface FileStoreOptions {
 }
 
 /** The options a {@link FileStoreOptions} object may have: any other key is refused. */
-const OPTION_KEYS = ['directory', 'suffix', 'mode', 'cleanupOnShutdown', 'pollInterval', 'encryptionKey', 'maxFileSize'] as const;
+const OPTION_KEYS = ['directory', 'suffix', 'mode', 'cleanupOnShutdown', 'pollInterval', 'maxFileSize'] as const;
 
 export const DEFAULT_SUFFIX = '.task';
 export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
@@ -58,13 +53,12 @@ const MIN_MAX_FILE_SIZE = 4 * RESERVED_BYTES;
 /** Far more than any task needs, and well within what one Buffer may hold. */
 const MAX_MAX_FILE_SIZE = 2 ** 30;
 
-export type CheckedOptions = Required<Omit<FileStoreOptions, 'encryptionKey'>>;
+export type CheckedOptions = Required<FileStoreOptions>;
 
 export function checkOptions(options: FileStoreOptions): CheckedOptions {
   const invalid = (name: string, value: unknown, allowed: string) => errors.invalidOption(undefined, `FileStore option "${name}"`, value, allowed);
   if (typeof options !== 'object' || options === null) throw invalid('options', options, 'an object such as { directory: "./tasks" }');
-  // A misspelt option would be ignored: encryptionkey would leave the records in clear.
-  checkKeys('the FileStore options', options, OPTION_KEYS);
+  checkStoreOptions('FileStore', options, OPTION_KEYS);
   const { directory, suffix = DEFAULT_SUFFIX, mode = 0o700, cleanupOnShutdown = false, pollInterval = 1000, maxFileSize = DEFAULT_MAX_FILE_SIZE } = options;
   if (typeof directory !== 'string' || directory === '') throw invalid('directory', directory, 'the path of a directory (created when missing)');
   if (typeof suffix !== 'string' || !/^\.[A-Za-z0-9_-][A-Za-z0-9._-]{0,14}$/.test(suffix)) {

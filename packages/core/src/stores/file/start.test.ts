@@ -137,8 +137,8 @@ describe('FileStore: its directory at start', () => {
 describe('FileStore: options', () => {
   it('refuses options it does not know, naming the nearest one it does', () => {
     const unknown = (options: object) => () => new FileStore(options as FileStoreOptions);
-    expect(unknown({ directory: 'x', encryptionkey: 'secret' })).toThrow(
-      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('unknown option "encryptionkey" in the FileStore options; did you mean "encryptionKey"?') }),
+    expect(unknown({ directory: 'x', pollIntervall: 100 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('unknown option "pollIntervall" in the FileStore options; did you mean "pollInterval"?') }),
     );
     expect(unknown({ directory: 'x', maxFileSise: 1 })).toThrow(expect.objectContaining({ message: expect.stringContaining('did you mean "maxFileSize"?') }));
     expect(unknown({ directroy: 'x' })).toThrow(expect.objectContaining({ message: expect.stringContaining('did you mean "directory"?') }));
