@@ -70,6 +70,15 @@ export class EventHub {
     return () => this.off(type, listener);
   }
 
+  /** Listens for the next event of a type only. */
+  once<TType extends SchedulerEventType>(type: TType, listener: SchedulerListener<TType>): () => void {
+    const stop = this.on(type, (event) => {
+      stop();
+      return listener(event as SchedulerEvent<TType>);
+    });
+    return stop;
+  }
+
   off<TType extends SchedulerEventType | '*'>(
     type: TType,
     listener: SchedulerListener<TType extends SchedulerEventType ? TType : SchedulerEventType>,

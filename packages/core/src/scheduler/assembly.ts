@@ -72,7 +72,7 @@ export function assemble(settings: SchedulerSettings, facade: Facade): Rooms {
   });
   const notifyRunTime = (time: number | null): void => dispatcher.notifyRunTime(time);
   const options = new TaskOptions({ triggers, timezone, taskDefaults, handlers, executors, clock, isPersistent: (taskId, alias) => stores.get(taskId, alias).persistent });
-  const catalog = new TaskCatalog({ stores, options, events, logger, executors, notifyRunTime });
+  const catalog = new TaskCatalog({ stores, options, events, logger, executors, notifyRunTime, timezone });
   const startStop = new StartStop({ logger, events, clock, executors, executorHost, stores, runLeases, runner, dispatcher, catalog, instanceId, setState });
   const quarantine = new Quarantine({ stores, runner, events, notifyRunTime });
   return { executorHost, runLeases, runner, stores, dispatcher, options, catalog, startStop, quarantine };

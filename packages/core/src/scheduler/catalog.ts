@@ -4,7 +4,8 @@ import type { Executor } from '../executors/executor.js';
 import type { Logger } from '../logger/logger.js';
 import { reviseRecord, taskRecord, type TaskRecord } from '../tasks/task.js';
 import type { Trigger } from '../triggers/trigger.js';
-import { snapshot, type TaskInfo, type TaskState } from './inspection.js';
+import { toEpoch } from '../time/time.js';
+import { queryInfos, snapshot, type TaskInfo, type TaskInfoQuery, type TaskState } from './inspection.js';
 import type { StoreHandle } from './store-handle.js';
 import type { StoreSet } from './stores.js';
 import type { Addition, TaskOptions } from './task-options.js';
@@ -32,6 +33,8 @@ export interface CatalogContext {
   readonly logger: Logger;
   readonly executors: ReadonlyMap<string, Executor>;
   readonly notifyRunTime: (time: number | null) => void;
+  /** The zone a `dueBefore` without one is read in. */
+  readonly timezone: string;
 }
 
 /** Fields that define a task other than its schedule; equal ones make re-registration a no-op. */
@@ -80,6 +83,16 @@ export class TaskCatalog {
     }
     group.set(record.id, { replaceExisting: addition.replaceExisting, fromTrigger: addition.nextRunTime === undefined });
     return { record, store, pending: true, handle: staging };
+  }
+
+  /** Keeps validated tasks until their stores start; an id staged already, without `replaceExisting`, refuses them all. */
+  async stageAll(additions: readonly Addition[]): Promise<Located[]> {
+    for (const { record, store, replaceExisting } of additions) {
+      if (this.isStaged(store, record.id) && !replaceExisting) throw errors.conflictingId(record.id, store);
+    }
+    const staged: Located[] = [];
+    for (const addition of additions) staged.push(await this.stage(addition));
+    return staged;
   }
 
   /** Whether a task of this id waits for this store to start. */
@@ -305,6 +318,22 @@ export class TaskCatalog {
     }
     const order = (located: Located): number => located.record.nextRunTime ?? Infinity;
     return found.sort((a, b) => (order(a) === order(b) ? 0 : order(a) < order(b) ? -1 : 1));
+  }
+
+  /** Snapshots of the tasks that match a query, sorted (see {@link TaskInfoQuery}). */
+  async infos(query: TaskInfoQuery): Promise<TaskInfo[]> {
+    const dueBefore = query.dueBefore === undefined ? undefined : toEpoch(query.dueBefore, this.context.timezone);
+    if (query.dueBefore !== undefined && dueBefore === undefined) {
+      throw errors.invalidOption(undefined, 'dueBefore', query.dueBefore, 'give a Date, epoch milliseconds or an ISO string');
+    }
+    const found = await this.collect(query.store);
+    const triggers = new Map(found.map((located) => [located.record.id + '\u0000' + located.store, located.record.trigger]));
+    return queryInfos(
+      found.map((located) => this.info(located)),
+      query,
+      (info) => triggers.get(info.id + '\u0000' + info.store)?.constructor.name ?? '',
+      dueBefore,
+    );
   }
 
   /** A snapshot of a task with its state. */

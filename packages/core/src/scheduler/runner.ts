@@ -107,6 +107,17 @@ export class Runner {
     return done === undefined ? {} : { done };
   }
 
+  /**
+   * Runs fire times a caller found due (see `Scheduler.runFires`): resolves once the run has
+   * ended and its lease is released, so that the caller's next run of the task is not refused
+   * under `maxInstances` by the run that just ended.
+   */
+  async runFires(task: TaskRecord, handle: StoreHandle, fireTimes: number[]): Promise<void> {
+    const run = await this.prepare(task, handle, fireTimes, false);
+    if (run === undefined) return;
+    await new Promise<void>((settled) => void this.start(task, handle, fireTimes, run, settled));
+  }
+
   /** Reports runs that could not start: over `maxInstances`, or failing to get ready. */
   reportRefused(task: TaskRecord, store: string, runTimes: readonly number[], error: unknown): void {
     const { events, logger } = this.context;

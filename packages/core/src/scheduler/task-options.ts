@@ -3,7 +3,18 @@ import type { Executor } from '../executors/executor.js';
 import { checkKeys } from '../options/keys.js';
 import { defaultName } from '../stores/codec.js';
 import { newTaskId } from '../tasks/ids.js';
-import { isJsonValue, reviseRecord, taskRecord, type AddTaskOptions, type HandlerDefinition, type TaskChanges, type TaskDefaults, type TaskRecord } from '../tasks/task.js';
+import {
+  isJsonValue,
+  reviseRecord,
+  taskRecord,
+  type AddTaskOptions,
+  type HandlerDefinition,
+  type ModuleHandler,
+  type TaskChanges,
+  type TaskDefaults,
+  type TaskHandler,
+  type TaskRecord,
+} from '../tasks/task.js';
 import { isValidEpoch, TIME_RANGE, toEpoch } from '../time/time.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 import type { TriggerInput } from '../triggers/trigger.js';
@@ -54,6 +65,28 @@ export function checkTaskDefaults(taskId: string | undefined, options: Partial<T
   }
 }
 
+/** Checks a handler given to `Scheduler.define`: a function, or a module handler. */
+export function handlerDefinition(name: string, handler: TaskHandler | ModuleHandler): HandlerDefinition {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw errors.invalidOption(undefined, 'handler name', name, 'give a non-empty string');
+  }
+  const isModule = typeof handler === 'object' && handler !== null && (handler as { kind?: unknown }).kind === 'module';
+  if (typeof handler !== 'function' && !isModule) {
+    throw errors.invalidOption(undefined, `handler for "${name}"`, handler, 'give a function or moduleHandler(url, exportName)');
+  }
+  return handler as HandlerDefinition;
+}
+
+/** Checks the fire times given to `Scheduler.runFires`, as epoch milliseconds. */
+export function fireTimes(id: string, given: readonly (Date | number)[]): number[] {
+  const list: unknown = given;
+  const times: unknown[] = Array.isArray(list) ? list.map((time: unknown) => (time instanceof Date ? time.getTime() : time)) : [];
+  if (times.length === 0 || times.some((time) => typeof time !== 'number' || !Number.isFinite(time))) {
+    throw errors.invalidOption(id, 'fire times', given, 'give a non-empty list of Dates or epoch milliseconds');
+  }
+  return times as number[];
+}
+
 /**
  * Turns what an application gives (task options, changes, a next run time) into validated task
  * records. Everything is checked here, before anything is written: a bad value is a typed error
@@ -82,6 +115,20 @@ export class TaskOptions {
     }
     // The next run time shown until the task reaches its store, where it is worked out again unless given.
     return { record: reviseRecord(record, { nextRunTime: preview }), store, replaceExisting: options.replaceExisting === true, nextRunTime };
+  }
+
+  /** Validates the options of tasks added together: each id once per store. */
+  additions(list: readonly AddTaskOptions[]): Addition[] {
+    const given: unknown = list;
+    if (!Array.isArray(given)) throw errors.invalidOption(undefined, 'tasks', given, 'give an array of task options');
+    const additions = list.map((options) => this.addition(options));
+    const seen = new Set<string>();
+    for (const { record, store } of additions) {
+      const key = `${store}\u0000${record.id}`;
+      if (seen.has(key)) throw errors.invalidOption(record.id, 'task id', record.id, `it is given twice for store "${store}"; give each id once per call`);
+      seen.add(key);
+    }
+    return additions;
   }
 
   /** Validates task options into a record (next run time not yet set). */
