@@ -24,7 +24,9 @@ export type {
   Lease,
   QuarantinedTask,
   RunLease,
+  RunRetention,
   StoreContext,
+  StoredRun,
   StoredTask,
   TaskDispatch,
   TaskRelease,
@@ -35,6 +37,7 @@ export { storeErrors } from './stores/store-errors.js';
 export { checkStoreOptions } from './stores/store-options.js';
 export { dispatchEach, type DispatchSteps } from './stores/dispatch-each.js';
 export { MemoryStore } from './stores/memory.js';
+export type { RunOutcome, TaskRun } from './history/task-run.js';
 export { FileStore, type FileStoreOptions } from './stores/file/file-store.js';
 export { BaseExecutor, type Execution, type Executor, type ExecutorHost, type ExecutorShutdownOptions } from './executors/executor.js';
 export { AsyncExecutor } from './executors/async.js';

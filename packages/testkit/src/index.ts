@@ -7,6 +7,7 @@
  * ```
  */
 import type { StoreFixture } from './fixture.js';
+import { historyContractSuite } from './history-contract.js';
 import { multiProcessSuite } from './multi-process.js';
 import { schedulerContractSuite } from './scheduler-contract.js';
 import { serverClockSuite } from './server-clock.js';
@@ -27,6 +28,7 @@ export { contractRoutes, echoFetchHandler, type AdapterFixture, type ContractApp
 export function storeConformance(fixture: StoreFixture): void {
   storeContractSuite(fixture);
   schedulerContractSuite(fixture);
+  historyContractSuite(fixture);
   if (fixture.serverClock !== undefined) serverClockSuite({ ...fixture, serverClock: fixture.serverClock.bind(fixture) });
   if (fixture.processes !== undefined) multiProcessSuite(fixture);
 }

@@ -1,3 +1,4 @@
+import type { TaskRun } from '../history/task-run.js';
 import type { Logger } from '../logger/logger.js';
 
 interface TaskEventBase {
@@ -38,6 +39,8 @@ export interface SchedulerEventMap {
   /** A record that could not be read (or run here) was moved to the store's quarantine. */
   'task:quarantined': TaskEventBase & { readonly reason: string; readonly error: unknown };
   'tasks:removed-all': { readonly store: string | null };
+  /** A run was written to the run history of the task's store (see `Scheduler.getRuns`). */
+  'run:recorded': TaskEventBase & { readonly run: TaskRun };
 }
 
 /** The name of a scheduler event. @public */

@@ -6,6 +6,7 @@ import type { TriggerRegistry } from '../triggers/registry.js';
 import { TaskCatalog } from './catalog.js';
 import { Dispatcher } from './dispatcher.js';
 import { Quarantine } from './quarantine.js';
+import { RunHistory } from './run-history.js';
 import { RunLeases } from './run-leases.js';
 import { Runner } from './runner.js';
 import type { SchedulerSettings, SchedulerState } from './scheduler-options.js';
@@ -38,6 +39,7 @@ export interface Rooms {
   readonly catalog: TaskCatalog;
   readonly startStop: StartStop;
   readonly quarantine: Quarantine;
+  readonly history: RunHistory;
 }
 
 /** Builds a scheduler's rooms and wires them to each other: who needs whom, in one place. */
@@ -73,7 +75,8 @@ export function assemble(settings: SchedulerSettings, facade: Facade): Rooms {
   const notifyRunTime = (time: number | null): void => dispatcher.notifyRunTime(time);
   const options = new TaskOptions({ triggers, timezone, taskDefaults, handlers, executors, clock, isPersistent: (taskId, alias) => stores.get(taskId, alias).persistent });
   const catalog = new TaskCatalog({ stores, options, events, logger, executors, notifyRunTime, timezone });
-  const startStop = new StartStop({ logger, events, clock, executors, executorHost, stores, runLeases, runner, dispatcher, catalog, instanceId, setState });
+  const history = new RunHistory({ stores, events, logger, clock, instanceId, retention: settings.runHistory, unrefTimer: facade.unrefTimer });
+  const startStop = new StartStop({ logger, events, clock, executors, executorHost, stores, runLeases, runner, dispatcher, catalog, history, instanceId, setState });
   const quarantine = new Quarantine({ stores, runner, events, notifyRunTime });
-  return { executorHost, runLeases, runner, stores, dispatcher, options, catalog, startStop, quarantine };
+  return { executorHost, runLeases, runner, stores, dispatcher, options, catalog, startStop, quarantine, history };
 }

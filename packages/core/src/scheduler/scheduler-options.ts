@@ -51,6 +51,13 @@ export interface SchedulerOptions {
    * never encrypted.
    */
   encryptionKey?: string | null;
+  /**
+   * The run history kept in the stores that can keep one (all of Horae's): every run, missed
+   * fire and refused run, shared by the instances of the store (see `Scheduler.getRuns`).
+   * `perTask`: the newest runs kept per task (default 50); `maxAge`: ms after which a run is
+   * dropped (default 7 days). `false` records none.
+   */
+  runHistory?: false | { perTask?: number; maxAge?: number };
 }
 
 /** The scheduler's state. @public */
@@ -65,7 +72,7 @@ export interface ShutdownOptions {
 }
 
 /** The keys of {@link SchedulerOptions}: others are refused. */
-const SCHEDULER_OPTION_KEYS = ['stores', 'executors', 'timezone', 'taskDefaults', 'logger', 'unrefTimer', 'batchSize', 'storeRetryInterval', 'leaseDuration', 'instanceId', 'clock', 'encryptionKey'] as const;
+const SCHEDULER_OPTION_KEYS = ['stores', 'executors', 'timezone', 'taskDefaults', 'logger', 'unrefTimer', 'batchSize', 'storeRetryInterval', 'leaseDuration', 'instanceId', 'clock', 'encryptionKey', 'runHistory'] as const;
 
 /** The scheduler's settings, checked, with their defaults. */
 export interface SchedulerSettings {
@@ -77,6 +84,26 @@ export interface SchedulerSettings {
   readonly clock: () => number;
   /** The key records of persistent stores are encrypted with, if any. */
   readonly encryptionKey: string | undefined;
+  /** How much run history to keep; `undefined`: none. */
+  readonly runHistory: { readonly perTask: number; readonly maxAge: number } | undefined;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+function readRunHistory(option: SchedulerOptions['runHistory']): SchedulerSettings['runHistory'] {
+  if (option === false) return undefined;
+  if (option !== undefined && (typeof option !== 'object' || option === null)) {
+    throw errors.invalidOption(undefined, 'runHistory', option, 'give { perTask, maxAge }, or false to keep no history');
+  }
+  if (option !== undefined) checkKeys('runHistory', option, ['perTask', 'maxAge']);
+  const { perTask = 50, maxAge = 7 * DAY } = option ?? {};
+  if (!Number.isInteger(perTask) || perTask < 1 || perTask > 10_000) {
+    throw errors.invalidOption(undefined, 'runHistory.perTask', perTask, 'give a whole number from 1 to 10,000');
+  }
+  if (!Number.isFinite(maxAge) || maxAge < 1_000) {
+    throw errors.invalidOption(undefined, 'runHistory.maxAge', maxAge, 'give milliseconds as a finite number >= 1000');
+  }
+  return { perTask, maxAge };
 }
 
 /** Checks the scheduler's options (unknown keys refused) and fills in their defaults. */
@@ -111,5 +138,6 @@ export function readSchedulerOptions(options: SchedulerOptions): SchedulerSettin
     leaseDuration,
     clock: options.clock ?? (() => Date.now()),
     encryptionKey: resolveEncryptionKey(encryptionKey),
+    runHistory: readRunHistory(options.runHistory),
   };
 }

@@ -1,5 +1,6 @@
 import { errors } from '../errors/index.js';
 import type { EventHub } from '../events/events.js';
+import type { TaskRun } from '../history/task-run.js';
 import type { QuarantinedTask } from '../stores/store.js';
 import { reviseRecord, type AddTaskOptions, type TaskChanges } from '../tasks/task.js';
 import type { TriggerInput } from '../triggers/trigger.js';
@@ -184,6 +185,28 @@ export abstract class SchedulerTasks implements TaskOperations {
    */
   getTaskInfos(query: TaskInfoQuery = {}): Promise<TaskInfo[]> {
     return this.rooms.catalog.infos(query);
+  }
+
+  /**
+   * A task's run history, newest first, as every instance sharing its store recorded it: each
+   * run with its fire time(s), instance, start, end, duration and outcome (`succeeded`, `failed`
+   * with the error's message and stack, `interrupted`, `missed`, `skipped`), and the head of its
+   * return value. At most `limit` runs (default 20, at most 1,000); with `before`, those that
+   * ended before it, for paging. A deleted task's runs stay readable until they age out: give
+   * its `store` then (else every store is read). Runs that just ended are written first.
+   *
+   * @example
+   * ```ts
+   * const [last] = await scheduler.getRuns('nightly-export', { limit: 1 });
+   * if (last?.outcome === 'failed') console.error(last.error?.message);
+   * ```
+   */
+  async getRuns(id: string, options: { limit?: number; before?: Date | number | string; store?: string } = {}): Promise<TaskRun[]> {
+    const query = this.rooms.options.runQuery(id, options);
+    await this.rooms.history.flush();
+    const located = options.store === undefined ? await this.rooms.catalog.find(id, undefined) : undefined;
+    const aliases = options.store !== undefined ? [options.store] : located !== undefined ? [located.store] : this.rooms.stores.aliases();
+    return this.rooms.history.read(id, aliases, query);
   }
 
   /**

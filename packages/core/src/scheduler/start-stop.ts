@@ -6,6 +6,7 @@ import type { TaskRecord } from '../tasks/task.js';
 import type { TaskCatalog } from './catalog.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { RunLeases } from './run-leases.js';
+import type { RunHistory } from './run-history.js';
 import type { Runner } from './runner.js';
 import type { SchedulerState, ShutdownOptions } from './scheduler-options.js';
 import type { StoreHandle } from './store-handle.js';
@@ -23,6 +24,7 @@ export interface StartStopContext {
   readonly runner: Runner;
   readonly dispatcher: Dispatcher;
   readonly catalog: TaskCatalog;
+  readonly history: RunHistory;
   readonly instanceId: () => string;
   readonly setState: (state: SchedulerState) => void;
 }
@@ -31,7 +33,7 @@ export interface StartStopContext {
  * Starting and stopping the scheduler, each step in its order: at start the executors, the
  * stores, the staged tasks, then dispatching; at shutdown dispatching stops, shutdown-trigger
  * tasks fire, running handlers get one deadline for the whole shutdown, run leases are given
- * back, and the stores close last.
+ * back, the run history is written, and the stores close last.
  */
 export class StartStop {
   constructor(private readonly context: StartStopContext) {}
@@ -89,6 +91,7 @@ export class StartStop {
     await this.shutdownExecutors(wait, left());
     await runLeases.flush();
     runLeases.stop();
+    await this.context.history.close();
     await stores.shutdownAll(logger);
     events.emit('scheduler:shutdown', {});
   }

@@ -1,6 +1,7 @@
 import { TaskCodec, UnreadableRecordError } from '../stores/codec.js';
 import { isHoraeError } from '../errors/index.js';
-import type { DispatchOutcome, QuarantinedTask, RunLease, StoreContext, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
+import type { TaskRun } from '../history/task-run.js';
+import type { DispatchOutcome, QuarantinedTask, RunLease, RunRetention, StoreContext, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
 import type { TaskRecord } from '../tasks/task.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 
@@ -173,6 +174,38 @@ export class StoreHandle {
 
   takeExpiredRunLeases(): Promise<RunLease[]> {
     return this.store.takeExpiredRunLeases();
+  }
+
+  /** Whether the store keeps run history (see {@link TaskStore.addRuns}). */
+  get keepsRuns(): boolean {
+    return this.store.addRuns !== undefined && this.store.getRuns !== undefined;
+  }
+
+  /** Adds finished runs to the history; a store that keeps none ignores them. */
+  async addRuns(runs: readonly TaskRun[], retention: RunRetention): Promise<void> {
+    if (this.store.addRuns === undefined || runs.length === 0) return;
+    await this.store.addRuns(
+      runs.map((run) => this.codec.encodeRun(run)),
+      retention,
+    );
+  }
+
+  /**
+   * A task's runs, newest first. A run that cannot be read is left out and reported through
+   * `unreadable` (it stays in the store until it ages out): one bad record never hides the rest.
+   */
+  async getRuns(taskId: string, options: { limit: number; before?: number }, unreadable: (error: Error) => void): Promise<TaskRun[]> {
+    if (this.store.getRuns === undefined) return [];
+    const runs: TaskRun[] = [];
+    for (const stored of await this.store.getRuns(taskId, options)) {
+      try {
+        runs.push(this.codec.decodeRun(stored));
+      } catch (error) {
+        if (!(error instanceof UnreadableRecordError)) throw error;
+        unreadable(error);
+      }
+    }
+    return runs;
   }
 
   private async readAll(stored: StoredTask[]): Promise<TaskRecord[]> {

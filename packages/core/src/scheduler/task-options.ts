@@ -131,6 +131,19 @@ export class TaskOptions {
     return additions;
   }
 
+  /** Validates the options of `getRuns`. */
+  runQuery(id: string, options: { limit?: number; before?: unknown; store?: string }): { limit: number; before?: number } {
+    if (typeof options !== 'object' || options === null) throw errors.invalidOption(id, 'run query', options, 'give { limit, before, store }');
+    checkKeys('the run query', options, ['limit', 'before', 'store'], id);
+    const { limit = 20 } = options;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw errors.invalidOption(id, 'limit', limit, 'give a whole number from 1 to 1,000');
+    if (options.store !== undefined) this.context.isPersistent(id, options.store);
+    if (options.before === undefined) return { limit };
+    const before = toEpoch(options.before, this.context.timezone);
+    if (before === undefined) throw errors.invalidOption(id, 'before', options.before, 'give a Date, epoch milliseconds or an ISO string');
+    return { limit, before };
+  }
+
   /** Validates task options into a record (next run time not yet set). */
   record(id: string, storeAlias: string, options: AddTaskOptions): TaskRecord {
     const { handlers, executors, triggers, taskDefaults } = this.context;

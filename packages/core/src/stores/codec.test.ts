@@ -124,3 +124,36 @@ describe('TaskCodec', () => {
     expect(moved).toEqual({ ...record, nextRunTime: 5, revision: 8 });
   });
 });
+
+describe('TaskCodec: runs', () => {
+  const run = {
+    taskId: 'invoice-42',
+    runId: 'run-1',
+    scheduledAt: [new Date(1_800_000_000_000)],
+    instanceId: 'replica-1',
+    startedAt: new Date(1_800_000_000_010),
+    endedAt: new Date(1_800_000_000_250),
+    duration: 240,
+    outcome: 'failed' as const,
+    error: { message: 'card declined for ACME', stack: 'Error: card declined for ACME\n    at charge' },
+  };
+
+  it('keeps a run as JSON, or encrypted with the key and bound to its task, id and end', () => {
+    const plain = codec().encodeRun(run);
+    expect(plain).toMatchObject({ taskId: 'invoice-42', runId: 'run-1', endedAt: 1_800_000_000_250 });
+    expect(JSON.parse(plain.payload as string)).toMatchObject({ v: 1, outcome: 'failed', error: { message: 'card declined for ACME' } });
+    expect(codec().decodeRun(plain)).toEqual(run);
+
+    const sealed = codec('k').encodeRun(run);
+    expect(sealed.payload).not.toContain('ACME');
+    expect(codec('k').decodeRun(sealed)).toEqual(run);
+    expect(unreadable(() => codec('other').decodeRun(sealed)).message).toContain('cannot be read');
+    expect(unreadable(() => codec().decodeRun(sealed)).message).toContain('the scheduler has no key');
+    expect(unreadable(() => codec('k').decodeRun(plain)).message).toContain('the scheduler has a key');
+    // Moved to another end, run or task: it no longer authenticates.
+    for (const moved of [{ ...sealed, endedAt: 1 }, { ...sealed, runId: 'run-2' }, { ...sealed, taskId: 'invoice-43' }]) {
+      expect(() => codec('k').decodeRun(moved)).toThrow(UnreadableRecordError);
+    }
+    expect(unreadable(() => codec().decodeRun({ ...plain, payload: '{"v":2}' })).message).toContain('not a run record');
+  });
+});

@@ -4,7 +4,8 @@ import { taskRecord, type TaskRecord } from '../tasks/task.js';
 import { isValidEpoch, TIME_RANGE } from '../time/time.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 import type { JsonValue, TriggerJSON } from '../triggers/trigger.js';
-import type { StoredTask } from './store.js';
+import { runFromJSON, runToJSON, type TaskRun } from '../history/task-run.js';
+import type { StoredRun, StoredTask } from './store.js';
 
 /** The version of the JSON record layout; bumped on incompatible changes. */
 export const RECORD_SCHEMA_VERSION = 1;
@@ -250,10 +251,39 @@ export class TaskCodec {
     };
   }
 
-  private encrypt(id: string, json: string): { payload: string; tag: Buffer } {
+  /**
+   * A finished run as a store keeps it: JSON, encrypted when there is a key (its task id, run id
+   * and end authenticated with it, so that it cannot pass for another run). Memory stores keep
+   * the live object.
+   */
+  encodeRun(run: TaskRun): StoredRun {
+    const { taskId, runId } = run;
+    const endedAt = run.endedAt.getTime();
+    if (!this.persistent) return { taskId, runId, endedAt, payload: run };
+    const json = JSON.stringify(runToJSON(run));
+    return { taskId, runId, endedAt, payload: this.key === undefined ? json : this.encrypt(runAad(taskId, runId, endedAt), json).payload };
+  }
+
+  /** A stored run back; throws an {@link UnreadableRecordError} saying why it cannot be read. */
+  decodeRun(stored: StoredRun): TaskRun {
+    if (!this.persistent) return stored.payload as TaskRun;
+    const { taskId, runId, endedAt, payload } = stored;
+    if (typeof payload !== 'string') throw new UnreadableRecordError(`its payload is a ${typeof payload}, not a string`);
+    const encrypted = payload.startsWith(ENCRYPTED_PREFIX);
+    if (encrypted !== (this.key !== undefined)) {
+      throw new UnreadableRecordError(encrypted ? 'it is encrypted, but the scheduler has no key' : 'it is not encrypted, but the scheduler has a key');
+    }
+    try {
+      return runFromJSON(taskId, runId, JSON.parse(encrypted ? this.decrypt(runAad(taskId, runId, endedAt), payload).json : payload));
+    } catch (error) {
+      throw new UnreadableRecordError(`run "${runId}" of task "${taskId}" cannot be read: ${(error as Error).message}`);
+    }
+  }
+
+  private encrypt(aad: string, json: string): { payload: string; tag: Buffer } {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key!, iv);
-    cipher.setAAD(Buffer.from(id, 'utf8'));
+    cipher.setAAD(Buffer.from(aad, 'utf8'));
     const body = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
     return { payload: ENCRYPTED_PREFIX + Buffer.concat([iv, tag, body]).toString('base64'), tag };
@@ -283,14 +313,10 @@ export class TaskCodec {
     if (!encrypted) {
       throw decryptionFailed(id, 'it is not encrypted, but the scheduler has a key: it was written without one (or by someone else); re-add the task, or read the store without a key');
     }
-    const raw = Buffer.from(payload.slice(ENCRYPTED_PREFIX.length), 'base64');
-    const tag = raw.subarray(12, 28);
     let json: string;
+    let tag: Buffer;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
-      decipher.setAAD(Buffer.from(id, 'utf8'));
-      decipher.setAuthTag(tag);
-      json = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+      ({ json, tag } = this.decrypt(id, payload));
     } catch {
       throw decryptionFailed(id, 'it does not authenticate: it was encrypted with another key, or altered');
     }
@@ -307,6 +333,21 @@ export class TaskCodec {
     }
     return { json, tag };
   }
+
+  /** Decrypts an encrypted payload whose AAD is `aad`; throws when it does not authenticate. */
+  private decrypt(aad: string, payload: string): { json: string; tag: Buffer } {
+    const raw = Buffer.from(payload.slice(ENCRYPTED_PREFIX.length), 'base64');
+    const tag = raw.subarray(12, 28);
+    const decipher = createDecipheriv('aes-256-gcm', this.key!, raw.subarray(0, 12));
+    decipher.setAAD(Buffer.from(aad, 'utf8'));
+    decipher.setAuthTag(tag);
+    return { json: Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8'), tag };
+  }
+}
+
+/** What a run's encryption authenticates beside its payload. */
+function runAad(taskId: string, runId: string, endedAt: number): string {
+  return `run\u0000${taskId}\u0000${runId}\u0000${endedAt}`;
 }
 
 /** A decryption failure: an unreadable record whose cause is a `DECRYPTION_FAILED` error. */

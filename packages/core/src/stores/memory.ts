@@ -1,4 +1,7 @@
 import { errors } from '../errors/index.js';
+import { RunLog } from './run-log.js';
+import { storeErrors } from './store-errors.js';
+import { checkStoreOptions } from './store-options.js';
 import { RunTimeHeap, type HeapEntry } from './run-time-heap.js';
 import type {
   ClaimOptions,
@@ -6,6 +9,8 @@ import type {
   Lease,
   QuarantinedTask,
   RunLease,
+  RunRetention,
+  StoredRun,
   StoredTask,
   StoreContext,
   TaskDispatch,
@@ -62,11 +67,13 @@ class Entry implements HeapEntry {
  * exits; inline functions and any arguments are allowed. Adding, updating and deleting are
  * O(log n), finding the next due task O(1), so 100,000 tasks cost no more per operation than 10.
  * Several schedulers in one process may share one instance: claims and run leases work as in
- * the persistent stores.
+ * the persistent stores. It keeps the run history too, within the scheduler's `runHistory`
+ * limits and at most `maxRuns` runs in all (default 10,000): the tasks run least recently give
+ * up their oldest runs first.
  *
  * @example
  * ```ts
- * const scheduler = new Scheduler({ stores: { default: new MemoryStore() } });
+ * const scheduler = new Scheduler({ stores: { default: new MemoryStore({ maxRuns: 50_000 }) } });
  * ```
  * @public
  */
@@ -78,10 +85,18 @@ export class MemoryStore implements TaskStore {
   private readonly runLeases = new Map<string, Map<string, RunLease & { expiresAt: number }>>();
   private readonly runTasks = new Map<string, string>();
   private readonly quarantine = new Map<string, QuarantinedTask>();
+  private readonly runLog: RunLog;
   private sequence = 0;
   private alias = 'default';
   /** The schedulers using this store; when several share it, each learns of the others' changes. */
   private readonly users = new Set<Pick<StoreContext, 'wake'>>();
+
+  constructor(options: { maxRuns?: number } = {}) {
+    checkStoreOptions('MemoryStore', options, ['maxRuns']);
+    const { maxRuns = 10_000 } = options;
+    if (!Number.isInteger(maxRuns) || maxRuns < 0) throw storeErrors.invalidOption('MemoryStore', 'maxRuns', maxRuns, 'a whole number >= 0 (0 keeps no run history)');
+    this.runLog = new RunLog(maxRuns);
+  }
 
   start(context: Pick<StoreContext, 'alias'> & Partial<Pick<StoreContext, 'wake'>>): Promise<void> {
     this.alias = context.alias;
@@ -290,6 +305,15 @@ export class MemoryStore implements TaskStore {
   purgeQuarantinedTask(id: string): Promise<void> {
     if (!this.quarantine.delete(id)) return Promise.reject(errors.taskNotFound(id, `${this.alias} (quarantine)`));
     return Promise.resolve();
+  }
+
+  addRuns(runs: readonly StoredRun[], retention: RunRetention): Promise<void> {
+    this.runLog.add(runs, retention);
+    return Promise.resolve();
+  }
+
+  getRuns(taskId: string, options: { readonly limit: number; readonly before?: number }): Promise<StoredRun[]> {
+    return Promise.resolve(this.runLog.get(taskId, options));
   }
 
   /** Tells the schedulers sharing this store; a store used by one scheduler stays quiet. */

@@ -41,6 +41,31 @@ export interface QuarantinedTask {
   readonly quarantinedAt: number;
 }
 
+/**
+ * A finished run as a store keeps it: what the store orders and trims by, plus the run itself as
+ * an opaque payload (a string in a persistent store, encrypted when the scheduler has a key). See
+ * {@link TaskStore.addRuns}.
+ * @public
+ */
+export interface StoredRun {
+  readonly taskId: string;
+  /** Unique per run record. */
+  readonly runId: string;
+  /** Epoch ms the run ended (or was given up, for a fire that never ran): newest first. */
+  readonly endedAt: number;
+  readonly payload: unknown;
+}
+
+/** How much run history a store keeps. @public */
+export interface RunRetention {
+  /** Keep at most this many runs per task, the newest. */
+  readonly perTask: number;
+  /** Drop runs that ended longer ago than this, ms. */
+  readonly maxAge: number;
+  /** The caller's current time, epoch ms, for `maxAge`. */
+  readonly now: number;
+}
+
 /** What a store is told when the scheduler starts it. @public */
 export interface StoreContext {
   /** The alias the store is registered under. */
@@ -220,4 +245,18 @@ export interface TaskStore {
   restoreQuarantinedTask(id: string): Promise<void>;
   /** Deletes a quarantined task for good. */
   purgeQuarantinedTask(id: string): Promise<void>;
+
+  /**
+   * Optional: keeps the run history, shared by every instance using the store. Adds finished
+   * runs (in one step where it can; the scheduler batches them off its dispatch path), then keeps
+   * per task only the `perTask` newest and drops runs older than `maxAge`, so that the history
+   * never grows without bound: not even for tasks that were deleted (their runs age out). A
+   * store without it keeps no history. Payloads are kept verbatim.
+   */
+  addRuns?(runs: readonly StoredRun[], retention: RunRetention): Promise<void>;
+  /**
+   * With {@link TaskStore.addRuns}: a task's runs, newest (latest `endedAt`) first, at most
+   * `limit`, only those that ended before `before` when it is given (for paging).
+   */
+  getRuns?(taskId: string, options: { readonly limit: number; readonly before?: number }): Promise<StoredRun[]>;
 }
