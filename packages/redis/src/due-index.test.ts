@@ -3,8 +3,9 @@ import { isHoraeError, Scheduler, type Logger, type StoreContext, type StoredTas
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { withRedis } from './fixtures/redis-url.js';
-import { RedisStore, redisStoreKeys, type RedisStoreOptions } from './redis-store.js';
-import { CHECK_INDEX } from './scripts.js';
+import { redisStoreKeys } from './keys.js';
+import { RedisStore, type RedisStoreOptions } from './redis-store.js';
+import { CHECK_INDEX } from './scripts/index.js';
 
 const SECOND = 1_000;
 const HOUR = 3_600 * SECOND;

@@ -4,10 +4,12 @@
  * run again, silently. Every script keeps each row in exactly one of the due index and the paused
  * set, so a check is three O(1) counts: HLEN tasks = ZCARD due + SCARD paused. Only when they
  * disagree does one replica (holding a short lock) repair, reading the rows in bounded HSCAN steps.
+ * A store checks at start and every `indexCheckInterval` ({@link DueIndexChecks}).
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@horae/core/store';
-import { CHECK_INDEX, END_REPAIR, REPAIR_ENTRIES, REPAIR_ROWS, type Script } from './scripts.js';
+import { isHoraeError, type Logger, type StoreContext } from '@horae/core/store';
+import { describe, type Connection } from './connection.js';
+import { CHECK_INDEX, END_REPAIR, REPAIR_ENTRIES, REPAIR_ROWS, type Script } from './scripts/index.js';
 
 /** What a check needs from its store. */
 export interface DueIndexHost {
@@ -147,8 +149,78 @@ function report(host: DueIndexHost, repairs: Repairs): void {
   if (held.length > 0) host.logger.info(`@horae/redis: store "${host.alias}" brought its set of paused tasks ${host.keys.paused} up to date: ${held.join('; ')}.`);
 }
 
+/** Checks a store's due index at start and every `indexCheckInterval`, one check at a time. */
+export class DueIndexChecks {
+  private checker: NodeJS.Timeout | undefined;
+  /** The due-index check in progress: one at a time. */
+  private indexCheck: Promise<void> | undefined;
+  /** The last wrong-typed key reported by a check, so that it is logged once, not every period. */
+  private lastIndexError: string | undefined;
+  /** Counts starts and stops: a check begun under one start stops when it is over. */
+  private generation = 0;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly indexCheckInterval: number,
+  ) {}
+
+  start(context: StoreContext): void {
+    // At start, then every period: a lost index is found and repaired without anyone asking.
+    const generation = this.generation;
+    const checkIndex = (): void => {
+      if (this.indexCheck !== undefined) return; // a long repair is not begun again meanwhile
+      const check = this.checkIndex(generation, context).finally(() => {
+        if (this.indexCheck === check) this.indexCheck = undefined;
+      });
+      this.indexCheck = check;
+    };
+    checkIndex();
+    this.checker = setInterval(checkIndex, this.indexCheckInterval);
+    this.checker.unref();
+  }
+
+  stop(): void {
+    if (this.checker !== undefined) clearInterval(this.checker);
+    this.checker = undefined;
+    // A check in progress stops after its current step, and sends nothing more.
+    this.generation++;
+    this.indexCheck = undefined;
+  }
+
+  /**
+   * One check of the due index: logs what it repaired, wakes the scheduler when tasks went back
+   * into the index, and reports a key of the wrong type once.
+   */
+  private async checkIndex(generation: number, context: StoreContext): Promise<void> {
+    const { connection } = this;
+    const logger = guardedLogger(connection.logger);
+    try {
+      const { changedIndex } = await checkDueIndex({
+        alias: connection.alias,
+        logger,
+        keys: connection.keys,
+        // Never after a stop: connection.client() would open a connection that nobody closes.
+        run: (script, keys, args) => (this.generation === generation ? connection.run(script, keys, args) : Promise.reject(new Error('the store stopped'))),
+        quarantined: (id, reason) => connection.reportQuarantined(id, reason),
+        active: () => this.generation === generation,
+      });
+      this.lastIndexError = undefined;
+      if (changedIndex) context.wake();
+    } catch (error) {
+      if (this.generation !== generation) return; // stopped meanwhile: its connection was closed
+      if (isHoraeError(error)) {
+        if (error.message !== this.lastIndexError) logger.error(`@horae/redis: store "${connection.alias}" cannot check its due index. ${error.message}`);
+        this.lastIndexError = error.message;
+      } else {
+        // Redis unreachable: the scheduler reports the outage; the next period checks again.
+        logger.debug(`@horae/redis: store "${connection.alias}" could not check its due index: ${describe(error)}`);
+      }
+    }
+  }
+}
+
 /** A logger whose calls never throw: checks run from a timer, where a throw would go unhandled. */
-export function guardedLogger(logger: Logger): Logger {
+function guardedLogger(logger: Logger): Logger {
   const call =
     (level: keyof Logger) =>
     (message: string, ...rest: unknown[]): void => {

@@ -5,8 +5,8 @@ import { outageSuite, releaseOne, storeConformance, TcpProxy, type StoreBackend 
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { RedisStore, type RedisStoreOptions } from './index.js';
-import { redisStoreKeys } from './redis-store.js';
-import { DISPATCH } from './scripts.js';
+import { redisStoreKeys } from './keys.js';
+import { DISPATCH } from './scripts/index.js';
 
 const url = process.env.REDIS_URL;
 const SECOND = 1_000;
