@@ -1,11 +1,11 @@
 /**
  * Where a MongoDBStore's documents are, and who it is in its scheduler: the client (given, or
- * opened and owned), the two collections and their indexes, the store's alias and logger, and
+ * opened and owned), the three collections and their indexes, the store's alias and logger, and
  * whom to tell of a task it quarantined. Every room of the store works through one of these.
  */
 import { defaultLogger, type Logger, type StoreContext } from '@horae/core/store';
 import { MongoClient, type Collection, type IndexDescription, type MongoClientOptions } from 'mongodb';
-import type { QuarantineDocument, StoredTaskDocument } from './documents.js';
+import type { QuarantineDocument, RunDocument, StoredTaskDocument } from './documents.js';
 import { errors, logs } from './messages.js';
 import type { MongoDBStoreCollections } from './options.js';
 
@@ -17,6 +17,13 @@ const TASK_INDEXES: IndexDescription[] = [
   // documents with runs in progress are in them.
   { key: { 'runs.runId': 1 }, name: 'horae_run_ids', sparse: true },
   { key: { runExpiry: 1 }, name: 'horae_run_expiry', sparse: true },
+];
+
+const RUN_INDEXES: IndexDescription[] = [
+  // A task's runs, newest first: reads, paging and trimming are one range of it each.
+  { key: { taskId: 1, endedAt: -1, _id: -1 }, name: 'horae_runs_by_task' },
+  // Runs past their age go by themselves, checked by the server about once a minute.
+  { key: { expireAt: 1 }, name: 'horae_runs_expiry', expireAfterSeconds: 0 },
 ];
 
 /** MongoDB's duplicate key error. */
@@ -85,6 +92,10 @@ export class Connection {
     return this.client().db(this.settings.database).collection<QuarantineDocument>(this.settings.collections.quarantine);
   }
 
+  runs(): Collection<RunDocument> {
+    return this.client().db(this.settings.database).collection<RunDocument>(this.settings.collections.runs);
+  }
+
   /**
    * Connects and creates the indexes, once (createIndexes is a no-op for indexes that exist
    * alike). After a failure the next call tries again; a client of the store's own whose first
@@ -105,11 +116,12 @@ export class Connection {
       }
       try {
         await this.tasks().createIndexes(TASK_INDEXES);
+        await this.runs().createIndexes(RUN_INDEXES);
       } catch (error) {
         this.indexes = undefined;
         const code = (error as { codeName?: unknown }).codeName;
         if (code === 'IndexOptionsConflict' || code === 'IndexKeySpecsConflict') {
-          throw errors.indexConflict(this.alias, `${this.settings.database}.${this.settings.collections.tasks}`, error);
+          throw errors.indexConflict(this.alias, `${this.settings.database}.${this.settings.collections.tasks} or its .runs`, error);
         }
         throw error;
       }

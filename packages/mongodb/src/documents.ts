@@ -246,3 +246,14 @@ export const TO_RUNS_ONLY: Document[] = [...RUNS_ONLY_STAGES, ...SETTLE_RUNS];
 export function onlyRunsOf(taskIds: readonly string[], runIds: readonly string[]): Document {
   return { _id: { $in: taskIds }, runsOnly: true, runs: { $not: { $elemMatch: { runId: { $nin: runIds } } } } };
 }
+
+/** A run of the run history as this store keeps it (see `history.ts`). */
+export interface RunDocument {
+  _id: string;
+  taskId: string;
+  /** Epoch ms. */
+  endedAt: number;
+  /** When MongoDB's TTL monitor removes it: the end plus the history's age. */
+  expireAt: Date;
+  payload: string;
+}

@@ -1,8 +1,8 @@
 /**
  * `MongoDBStore`: its options, start and shutdown, and the store contract's methods, each handed to
  * the room that does that job: `tasks.ts` (add, change, read, remove), `claims.ts`,
- * `releases.ts` (releases and batched dispatch), `run-leases.ts`, `quarantine.ts` and
- * `wake-ups.ts` (change stream and poll). `connection.ts` is where they all find MongoDB,
+ * `releases.ts` (releases and batched dispatch), `run-leases.ts`, `quarantine.ts`, `history.ts`
+ * (the run history) and `wake-ups.ts` (change stream and poll). `connection.ts` is where they all find MongoDB,
  * `documents.ts` what they find there, `messages.ts` everything they say.
  */
 import {
@@ -11,6 +11,8 @@ import {
   type Lease,
   type QuarantinedTask,
   type RunLease,
+  type RunRetention,
+  type StoredRun,
   type StoreContext,
   type StoredTask,
   type TaskDispatch,
@@ -19,6 +21,7 @@ import {
 import { Claims } from './claims.js';
 import { Connection } from './connection.js';
 import { checkOptions, type MongoDBStoreCollections, type MongoDBStoreOptions } from './options.js';
+import { History } from './history.js';
 import { Quarantine } from './quarantine.js';
 import { Releases } from './releases.js';
 import { RunLeases } from './run-leases.js';
@@ -69,13 +72,14 @@ export class MongoDBStore implements TaskStore {
   private readonly runLeases: RunLeases;
   private readonly releases: Releases;
   private readonly quarantine: Quarantine;
+  private readonly history: History;
   /** Calls in flight, which shutdown lets finish (briefly) before it closes its own client. */
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(options: MongoDBStoreOptions = {}) {
     const checked = checkOptions(options);
     this.database = checked.database;
-    this.collections = { tasks: checked.collection, quarantine: `${checked.collection}.quarantine` };
+    this.collections = { tasks: checked.collection, quarantine: `${checked.collection}.quarantine`, runs: `${checked.collection}.runs` };
     this.connection = new Connection({ client: options.client, url: options.url, clientOptions: options.clientOptions ?? {}, database: this.database, collections: this.collections });
     this.wakeUps = new WakeUps(this.connection, { watchChanges: options.changeStream ?? true, pollInterval: checked.pollInterval });
     this.quarantine = new Quarantine(this.connection);
@@ -83,6 +87,7 @@ export class MongoDBStore implements TaskStore {
     this.claims = new Claims(this.connection, this.quarantine, this.wakeUps);
     this.runLeases = new RunLeases(this.connection);
     this.releases = new Releases(this.connection, this.runLeases);
+    this.history = new History(this.connection);
   }
 
   /**
@@ -203,6 +208,14 @@ export class MongoDBStore implements TaskStore {
 
   async purgeQuarantinedTask(id: string): Promise<void> {
     return this.quarantine.purge(id);
+  }
+
+  async addRuns(runs: readonly StoredRun[], retention: RunRetention): Promise<void> {
+    return this.track(this.history.add(runs, retention));
+  }
+
+  async getRuns(taskId: string, options: { readonly limit: number; readonly before?: number }): Promise<StoredRun[]> {
+    return this.history.list(taskId, options);
   }
 
   /** Counts a call as in flight until it settles. */

@@ -67,6 +67,8 @@ export interface MongoDBStoreCollections {
   readonly tasks: string;
   /** One document per quarantined task: the reason and the document exactly as found. */
   readonly quarantine: string;
+  /** One document per run in the run history, removed past its age by a TTL index. */
+  readonly runs: string;
 }
 
 /** The options every store has a value for, once checked. */

@@ -5,21 +5,23 @@ import { CompareAndSwap, type Decision } from './compare-and-swap.js';
 import { prepareDirectories } from './directories.js';
 import { eachLimited, errorCode, WRITE_CONCURRENCY } from './disk.js';
 import { COLLECT_AFTER_MS, GenerationFiles, type Head } from './generations.js';
+import { FileHistory } from './history.js';
 import { Intake } from './intake.js';
 import { taskIdOf, taskKey } from './naming.js';
 import { checkOptions, RESERVED_BYTES, type FileStoreOptions } from './options.js';
 import { Quarantine, quarantinedTask, restorable } from './quarantine.js';
-import { isLive, storedTask, toLeaseSlot, toTaskGeneration, type LeaseSlot, type TaskFile, type TaskGeneration, type Tombstone } from './records.js';
+import { isLive, liveFile, released, storedTask, tombstone, toLeaseSlot, toTaskGeneration, type LeaseSlot, type TaskFile, type TaskGeneration } from './records.js';
 import { RunSlots, slotOf } from './run-slots.js';
 import { ChangeWatcher } from './watch.js';
 import { dispatchEach } from '../dispatch-each.js';
-import type { ClaimOptions, DispatchOutcome, Lease, QuarantinedTask, RunLease, StoreContext, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../store.js';
+import type { ClaimOptions, DispatchOutcome, Lease, QuarantinedTask, RunLease, RunRetention, StoreContext, StoredRun, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../store.js';
 
 export type { FileStoreOptions } from './options.js';
 
 const LEASE_SUFFIX = '.lease';
 const RUNS_DIRECTORY = 'runs';
 const QUARANTINE_DIRECTORY = 'quarantine';
+const HISTORY_DIRECTORY = 'history';
 
 /** The current generation of a task that exists. */
 type LiveHead = Head<TaskGeneration> & { readonly doc: TaskFile };
@@ -39,6 +41,7 @@ type LiveHead = Head<TaskGeneration> & { readonly doc: TaskFile };
  *   seconds after they were written.
  * - `runs/<id>.<slot>.<generation>.lease`: the run leases that enforce `maxInstances` across processes.
  * - `quarantine/<id>.json`: records that could not be read, kept with the reason.
+ * - `history/<id>/<end>-<run id>.run`: the run history, one file per run (see `history.ts`).
  *
  * Task files can be read with any JSON tool. Files that cannot be read (written by hand, cut
  * short by a foreign tool) are moved to the quarantine and reported, never deleted. Only regular
@@ -68,6 +71,7 @@ export class FileStore implements TaskStore {
   private readonly slots: RunSlots;
   private readonly cas: CompareAndSwap;
   private readonly quarantine: Quarantine;
+  private readonly history: FileHistory;
   private readonly intake: Intake;
   private readonly watcher: ChangeWatcher;
   private alias = 'default';
@@ -113,6 +117,12 @@ export class FileStore implements TaskStore {
     this.slots = new RunSlots(this.runs, this.cas);
     // A record holds a task file's text, escaped (up to 6 bytes a byte), maybe its bytes in base64 too.
     this.quarantine = new Quarantine(join(this.directory, QUARANTINE_DIRECTORY), 8 * this.maxFileSize + 64 * 1024);
+    this.history = new FileHistory(join(this.directory, HISTORY_DIRECTORY), {
+      mode: this.mode,
+      maxFileSize: this.maxFileSize,
+      logger: () => this.logger,
+      alias: () => this.alias,
+    });
     this.intake = new Intake({
       directory: this.directory,
       suffix: this.suffix,
@@ -244,21 +254,7 @@ export class FileStore implements TaskStore {
   private async release(release: TaskRelease): Promise<boolean> {
     const key = taskKey(release.id);
     await this.ready();
-    return this.change(this.tasks, key, `release task "${release.id}"`, ({ doc }) => {
-      // Refused when the claim is no longer this owner's, or the task changed since the claim.
-      if (!isLive(doc) || doc.claim?.owner !== release.owner || doc.revision !== release.claimedRevision) return { result: false };
-      if (release.nextRunTime === null && release.removeWhenFinished) return { next: tombstone(doc.id), result: true };
-      const { seal: _replaced, ...kept } = doc;
-      const next: TaskFile = {
-        ...kept,
-        nextRunTime: release.nextRunTime,
-        revision: doc.revision + 1,
-        ...(release.seal === undefined ? {} : { seal: release.seal }),
-        claim: null,
-        writtenAt: Date.now(),
-      };
-      return { next, result: true };
-    });
+    return this.change(this.tasks, key, `release task "${release.id}"`, ({ doc }) => released(doc, release));
   }
 
   async acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
@@ -323,6 +319,16 @@ export class FileStore implements TaskStore {
     if (!(await this.quarantine.remove(id))) throw errors.taskNotFound(id, `${this.alias} (quarantine)`);
   }
 
+  async addRuns(runs: readonly StoredRun[], retention: RunRetention): Promise<void> {
+    await this.ready();
+    await this.history.add(runs, retention);
+  }
+
+  async getRuns(taskId: string, options: { readonly limit: number; readonly before?: number }): Promise<StoredRun[]> {
+    await this.ready();
+    return this.history.list(taskId, options);
+  }
+
   // ---------------------------------------------------------------- internals
 
   /** Creates and checks the directories once (see {@link prepareDirectories}). */
@@ -333,6 +339,7 @@ export class FileStore implements TaskStore {
       subdirectories: [
         { path: this.runs.directory, holds: 'run leases' },
         { path: this.quarantine.directory, holds: 'quarantined records' },
+        { path: this.history.directory, holds: 'the run history' },
       ],
       mode: this.mode,
       logger: this.logger,
@@ -381,15 +388,6 @@ export class FileStore implements TaskStore {
     this.lastOrder = Math.max(Date.now() * 1000, this.lastOrder + 1);
     return this.lastOrder;
   }
-}
-
-function liveFile(task: StoredTask, claim: TaskFile['claim'], order: number): TaskFile {
-  const { id, nextRunTime, revision, payload, seal } = task;
-  return { id, nextRunTime, revision, payload, ...(seal === undefined ? {} : { seal }), claim, order, writtenAt: Date.now() };
-}
-
-function tombstone(id: string): Tombstone {
-  return { id, deleted: true, writtenAt: Date.now() };
 }
 
 /** By next run time, paused last, then in the order the tasks were added. */

@@ -1,5 +1,5 @@
 /** What the file store's files hold, and the checks a file must pass to be read. */
-import type { RunLease, StoredTask } from '../store.js';
+import type { RunLease, StoredTask, TaskRelease } from '../store.js';
 
 export interface Claim {
   readonly owner: string;
@@ -34,6 +34,36 @@ export interface Tombstone {
 export type TaskGeneration = TaskFile | Tombstone;
 
 export const isLive = (doc: TaskGeneration | null): doc is TaskFile => doc !== null && !('deleted' in doc);
+
+/** A task's generation as first written (added, updated, restored). */
+export function liveFile(task: StoredTask, claim: TaskFile['claim'], order: number): TaskFile {
+  const { id, nextRunTime, revision, payload, seal } = task;
+  return { id, nextRunTime, revision, payload, ...(seal === undefined ? {} : { seal }), claim, order, writtenAt: Date.now() };
+}
+
+export function tombstone(id: string): Tombstone {
+  return { id, deleted: true, writtenAt: Date.now() };
+}
+
+/**
+ * What a release makes of a task's current generation: refused (nothing written) when the claim
+ * is no longer the releasing owner's or the task changed since the claim; else the next
+ * generation, or a tombstone for a finished task that goes.
+ */
+export function released(doc: TaskGeneration | null, release: TaskRelease): { next?: TaskGeneration; result: boolean } {
+  if (!isLive(doc) || doc.claim?.owner !== release.owner || doc.revision !== release.claimedRevision) return { result: false };
+  if (release.nextRunTime === null && release.removeWhenFinished) return { next: tombstone(doc.id), result: true };
+  const { seal: _replaced, ...kept } = doc;
+  const next: TaskFile = {
+    ...kept,
+    nextRunTime: release.nextRunTime,
+    revision: doc.revision + 1,
+    ...(release.seal === undefined ? {} : { seal: release.seal }),
+    claim: null,
+    writtenAt: Date.now(),
+  };
+  return { next, result: true };
+}
 
 export function storedTask({ id, nextRunTime, revision, payload, seal }: TaskFile): StoredTask {
   return seal === undefined ? { id, nextRunTime, revision, payload } : { id, nextRunTime, revision, payload, seal };
