@@ -41,6 +41,8 @@ export interface RedisStoreKeys {
    * alike both times.
    */
   dispatched(batchId: string): string;
+  /** Sorted set per task: its runs in the run history, scored by their end (see `history.ts`). */
+  history(taskId: string): string;
   /** The pub/sub channel of change messages (a channel, not a key). */
   readonly channel: string;
 }
@@ -60,6 +62,7 @@ export function redisStoreKeys(prefix: string): RedisStoreKeys {
     quarantine: `${tag}:quarantine`,
     indexRepair: `${tag}:index-repair`,
     dispatched: (batchId) => `${tag}:dispatched:${batchId}`,
+    history: (taskId) => `${tag}:history:${taskId}`,
     channel: `${tag}:changes`,
   };
 }

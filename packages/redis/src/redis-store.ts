@@ -1,8 +1,8 @@
 /**
  * `RedisStore`: its options, start and shutdown, and the store contract's methods, each handed to
  * the room that does that job: `tasks.ts` (add, change, read, remove), `claims.ts`,
- * `releases.ts` (batched dispatch), `run-leases.ts`, `quarantine.ts`, `wake-ups.ts` (change
- * messages and poll) and `due-index.ts` (its checks and repairs). `connection.ts` is where they
+ * `releases.ts` (batched dispatch), `run-leases.ts`, `quarantine.ts`, `history.ts` (the run
+ * history), `wake-ups.ts` (change messages and poll) and `due-index.ts` (its checks and repairs). `connection.ts` is where they
  * all find Redis, `keys.ts` which keys they use there, `scripts/` the Lua they run there, `rows.ts`
  * what they find, `options.ts` what the store is given, `messages.ts` and `key-types.ts` what they
  * say when something is wrong.
@@ -13,7 +13,9 @@ import {
   type Lease,
   type QuarantinedTask,
   type RunLease,
+  type RunRetention,
   type StoreContext,
+  type StoredRun,
   type StoredTask,
   type TaskDispatch,
   type TaskStore,
@@ -21,6 +23,7 @@ import {
 import { Claims } from './claims.js';
 import { Connection } from './connection.js';
 import { DueIndexChecks } from './due-index.js';
+import { History } from './history.js';
 import { redisStoreKeys, type RedisStoreKeys } from './keys.js';
 import { checkOptions, type RedisStoreOptions } from './options.js';
 import { Quarantine } from './quarantine.js';
@@ -47,7 +50,7 @@ export type { RedisStoreOptions } from './options.js';
  *
  * @example
  * ```ts
- * import { Scheduler } from '@horae/core/store';
+ * import { Scheduler } from '@horae/core';
  * import { RedisStore } from '@horae/redis';
  *
  * const scheduler = new Scheduler({
@@ -70,6 +73,7 @@ export class RedisStore implements TaskStore {
   private readonly releases: Releases;
   private readonly runLeases: RunLeases;
   private readonly quarantine: Quarantine;
+  private readonly history: History;
 
   constructor(options: RedisStoreOptions = {}) {
     const checked = checkOptions(options);
@@ -83,6 +87,7 @@ export class RedisStore implements TaskStore {
     this.claims = new Claims(this.connection, this.quarantine);
     this.releases = new Releases(this.connection);
     this.runLeases = new RunLeases(this.connection);
+    this.history = new History(this.connection);
   }
 
   async start(context: StoreContext): Promise<void> {
@@ -178,6 +183,14 @@ export class RedisStore implements TaskStore {
 
   async purgeQuarantinedTask(id: string): Promise<void> {
     return this.quarantine.purge(id);
+  }
+
+  async addRuns(runs: readonly StoredRun[], retention: RunRetention): Promise<void> {
+    return this.history.add(runs, retention);
+  }
+
+  async getRuns(taskId: string, options: { readonly limit: number; readonly before?: number }): Promise<StoredRun[]> {
+    return this.history.list(taskId, options);
   }
 
   /** Stops the background work of the last start: the wake-ups and the due-index checks. */
