@@ -7,15 +7,24 @@
  * wait; the parent tells all three to go at once and counts their fires; the time is from "go" to
  * the last fire in any of them. Every fire's task index is sent back, to check that each task ran
  * exactly once. Also: the operations mongod counted (serverStatus opcounters) per task.
+ *
+ * Horae runs twice: with its run history on (the default: every run recorded in its task's store,
+ * in batches every 200 ms) and off (`runHistory: false`). After each Horae round the parent counts
+ * the documents of `<collection>.runs` and reads one task's runs back through a scheduler.
  */
 import { fmt, median, printGoal, printTable, ratio, runChild, sendToParent } from '../lib/report.js';
 import { chunks, epochNow, joinGroup, runGroup } from '../redis/lib.js';
+import type { MongoClient } from 'mongodb';
 import { BackgroundLog, HANDLER, adminClient, agendaInstance, databaseFor, dropDatabase, horaeScheduler, mongodbHeader, opDelta, opcounters, replicaSetUrl, type Payload } from './lib.js';
 
 const TASKS = 10_000;
 const INSTANCES = 3;
 const ROUNDS = 3;
 const CHUNK = 1_000;
+/** The most dispatch throughput the run history may cost: history on ÷ off at least 1 − this. */
+const HISTORY_MAX_COST = 0.15;
+/** The MongoDBStore's default collection of tasks; its run history is `<this>.runs`. */
+const RUNS_COLLECTION = 'tasks.runs';
 
 interface Drainer {
   setup(): Promise<void>;
@@ -26,9 +35,12 @@ interface Drainer {
 interface Contender {
   load(database: string): Promise<number>;
   drainer(database: string, instance: number, onFire: (payload: Payload) => void): Drainer;
+  /** Horae only: whether its schedulers keep the run history. */
+  history?: boolean;
 }
 
-const horae: Contender = {
+const horae = (runHistory?: false): Contender => ({
+  history: runHistory !== false,
   load: async (database) => {
     const scheduler = horaeScheduler({ url: replicaSetUrl(), database, instanceId: 'bench-loader' });
     await scheduler.start({ paused: true });
@@ -45,7 +57,7 @@ const horae: Contender = {
     return took;
   },
   drainer: (database, instance, onFire) => {
-    const scheduler = horaeScheduler({ url: replicaSetUrl(), database, instanceId: `drain-${instance}`, onFire });
+    const scheduler = horaeScheduler({ url: replicaSetUrl(), database, instanceId: `drain-${instance}`, onFire, ...(runHistory === undefined ? {} : { runHistory }) });
     return {
       setup: async () => {
         await scheduler.start({ paused: true });
@@ -55,7 +67,7 @@ const horae: Contender = {
       stop: () => scheduler.shutdown({ timeout: 5_000 }),
     };
   },
-};
+});
 
 const agenda: Contender = {
   load: async (database) => {
@@ -85,10 +97,18 @@ const agenda: Contender = {
 };
 
 const contenders: Record<string, Contender> = {
-  [`Horae, ${INSTANCES} schedulers (batchSize 100)`]: horae,
+  [`Horae, ${INSTANCES} schedulers (batchSize 100), run history on`]: horae(),
+  [`Horae, ${INSTANCES} schedulers (batchSize 100), run history off`]: horae(false),
   [`Agenda, ${INSTANCES} instances (defaults)`]: agenda,
 };
-const [HORAE_ROW, AGENDA_ROW] = Object.keys(contenders) as [string, string];
+/** HORAE_ROW (history on, the default) is the one the goal against Agenda uses. */
+const [HORAE_ROW, HORAE_NO_HISTORY_ROW, AGENDA_ROW] = Object.keys(contenders) as [string, string, string];
+
+/** The order of the rows in round `round`: the two Horae rows swap places every other round. */
+function roundOrder(round: number): string[] {
+  const names = Object.keys(contenders);
+  return round % 2 === 0 ? names : [HORAE_NO_HISTORY_ROW, HORAE_ROW, ...names.slice(2)];
+}
 
 interface DrainResult {
   fired: number[];
@@ -102,6 +122,18 @@ interface RoundResult {
   fired: number;
   duplicates: number;
   missing: number;
+  /** Horae only: the run history the round left in the database. */
+  history?: HistoryFound;
+}
+
+/** The run history found in the database after a Horae round. */
+interface HistoryFound {
+  /** Documents in `<collection>.runs`, one per recorded run. */
+  runs: number;
+  /** Distinct task ids among them. */
+  tasks: number;
+  /** One task's runs as `scheduler.getRuns(id)` returns them: "<count> × <outcome>", or "–" with no history. */
+  readBack: string;
 }
 
 async function loadChild(name: string, database: string): Promise<void> {
@@ -159,6 +191,8 @@ async function runRound(name: string, round: number, background: BackgroundLog):
     }
     const delta = opDelta(before, after);
     const fired = results.reduce((sum, r) => sum + r.fired.length, 0);
+    // runGroup resolves when every drainer has stopped (a scheduler's shutdown writes the runs it still holds).
+    const history = contenders[name]!.history === undefined ? undefined : await historyFound(admin, database);
     return {
       loadMs,
       ms: doneAt - goAt,
@@ -167,10 +201,29 @@ async function runRound(name: string, round: number, background: BackgroundLog):
       fired,
       duplicates,
       missing: seen.reduce((sum, hit) => sum + (hit === 0 ? 1 : 0), 0),
+      ...(history === undefined ? {} : { history }),
     };
   } finally {
+    // The whole database goes, the run history's collection with it.
     await dropDatabase(admin, database);
     await admin.close();
+  }
+}
+
+/** The run history a Horae round left: `<collection>.runs` counted, and one task's runs read back through a scheduler (started paused). */
+async function historyFound(admin: MongoClient, database: string): Promise<HistoryFound> {
+  const runs = admin.db(database).collection<{ _id: string; taskId: string }>(RUNS_COLLECTION);
+  const count = await runs.countDocuments();
+  const [grouped] = await runs.aggregate<{ tasks: number }>([{ $group: { _id: '$taskId' } }, { $count: 'tasks' }]).toArray();
+  const one = await runs.findOne({});
+  if (one === null) return { runs: count, tasks: grouped?.tasks ?? 0, readBack: '–' };
+  const scheduler = horaeScheduler({ url: replicaSetUrl(), database, instanceId: 'bench-history-check' });
+  try {
+    await scheduler.start({ paused: true });
+    const read = await scheduler.getRuns(one.taskId);
+    return { runs: count, tasks: grouped?.tasks ?? 0, readBack: `${read.length} × ${[...new Set(read.map((run) => run.outcome))].join('/')}` };
+  } finally {
+    await scheduler.shutdown();
   }
 }
 
@@ -180,17 +233,20 @@ async function parent(): Promise<void> {
   console.log(`drained by ${INSTANCES} instances, each its own process, told to go at the same moment (Horae: resume() of a scheduler started paused;`);
   console.log('Agenda: start()). Time = go → the parent seeing the last fire (children report counts every 50 ms). Handlers only record the');
   console.log(`task index. ${ROUNDS} rounds per row, interleaved; median. Ops/task = mongod opcounters (query, update, insert, delete, getmore,`);
-  console.log('command: anyone\'s, the parent\'s two readings left out) from go to the last fire, per task.\n');
+  console.log('command: anyone\'s, the parent\'s two readings left out) from go to the last fire, per task.');
+  console.log('Horae runs with its run history on (the default: each run recorded in the store, in batches every 200 ms, off the dispatch');
+  console.log(`path) and off (runHistory: false); the two rows swap places every other round. History runs = documents in ${RUNS_COLLECTION}`);
+  console.log('after each round (the drainers shut down first, writing what they still held).\n');
 
   const names = Object.keys(contenders);
   const results = new Map(names.map((name) => [name, [] as RoundResult[]]));
   const background = new BackgroundLog();
-  for (let round = 0; round < ROUNDS; round++) for (const name of names) results.get(name)!.push(await runRound(name, round, background));
+  for (let round = 0; round < ROUNDS; round++) for (const name of roundOrder(round)) results.get(name)!.push(await runRound(name, round, background));
 
   const rate = (name: string): number => TASKS / (median(results.get(name)!.map((r) => r.ms)) / 1000);
   const ops = (name: string, kind: string): string => fmt(median(results.get(name)!.map((r) => r.opsPerTask[kind] ?? 0)), 2);
   printTable(
-    ['contender', 'median ms', 'ms per round', 'tasks/s', 'vs Agenda', 'query', 'update', 'delete', 'insert', 'getmore', 'command', 'per instance (last round)', 'ran', 'dup', 'missing', 'load ms'],
+    ['contender', 'median ms', 'ms per round', 'tasks/s', 'vs Agenda', 'query', 'update', 'delete', 'insert', 'getmore', 'command', 'per instance (last round)', 'ran', 'dup', 'missing', 'history runs', 'load ms'],
     names.map((name) => {
       const rounds = results.get(name)!;
       return [
@@ -209,16 +265,31 @@ async function parent(): Promise<void> {
         rounds.map((r) => r.fired.toLocaleString('en-US')).join(' / '),
         String(rounds.reduce((sum, r) => sum + r.duplicates, 0)),
         String(rounds.reduce((sum, r) => sum + r.missing, 0)),
+        rounds.map((r) => (r.history === undefined ? '–' : r.history.runs.toLocaleString('en-US'))).join(' / '),
         fmt(median(rounds.map((r) => r.loadMs)), 0),
       ];
     }),
   );
   console.log(`\n${background.summary()}`);
+  console.log(`\nRun history found after each round (documents in ${RUNS_COLLECTION}, distinct tasks; one task read back with scheduler.getRuns):`);
+  for (const name of [HORAE_ROW, HORAE_NO_HISTORY_ROW]) {
+    const found = results.get(name)!.map((r) => r.history!);
+    console.log(`- ${name}: ${found.map((h) => `${h.runs.toLocaleString('en-US')} runs of ${h.tasks.toLocaleString('en-US')} tasks, read back ${h.readBack}`).join('; ')}`);
+  }
   const exact = results.get(HORAE_ROW)!.every((r) => r.duplicates === 0 && r.missing === 0);
   printGoal(
     `Horae (${INSTANCES} processes) at least 10x the tasks/s of Agenda (${INSTANCES} processes, defaults) on the same mongod`,
     rate(HORAE_ROW) >= 10 * rate(AGENDA_ROW) && exact,
-    `Horae ${fmt(rate(HORAE_ROW), 0)} tasks/s vs Agenda ${fmt(rate(AGENDA_ROW), 0)} tasks/s = ${ratio(rate(HORAE_ROW), rate(AGENDA_ROW))}; Horae ran every task exactly once: ${exact ? 'yes' : 'NO'}`,
+    `Horae (run history on) ${fmt(rate(HORAE_ROW), 0)} tasks/s vs Agenda ${fmt(rate(AGENDA_ROW), 0)} tasks/s = ${ratio(rate(HORAE_ROW), rate(AGENDA_ROW))}; Horae ran every task exactly once: ${exact ? 'yes' : 'NO'}`,
+  );
+
+  const onRate = rate(HORAE_ROW);
+  const offRate = rate(HORAE_NO_HISTORY_ROW);
+  const recorded = results.get(HORAE_ROW)!.every((r) => r.history!.runs === TASKS && r.history!.tasks === TASKS) && results.get(HORAE_NO_HISTORY_ROW)!.every((r) => r.history!.runs === 0);
+  printGoal(
+    `run history costs at most ${HISTORY_MAX_COST * 100}% of dispatch throughput (Horae, ${INSTANCES} processes, history on ÷ history off tasks/s at least ${1 - HISTORY_MAX_COST})`,
+    onRate >= (1 - HISTORY_MAX_COST) * offRate && recorded,
+    `history on ${fmt(onRate, 0)} tasks/s vs off ${fmt(offRate, 0)} tasks/s = ${ratio(onRate, offRate)}; one run recorded per task in every history-on round and none with it off: ${recorded ? 'yes' : 'NO'}`,
   );
 }
 

@@ -4,9 +4,10 @@
  * command name and in total per batch of 100, the time from resume() to the last fire, mongod's
  * CPU time over the drain (from /proc, when the server runs on this machine and its pid file is
  * known), and with `--profile <file>` writes a CPU profile of the drain (node:inspector).
- * `--no-change-stream` leaves the store polling; `--batch N` sets the scheduler's batchSize.
+ * `--no-change-stream` leaves the store polling; `--batch N` sets the scheduler's batchSize;
+ * `--no-history` turns the run history off (`runHistory: false`; on by default, as in the scheduler).
  *
- *   node --import ./register.mjs src/mongodb/drain-profile.ts [--standalone] [--no-change-stream] [--batch 100] [--profile drain.cpuprofile]
+ *   node --import ./register.mjs src/mongodb/drain-profile.ts [--standalone] [--no-change-stream] [--batch 100] [--no-history] [--profile drain.cpuprofile]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -21,6 +22,7 @@ const standalone = args.includes('--standalone');
 const profileFile = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
 const changeStream = !args.includes('--no-change-stream');
 const batchSize = args.includes('--batch') ? Number(args[args.indexOf('--batch') + 1]) : 100;
+const history = !args.includes('--no-history');
 const url = standalone ? standaloneUrl() : replicaSetUrl();
 const database = databaseFor(`drain-profile-${process.pid}`);
 
@@ -52,7 +54,7 @@ client.on('commandStarted', (event: CommandStartedEvent) => {
 let fired = 0;
 let resolveDone: () => void;
 const done = new Promise<void>((resolve) => (resolveDone = resolve));
-const scheduler = new Scheduler({ stores: { default: new MongoDBStore({ client, database, changeStream }) }, encryptionKey: null, instanceId: 'drain-profile', batchSize });
+const scheduler = new Scheduler({ stores: { default: new MongoDBStore({ client, database, changeStream }) }, encryptionKey: null, instanceId: 'drain-profile', batchSize, ...(history ? {} : { runHistory: false as const }) });
 scheduler.define(HANDLER, () => {
   if (++fired === TASKS) resolveDone();
 });
@@ -93,7 +95,7 @@ await dropDatabase(admin, database);
 await admin.close();
 
 const total = [...commands.values()].reduce((a, b) => a + b, 0);
-console.log(`${standalone ? 'standalone' : 'replica set'}: ${TASKS} tasks in ${ms.toFixed(0)} ms = ${((TASKS / ms) * 1000).toFixed(0)} tasks/s (one process)`);
+console.log(`${standalone ? 'standalone' : 'replica set'}, run history ${history ? 'on' : 'off'}: ${TASKS} tasks in ${ms.toFixed(0)} ms = ${((TASKS / ms) * 1000).toFixed(0)} tasks/s (one process)`);
 console.log(`node CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; mongod CPU ${mongod0 === undefined || mongod1 === undefined ? '?' : (mongod1 - mongod0).toFixed(0)} ms`);
 console.log(`commands: ${total} = ${((total / TASKS) * 100).toFixed(2)} per batch of 100`);
 for (const [name, count] of [...commands].sort((a, b) => b[1] - a[1])) console.log(`  ${String(count).padStart(6)}  ${name}`);

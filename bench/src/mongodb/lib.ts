@@ -123,6 +123,11 @@ export interface HoraeOptions {
   instanceId: string;
   /** The scheduler's `batchSize`; default 100. */
   batchSize?: number;
+  /**
+   * `false` turns the run history off (`runHistory: false`); left out, the scheduler's default:
+   * every run recorded in the store (`<collection>.runs`), in batches every 200 ms.
+   */
+  runHistory?: false;
   onFire?: (payload: Payload) => void;
 }
 
@@ -137,6 +142,7 @@ export function horaeScheduler(options: HoraeOptions): Scheduler {
     encryptionKey: null,
     instanceId: options.instanceId,
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.runHistory === undefined ? {} : { runHistory: options.runHistory }),
   });
   const onFire = options.onFire ?? (() => undefined);
   const handler: TaskHandler<Payload> = (payload) => onFire(payload);

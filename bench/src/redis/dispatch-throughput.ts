@@ -7,37 +7,55 @@
  * wait, paused; the parent tells all three to go at once and counts their fires; the time is from
  * "go" to the last fire in any of them. Every fire's task index is sent back, to check that each
  * task ran exactly once.
+ *
+ * Horae runs twice: with its run history on (the default: every run recorded in its task's store,
+ * in batches every 200 ms) and off (`runHistory: false`). After each Horae round the parent counts
+ * the history the round left in Redis and reads one task's runs back through a scheduler.
  */
 import { fmt, median, printGoal, printTable, ratio, runChild, sendToParent } from '../lib/report.js';
-import { BackgroundLog, adminClient, commandCalls, deleteTagKeys, epochNow, horaePrefix, joinGroup, redisHeader, runGroup, serverCpuSeconds } from './lib.js';
-import { bullmqDrainer, horaeDrainer, loadDueBullmq, loadDueHorae, type Drainer, type Payload } from './workload.js';
+import type { Redis } from 'ioredis';
+import { BackgroundLog, adminClient, commandCalls, deleteTagKeys, epochNow, horaeKeys, horaePrefix, joinGroup, redisHeader, runGroup, serverCpuSeconds } from './lib.js';
+import { bullmqDrainer, horaeDrainer, horaeScheduler, loadDueBullmq, loadDueHorae, type Drainer, type Payload } from './workload.js';
 
 const TASKS = 10_000;
 const INSTANCES = 3;
 const ROUNDS = 3;
 /** The concurrency of the BullMQ reference row (its default is 1). */
 const BULLMQ_CONCURRENCY = 100;
+/** The most dispatch throughput the run history may cost: history on ÷ off at least 1 − this. */
+const HISTORY_MAX_COST = 0.15;
 
 interface Contender {
   load(tag: string): Promise<number>;
   drainer(tag: string, instance: number, onFire: (payload: Payload) => void): Drainer;
+  /** Horae only: whether its schedulers keep the run history. */
+  history?: boolean;
 }
 
-const horae: Contender = {
+const horae = (runHistory?: false): Contender => ({
   load: (tag) => loadDueHorae(horaePrefix(tag), TASKS),
-  drainer: (tag, instance, onFire) => horaeDrainer(horaePrefix(tag), `drain-${instance}`, onFire),
-};
+  drainer: (tag, instance, onFire) => horaeDrainer(horaePrefix(tag), `drain-${instance}`, onFire, undefined, runHistory),
+  history: runHistory !== false,
+});
 const bullmq = (concurrency?: number): Contender => ({
   load: (tag) => loadDueBullmq(tag, TASKS),
   drainer: (tag, _instance, onFire) => bullmqDrainer(tag, onFire, concurrency),
 });
 
 const contenders: Record<string, Contender> = {
-  [`Horae, ${INSTANCES} schedulers (batchSize 100)`]: horae,
+  [`Horae, ${INSTANCES} schedulers (batchSize 100), run history on`]: horae(),
+  [`Horae, ${INSTANCES} schedulers (batchSize 100), run history off`]: horae(false),
   [`BullMQ, ${INSTANCES} Workers (default concurrency 1)`]: bullmq(),
   [`BullMQ, ${INSTANCES} Workers (concurrency ${BULLMQ_CONCURRENCY}), reference`]: bullmq(BULLMQ_CONCURRENCY),
 };
-const [HORAE_ROW, BULLMQ_ROW, BULLMQ_REFERENCE_ROW] = Object.keys(contenders) as [string, string, string];
+/** HORAE_ROW (history on, the default) is the one the goal against BullMQ uses. */
+const [HORAE_ROW, HORAE_NO_HISTORY_ROW, BULLMQ_ROW, BULLMQ_REFERENCE_ROW] = Object.keys(contenders) as [string, string, string, string];
+
+/** The order of the rows in round `round`: the two Horae rows swap places every other round. */
+function roundOrder(round: number): string[] {
+  const names = Object.keys(contenders);
+  return round % 2 === 0 ? names : [HORAE_NO_HISTORY_ROW, HORAE_ROW, ...names.slice(2)];
+}
 
 /** What one drainer process reports. */
 interface DrainResult {
@@ -52,12 +70,26 @@ interface RoundResult {
   ms: number;
   /** CPU time the Redis server used from "go" until the parent saw every task run, ms. */
   redisCpuMs: number;
+  /** The same from "go" until every drainer shut down (flushing the run history it still held), ms. */
+  redisCpuToExitMs: number;
   /** Script calls (EVALSHA, INFO commandstats) in that time, per task: both run every step as a Lua script. */
   evalshaPerTask: number;
   perInstance: number[];
   fired: number;
   duplicates: number;
   missing: number;
+  /** Horae only: the run history the round left in Redis. */
+  history?: HistoryFound;
+}
+
+/** The run history found in Redis after a Horae round. */
+interface HistoryFound {
+  /** Keys `{<prefix>}:history:<task id>`, one per task with recorded runs. */
+  keys: number;
+  /** Runs in them (ZCARD summed). */
+  runs: number;
+  /** One task's runs as `scheduler.getRuns(id)` returns them: "<count> × <outcome>", or "–" with no history. */
+  readBack: string;
 }
 
 // ------------------------------------------------------------------ children
@@ -126,21 +158,56 @@ async function runRound(name: string, round: number, background: BackgroundLog):
         seen[i] = 1;
       }
     }
+    // runGroup resolves when every drainer has stopped (a scheduler's shutdown writes the runs it still holds).
+    const cpuAtExit = await serverCpuSeconds(admin);
     const fired = results.reduce((sum, r) => sum + r.fired.length, 0);
     const last = Math.max(...results.filter((r) => r.fired.length > 0).map((r) => r.last));
+    const history = contenders[name]!.history === undefined ? undefined : await historyFound(admin, tag);
     return {
       loadMs,
       ms: last - goAt,
       redisCpuMs: (cpuAfter - cpuBefore) * 1000,
+      redisCpuToExitMs: (cpuAtExit - cpuBefore) * 1000,
       evalshaPerTask: ((callsAfter.get('evalsha') ?? 0) - (callsBefore.get('evalsha') ?? 0)) / TASKS,
       perInstance: results.map((r) => r.fired.length),
       fired,
       duplicates,
       missing: seen.reduce((sum, hit) => sum + (hit === 0 ? 1 : 0), 0),
+      ...(history === undefined ? {} : { history }),
     };
   } finally {
+    // Every key of the store, its history keys included, starts with horaeKeys(tag).
     await deleteTagKeys(admin, tag);
     admin.disconnect();
+  }
+}
+
+/**
+ * The run history a Horae round left: the keys `{<prefix>}:history:*` (SCAN, bounded) and the runs
+ * in them, and one task's runs read back through a scheduler on the same store (started paused).
+ */
+async function historyFound(admin: Redis, tag: string): Promise<HistoryFound> {
+  const keyPrefix = `${horaeKeys(tag)}history:`;
+  const keys: string[] = [];
+  let cursor = '0';
+  for (let calls = 0; calls < 10_000; calls++) {
+    const [next, found] = await admin.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1_000);
+    keys.push(...found);
+    cursor = next;
+    if (cursor === '0') break;
+  }
+  let runs = 0;
+  const pipeline = admin.pipeline();
+  for (const key of keys) pipeline.zcard(key);
+  for (const [error, count] of (await pipeline.exec()) ?? []) if (error === null) runs += Number(count);
+  if (keys.length === 0) return { keys: 0, runs, readBack: '–' };
+  const scheduler = horaeScheduler({ prefix: horaePrefix(tag), instanceId: 'bench-history-check' });
+  try {
+    await scheduler.start({ paused: true });
+    const read = await scheduler.getRuns(keys[0]!.slice(keyPrefix.length));
+    return { keys: keys.length, runs, readBack: `${read.length} × ${[...new Set(read.map((run) => run.outcome))].join('/')}` };
+  } finally {
+    await scheduler.shutdown();
   }
 }
 
@@ -150,16 +217,20 @@ async function parent(): Promise<void> {
   console.log(`drained by ${INSTANCES} instances, each its own process, told to go at the same moment. Time = go → last fire in any process.`);
   console.log(`Handlers / processors do nothing but record the task index. ${ROUNDS} rounds per row, interleaved; median shown.`);
   console.log('Redis CPU ms = CPU time of the Redis server (INFO cpu) from go until the parent saw every task run; EVALSHA/task =');
-  console.log('script calls in that time (INFO commandstats) per task: both contenders do each step as one Lua script.\n');
+  console.log('script calls in that time (INFO commandstats) per task: both contenders do each step as one Lua script. "to exit" = Redis CPU');
+  console.log('from go until every drainer shut down (a Horae scheduler writes the runs it still holds when it shuts down).');
+  console.log('Horae runs with its run history on (the default: each run recorded in the store, in batches every 200 ms, off the dispatch');
+  console.log('path) and off (runHistory: false); the two rows swap places every other round. History runs = runs found in Redis after');
+  console.log('each round (ZCARD of the keys {<prefix>}:history:*).\n');
 
   const names = Object.keys(contenders);
   const results = new Map(names.map((name) => [name, [] as RoundResult[]]));
   const background = new BackgroundLog();
-  for (let r = 0; r < ROUNDS; r++) for (const name of names) results.get(name)!.push(await runRound(name, r, background));
+  for (let r = 0; r < ROUNDS; r++) for (const name of roundOrder(r)) results.get(name)!.push(await runRound(name, r, background));
 
   const rate = (name: string): number => TASKS / (median(results.get(name)!.map((r) => r.ms)) / 1000);
   printTable(
-    ['contender', 'median ms', 'ms per round', 'tasks/s', 'vs BullMQ default', 'Redis CPU ms', 'EVALSHA/task', 'per instance (last round)', 'ran', 'dup', 'missing', 'load ms'],
+    ['contender', 'median ms', 'ms per round', 'tasks/s', 'vs BullMQ default', 'Redis CPU ms', 'to exit', 'EVALSHA/task', 'per instance (last round)', 'ran', 'dup', 'missing', 'history runs', 'load ms'],
     names.map((name) => {
       const rounds = results.get(name)!;
       return [
@@ -169,17 +240,24 @@ async function parent(): Promise<void> {
         fmt(rate(name), 0),
         ratio(rate(name), rate(BULLMQ_ROW)),
         fmt(median(rounds.map((r) => r.redisCpuMs)), 0),
+        fmt(median(rounds.map((r) => r.redisCpuToExitMs)), 0),
         fmt(median(rounds.map((r) => r.evalshaPerTask)), 2),
         rounds.at(-1)!.perInstance.map((n) => n.toLocaleString('en-US')).join(' / '),
         rounds.map((r) => r.fired.toLocaleString('en-US')).join(' / '),
         String(rounds.reduce((sum, r) => sum + r.duplicates, 0)),
         String(rounds.reduce((sum, r) => sum + r.missing, 0)),
+        rounds.map((r) => (r.history === undefined ? '–' : r.history.runs.toLocaleString('en-US'))).join(' / '),
         fmt(median(rounds.map((r) => r.loadMs)), 0),
       ];
     }),
   );
 
   console.log(`\n${background.summary()}`);
+  console.log('\nRun history found in Redis after each round (history keys, runs in them; one task read back with scheduler.getRuns):');
+  for (const name of [HORAE_ROW, HORAE_NO_HISTORY_ROW]) {
+    const found = results.get(name)!.map((r) => r.history!);
+    console.log(`- ${name}: ${found.map((h) => `${h.keys.toLocaleString('en-US')} keys, ${h.runs.toLocaleString('en-US')} runs, read back ${h.readBack}`).join('; ')}`);
+  }
 
   const horaeRate = rate(HORAE_ROW);
   const bullRate = rate(BULLMQ_ROW);
@@ -187,7 +265,15 @@ async function parent(): Promise<void> {
   printGoal(
     `Horae (${INSTANCES} processes) at least 2x the tasks/s of BullMQ (${INSTANCES} Worker processes, default concurrency)`,
     horaeRate >= 2 * bullRate && exact,
-    `Horae ${fmt(horaeRate, 0)} tasks/s vs BullMQ ${fmt(bullRate, 0)} tasks/s = ${ratio(horaeRate, bullRate)}; vs BullMQ at concurrency ${BULLMQ_CONCURRENCY}: ${ratio(horaeRate, rate(BULLMQ_REFERENCE_ROW))}; Horae ran every task exactly once: ${exact ? 'yes' : 'NO'}`,
+    `Horae (run history on) ${fmt(horaeRate, 0)} tasks/s vs BullMQ ${fmt(bullRate, 0)} tasks/s = ${ratio(horaeRate, bullRate)}; vs BullMQ at concurrency ${BULLMQ_CONCURRENCY}: ${ratio(horaeRate, rate(BULLMQ_REFERENCE_ROW))}; Horae ran every task exactly once: ${exact ? 'yes' : 'NO'}`,
+  );
+
+  const offRate = rate(HORAE_NO_HISTORY_ROW);
+  const recorded = results.get(HORAE_ROW)!.every((r) => r.history!.runs === TASKS && r.history!.keys === TASKS) && results.get(HORAE_NO_HISTORY_ROW)!.every((r) => r.history!.keys === 0);
+  printGoal(
+    `run history costs at most ${HISTORY_MAX_COST * 100}% of dispatch throughput (Horae, ${INSTANCES} processes, history on ÷ history off tasks/s at least ${1 - HISTORY_MAX_COST})`,
+    horaeRate >= (1 - HISTORY_MAX_COST) * offRate && recorded,
+    `history on ${fmt(horaeRate, 0)} tasks/s vs off ${fmt(offRate, 0)} tasks/s = ${ratio(horaeRate, offRate)}; one run recorded per task in every history-on round and none with it off: ${recorded ? 'yes' : 'NO'}`,
   );
 }
 

@@ -24,6 +24,11 @@ export interface HoraeOptions {
   instanceId: string;
   /** The scheduler's `batchSize` (due tasks claimed per store call); default 100. */
   batchSize?: number;
+  /**
+   * `false` turns the run history off (`runHistory: false`); left out, the scheduler's default:
+   * every run recorded in the store (`{prefix}:history:<task id>`), in batches every 200 ms.
+   */
+  runHistory?: false;
   onFire?: (payload: Payload) => void;
 }
 
@@ -39,6 +44,7 @@ export function horaeScheduler(options: HoraeOptions): Scheduler {
     encryptionKey: null,
     instanceId: options.instanceId,
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.runHistory === undefined ? {} : { runHistory: options.runHistory }),
   });
   const onFire = options.onFire ?? (() => undefined);
   const handler: TaskHandler<Payload> = (payload) => onFire(payload);
@@ -119,8 +125,8 @@ export interface Drainer {
   stop(): Promise<void>;
 }
 
-export function horaeDrainer(prefix: string, instanceId: string, onFire: (payload: Payload) => void, batchSize?: number): Drainer {
-  const scheduler = horaeScheduler({ prefix, instanceId, onFire, ...(batchSize === undefined ? {} : { batchSize }) });
+export function horaeDrainer(prefix: string, instanceId: string, onFire: (payload: Payload) => void, batchSize?: number, runHistory?: false): Drainer {
+  const scheduler = horaeScheduler({ prefix, instanceId, onFire, ...(batchSize === undefined ? {} : { batchSize }), ...(runHistory === undefined ? {} : { runHistory }) });
   return {
     setup: async () => {
       await scheduler.start({ paused: true });
