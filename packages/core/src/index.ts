@@ -21,11 +21,13 @@ export * from './triggers/index.js';
 export type {
   ClaimOptions,
   DispatchOutcome,
+  HeldRunLease,
   Lease,
   QuarantinedTask,
   RunLease,
   RunRetention,
   StoreContext,
+  StoredInstance,
   StoredRun,
   StoredTask,
   TaskDispatch,
@@ -38,6 +40,7 @@ export { checkStoreOptions } from './stores/store-options.js';
 export { dispatchEach, type DispatchSteps } from './stores/dispatch-each.js';
 export { MemoryStore } from './stores/memory.js';
 export type { RunOutcome, TaskRun } from './history/task-run.js';
+export type { InstanceInfo, InstanceRun } from './cluster/instance.js';
 export { FileStore, type FileStoreOptions } from './stores/file/file-store.js';
 export { BaseExecutor, type Execution, type Executor, type ExecutorHost, type ExecutorShutdownOptions } from './executors/executor.js';
 export { AsyncExecutor } from './executors/async.js';

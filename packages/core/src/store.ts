@@ -34,11 +34,13 @@
 export type {
   ClaimOptions,
   DispatchOutcome,
+  HeldRunLease,
   Lease,
   QuarantinedTask,
   RunLease,
   RunRetention,
   StoreContext,
+  StoredInstance,
   StoredRun,
   StoredTask,
   TaskDispatch,

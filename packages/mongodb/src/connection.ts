@@ -1,11 +1,11 @@
 /**
  * Where a MongoDBStore's documents are, and who it is in its scheduler: the client (given, or
- * opened and owned), the three collections and their indexes, the store's alias and logger, and
+ * opened and owned), the collections and their indexes, the store's alias and logger, and
  * whom to tell of a task it quarantined. Every room of the store works through one of these.
  */
 import { defaultLogger, type Logger, type StoreContext } from '@horae/core/store';
 import { MongoClient, type Collection, type IndexDescription, type MongoClientOptions } from 'mongodb';
-import type { QuarantineDocument, RunDocument, StoredTaskDocument } from './documents.js';
+import type { InstanceDocument, QuarantineDocument, RunDocument, StoredTaskDocument } from './documents.js';
 import { errors, logs } from './messages.js';
 import type { MongoDBStoreCollections } from './options.js';
 
@@ -25,6 +25,9 @@ const RUN_INDEXES: IndexDescription[] = [
   // Runs past their age go by themselves, checked by the server about once a minute.
   { key: { expireAt: 1 }, name: 'horae_runs_expiry', expireAfterSeconds: 0 },
 ];
+
+// An instance that stopped beating goes some time after it stopped counting as alive.
+const INSTANCE_INDEXES: IndexDescription[] = [{ key: { expiresAt: 1 }, name: 'horae_instances_expiry', expireAfterSeconds: 0 }];
 
 /** MongoDB's duplicate key error. */
 export const DUPLICATE_KEY = 11_000;
@@ -96,6 +99,10 @@ export class Connection {
     return this.client().db(this.settings.database).collection<RunDocument>(this.settings.collections.runs);
   }
 
+  instances(): Collection<InstanceDocument> {
+    return this.client().db(this.settings.database).collection<InstanceDocument>(this.settings.collections.instances);
+  }
+
   /**
    * Connects and creates the indexes, once (createIndexes is a no-op for indexes that exist
    * alike). After a failure the next call tries again; a client of the store's own whose first
@@ -117,11 +124,12 @@ export class Connection {
       try {
         await this.tasks().createIndexes(TASK_INDEXES);
         await this.runs().createIndexes(RUN_INDEXES);
+        await this.instances().createIndexes(INSTANCE_INDEXES);
       } catch (error) {
         this.indexes = undefined;
         const code = (error as { codeName?: unknown }).codeName;
         if (code === 'IndexOptionsConflict' || code === 'IndexKeySpecsConflict') {
-          throw errors.indexConflict(this.alias, `${this.settings.database}.${this.settings.collections.tasks} or its .runs`, error);
+          throw errors.indexConflict(this.alias, `${this.settings.database}.${this.settings.collections.tasks} or its .runs or .instances`, error);
         }
         throw error;
       }

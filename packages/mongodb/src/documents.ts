@@ -257,3 +257,11 @@ export interface RunDocument {
   expireAt: Date;
   payload: string;
 }
+
+/** A scheduler instance that beats (see `cluster.ts`): `_id` = instance id. */
+export interface InstanceDocument {
+  _id: string;
+  /** When it stops counting as alive unless it beats again, on MongoDB's clock. */
+  expiresAt: Date;
+  payload: string;
+}

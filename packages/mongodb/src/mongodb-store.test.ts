@@ -63,7 +63,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
 
   /** Drops a store's collections: its tasks, runs and quarantine. */
   const dropCollections = async (url: string, collection: string): Promise<void> => {
-    for (const name of [collection, `${collection}.runs`, `${collection}.quarantine`]) await admin(url).db(DATABASE).collection(name).drop().catch(() => undefined);
+    for (const name of [collection, `${collection}.runs`, `${collection}.quarantine`, `${collection}.instances`]) await admin(url).db(DATABASE).collection(name).drop().catch(() => undefined);
   };
 
   const backend = (url: string, options: Omit<MongoDBStoreOptions, 'client' | 'url' | 'database' | 'collection'> = {}): Place => {
@@ -178,7 +178,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
     it('keeps one document per task with its runs, indexed on its due time, and the quarantine beside it', async () => {
       const opened = place();
       const store = await started(opened, 'layout');
-      expect(store.collections).toEqual({ tasks: opened.collection, quarantine: `${opened.collection}.quarantine`, runs: `${opened.collection}.runs` });
+      expect(store.collections).toEqual({ tasks: opened.collection, quarantine: `${opened.collection}.quarantine`, runs: `${opened.collection}.runs`, instances: `${opened.collection}.instances` });
       const due = (await serverNow()) - 10;
       await store.addTask(row('a', due));
       await store.addTask(row('paused', null));
@@ -208,7 +208,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
         runExpiry: expect.any(Number),
       });
       const names = (await admin(opened.url).db(DATABASE).listCollections({ name: { $regex: `^${opened.collection}` } }).toArray()).map((info) => info.name).sort();
-      expect(names).toEqual([opened.collection, `${opened.collection}.quarantine`, `${opened.collection}.runs`]);
+      expect(names).toEqual([opened.collection, `${opened.collection}.instances`, `${opened.collection}.quarantine`, `${opened.collection}.runs`]);
       // The run history: by task, newest first, and removed past its age by the server.
       const runIndexes = (await admin(opened.url).db(DATABASE).collection(`${opened.collection}.runs`).indexes()).map((index) => [index.name, index.key, index.expireAfterSeconds]);
       expect(runIndexes).toEqual([
@@ -591,7 +591,7 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       );
       expect(message({ encryptionKey: 'secret' } as never)).toMatch(/^MongoDBStore does not take "encryptionKey": the scheduler encrypts/);
       expect(message({ database: 'billing', collection: 'jobs.scheduled', pollInterval: 250 })).toBe('accepted');
-      expect(new MongoDBStore({ collection: 'jobs' }).collections).toEqual({ tasks: 'jobs', quarantine: 'jobs.quarantine', runs: 'jobs.runs' });
+      expect(new MongoDBStore({ collection: 'jobs' }).collections).toEqual({ tasks: 'jobs', quarantine: 'jobs.quarantine', runs: 'jobs.runs', instances: 'jobs.instances' });
       expect(new MongoDBStore().database).toBe('horae');
     });
   });

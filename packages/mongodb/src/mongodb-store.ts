@@ -2,16 +2,18 @@
  * `MongoDBStore`: its options, start and shutdown, and the store contract's methods, each handed to
  * the room that does that job: `tasks.ts` (add, change, read, remove), `claims.ts`,
  * `releases.ts` (releases and batched dispatch), `run-leases.ts`, `quarantine.ts`, `history.ts`
- * (the run history) and `wake-ups.ts` (change stream and poll). `connection.ts` is where they all find MongoDB,
+ * (the run history), `cluster.ts` (the instances alive) and `wake-ups.ts` (change stream and poll). `connection.ts` is where they all find MongoDB,
  * `documents.ts` what they find there, `messages.ts` everything they say.
  */
 import {
   type ClaimOptions,
   type DispatchOutcome,
+  type HeldRunLease,
   type Lease,
   type QuarantinedTask,
   type RunLease,
   type RunRetention,
+  type StoredInstance,
   type StoredRun,
   type StoreContext,
   type StoredTask,
@@ -19,6 +21,7 @@ import {
   type TaskStore,
 } from '@horae/core/store';
 import { Claims } from './claims.js';
+import { Cluster } from './cluster.js';
 import { Connection } from './connection.js';
 import { checkOptions, type MongoDBStoreCollections, type MongoDBStoreOptions } from './options.js';
 import { History } from './history.js';
@@ -73,13 +76,19 @@ export class MongoDBStore implements TaskStore {
   private readonly releases: Releases;
   private readonly quarantine: Quarantine;
   private readonly history: History;
+  private readonly cluster: Cluster;
   /** Calls in flight, which shutdown lets finish (briefly) before it closes its own client. */
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(options: MongoDBStoreOptions = {}) {
     const checked = checkOptions(options);
     this.database = checked.database;
-    this.collections = { tasks: checked.collection, quarantine: `${checked.collection}.quarantine`, runs: `${checked.collection}.runs` };
+    this.collections = {
+      tasks: checked.collection,
+      quarantine: `${checked.collection}.quarantine`,
+      runs: `${checked.collection}.runs`,
+      instances: `${checked.collection}.instances`,
+    };
     this.connection = new Connection({ client: options.client, url: options.url, clientOptions: options.clientOptions ?? {}, database: this.database, collections: this.collections });
     this.wakeUps = new WakeUps(this.connection, { watchChanges: options.changeStream ?? true, pollInterval: checked.pollInterval });
     this.quarantine = new Quarantine(this.connection);
@@ -88,6 +97,7 @@ export class MongoDBStore implements TaskStore {
     this.runLeases = new RunLeases(this.connection);
     this.releases = new Releases(this.connection, this.runLeases);
     this.history = new History(this.connection);
+    this.cluster = new Cluster(this.connection);
   }
 
   /**
@@ -216,6 +226,22 @@ export class MongoDBStore implements TaskStore {
 
   async getRuns(taskId: string, options: { readonly limit: number; readonly before?: number }): Promise<StoredRun[]> {
     return this.history.list(taskId, options);
+  }
+
+  async beatInstance(instanceId: string, payload: unknown, ttl: number): Promise<void> {
+    return this.track(this.cluster.beat(instanceId, payload, ttl));
+  }
+
+  async getInstances(): Promise<StoredInstance[]> {
+    return this.cluster.instances();
+  }
+
+  async removeInstance(instanceId: string): Promise<void> {
+    return this.track(this.cluster.remove(instanceId));
+  }
+
+  async getRunLeases(): Promise<HeldRunLease[]> {
+    return this.cluster.runLeases();
   }
 
   /** Counts a call as in flight until it settles. */

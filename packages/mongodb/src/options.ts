@@ -69,6 +69,8 @@ export interface MongoDBStoreCollections {
   readonly quarantine: string;
   /** One document per run in the run history, removed past its age by a TTL index. */
   readonly runs: string;
+  /** One document per scheduler instance that beats, so that every instance can list those alive. */
+  readonly instances: string;
 }
 
 /** The options every store has a value for, once checked. */

@@ -31,6 +31,8 @@ export interface RedisStoreKeys {
   readonly runExpiry: string;
   /** Sorted set, all scores 0: `<task id>\0<run id>`, to count a task's runs by range. */
   readonly taskRuns: string;
+  /** Hash: instance id -> `<expiry ms>:<payload>`, for each scheduler instance that beats (see `cluster.ts`). */
+  readonly instances: string;
   /** Hash: task id -> `{"reason","quarantinedAt","row"}`, the row exactly as it was found. */
   readonly quarantine: string;
   /** String, while one replica repairs the due index: its token (a lock that expires by itself). */
@@ -60,6 +62,7 @@ export function redisStoreKeys(prefix: string): RedisStoreKeys {
     runExpiry: `${tag}:run-expiry`,
     taskRuns: `${tag}:task-runs`,
     quarantine: `${tag}:quarantine`,
+    instances: `${tag}:instances`,
     indexRepair: `${tag}:index-repair`,
     dispatched: (batchId) => `${tag}:dispatched:${batchId}`,
     history: (taskId) => `${tag}:history:${taskId}`,

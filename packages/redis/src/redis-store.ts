@@ -2,7 +2,7 @@
  * `RedisStore`: its options, start and shutdown, and the store contract's methods, each handed to
  * the room that does that job: `tasks.ts` (add, change, read, remove), `claims.ts`,
  * `releases.ts` (batched dispatch), `run-leases.ts`, `quarantine.ts`, `history.ts` (the run
- * history), `wake-ups.ts` (change messages and poll) and `due-index.ts` (its checks and repairs). `connection.ts` is where they
+ * history), `cluster.ts` (the instances alive), `wake-ups.ts` (change messages and poll) and `due-index.ts` (its checks and repairs). `connection.ts` is where they
  * all find Redis, `keys.ts` which keys they use there, `scripts/` the Lua they run there, `rows.ts`
  * what they find, `options.ts` what the store is given, `messages.ts` and `key-types.ts` what they
  * say when something is wrong.
@@ -10,17 +10,20 @@
 import {
   type ClaimOptions,
   type DispatchOutcome,
+  type HeldRunLease,
   type Lease,
   type QuarantinedTask,
   type RunLease,
   type RunRetention,
   type StoreContext,
+  type StoredInstance,
   type StoredRun,
   type StoredTask,
   type TaskDispatch,
   type TaskStore,
 } from '@horae/core/store';
 import { Claims } from './claims.js';
+import { Cluster } from './cluster.js';
 import { Connection } from './connection.js';
 import { DueIndexChecks } from './due-index.js';
 import { History } from './history.js';
@@ -74,6 +77,7 @@ export class RedisStore implements TaskStore {
   private readonly runLeases: RunLeases;
   private readonly quarantine: Quarantine;
   private readonly history: History;
+  private readonly cluster: Cluster;
 
   constructor(options: RedisStoreOptions = {}) {
     const checked = checkOptions(options);
@@ -88,6 +92,7 @@ export class RedisStore implements TaskStore {
     this.releases = new Releases(this.connection);
     this.runLeases = new RunLeases(this.connection);
     this.history = new History(this.connection);
+    this.cluster = new Cluster(this.connection);
   }
 
   async start(context: StoreContext): Promise<void> {
@@ -191,6 +196,22 @@ export class RedisStore implements TaskStore {
 
   async getRuns(taskId: string, options: { readonly limit: number; readonly before?: number }): Promise<StoredRun[]> {
     return this.history.list(taskId, options);
+  }
+
+  async beatInstance(instanceId: string, payload: unknown, ttl: number): Promise<void> {
+    return this.cluster.beat(instanceId, payload, ttl);
+  }
+
+  async getInstances(): Promise<StoredInstance[]> {
+    return this.cluster.instances();
+  }
+
+  async removeInstance(instanceId: string): Promise<void> {
+    return this.cluster.remove(instanceId);
+  }
+
+  async getRunLeases(): Promise<HeldRunLease[]> {
+    return this.cluster.runLeases();
   }
 
   /** Stops the background work of the last start: the wake-ups and the due-index checks. */

@@ -7,6 +7,7 @@
  * ```
  */
 import type { StoreFixture } from './fixture.js';
+import { clusterContractSuite } from './cluster-contract.js';
 import { historyContractSuite } from './history-contract.js';
 import { multiProcessSuite } from './multi-process.js';
 import { schedulerContractSuite } from './scheduler-contract.js';
@@ -29,6 +30,7 @@ export function storeConformance(fixture: StoreFixture): void {
   storeContractSuite(fixture);
   schedulerContractSuite(fixture);
   historyContractSuite(fixture);
+  clusterContractSuite(fixture);
   if (fixture.serverClock !== undefined) serverClockSuite({ ...fixture, serverClock: fixture.serverClock.bind(fixture) });
   if (fixture.processes !== undefined) multiProcessSuite(fixture);
 }

@@ -6,6 +6,7 @@ import type { TriggerRegistry } from '../triggers/registry.js';
 import { TaskCatalog } from './catalog.js';
 import { Dispatcher } from './dispatcher.js';
 import { Quarantine } from './quarantine.js';
+import { Instances } from './instances.js';
 import { RunHistory } from './run-history.js';
 import { RunLeases } from './run-leases.js';
 import { Runner } from './runner.js';
@@ -40,6 +41,7 @@ export interface Rooms {
   readonly startStop: StartStop;
   readonly quarantine: Quarantine;
   readonly history: RunHistory;
+  readonly instances: Instances;
 }
 
 /** Builds a scheduler's rooms and wires them to each other: who needs whom, in one place. */
@@ -76,7 +78,9 @@ export function assemble(settings: SchedulerSettings, facade: Facade): Rooms {
   const options = new TaskOptions({ triggers, timezone, taskDefaults, handlers, executors, clock, isPersistent: (taskId, alias) => stores.get(taskId, alias).persistent });
   const catalog = new TaskCatalog({ stores, options, events, logger, executors, notifyRunTime, timezone });
   const history = new RunHistory({ stores, events, logger, clock, instanceId, retention: settings.runHistory, unrefTimer: facade.unrefTimer });
-  const startStop = new StartStop({ logger, events, clock, executors, executorHost, stores, runLeases, runner, dispatcher, catalog, history, instanceId, setState });
+  // Beats as often as claims are renewed: a dead instance drops out of the list about when its claims expire.
+  const instances = new Instances({ stores, handlers, instanceId, logger, interval: leaseDuration, unrefTimer: facade.unrefTimer });
+  const startStop = new StartStop({ logger, events, clock, executors, executorHost, stores, runLeases, runner, dispatcher, catalog, history, instances, instanceId, setState });
   const quarantine = new Quarantine({ stores, runner, events, notifyRunTime });
-  return { executorHost, runLeases, runner, stores, dispatcher, options, catalog, startStop, quarantine, history };
+  return { executorHost, runLeases, runner, stores, dispatcher, options, catalog, startStop, quarantine, history, instances };
 }

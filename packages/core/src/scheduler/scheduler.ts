@@ -13,6 +13,7 @@ import { TriggerRegistry } from '../triggers/registry.js';
 import { assemble, type Rooms } from './assembly.js';
 import { readSchedulerOptions, type SchedulerOptions, type SchedulerState, type ShutdownOptions } from './scheduler-options.js';
 import { SchedulerTasks } from './scheduler-tasks.js';
+import type { InstanceInfo } from '../cluster/instance.js';
 import type { Task } from './task-handle.js';
 import { handlerDefinition } from './task-options.js';
 
@@ -180,7 +181,10 @@ export class Scheduler extends SchedulerTasks {
   async addStore(alias: string, store: TaskStore): Promise<void> {
     if (this.rooms.stores.has(alias)) throw errors.invalidOption(undefined, 'store alias', alias, 'that alias is taken; remove the store first');
     const handle = this.rooms.stores.add(alias, store);
-    if (this.currentState !== 'stopped') await this.rooms.startStop.startStore(handle);
+    if (this.currentState !== 'stopped') {
+      await this.rooms.startStop.startStore(handle);
+      await this.rooms.instances.joined(handle);
+    }
     this.events.emit('store:added', { alias });
   }
 
@@ -252,6 +256,22 @@ export class Scheduler extends SchedulerTasks {
     this.currentState = 'running';
     this.events.emit('scheduler:resumed', {});
     this.rooms.dispatcher.wakeup();
+  }
+
+  /**
+   * The scheduler instances sharing this instance's stores (or one of them) that are alive now,
+   * this one first: each with its host, process, start, the handlers it defines and the runs it
+   * holds, read from the stores, so that every instance sees the whole cluster. An instance beats
+   * every `leaseDuration` and drops out of the list three beats after its last (at once when it
+   * shuts down).
+   *
+   * @example
+   * ```ts
+   * for (const instance of await scheduler.getInstances()) console.log(instance.instanceId, instance.hostname, instance.runs.length);
+   * ```
+   */
+  getInstances(options: { store?: string } = {}): Promise<InstanceInfo[]> {
+    return this.rooms.instances.list(options.store);
   }
 
   /** Looks for due tasks now instead of at the next timer (e.g. after changing a store directly). */

@@ -6,6 +6,7 @@ import type { TaskRecord } from '../tasks/task.js';
 import type { TaskCatalog } from './catalog.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { RunLeases } from './run-leases.js';
+import type { Instances } from './instances.js';
 import type { RunHistory } from './run-history.js';
 import type { Runner } from './runner.js';
 import type { SchedulerState, ShutdownOptions } from './scheduler-options.js';
@@ -25,6 +26,7 @@ export interface StartStopContext {
   readonly dispatcher: Dispatcher;
   readonly catalog: TaskCatalog;
   readonly history: RunHistory;
+  readonly instances: Instances;
   readonly instanceId: () => string;
   readonly setState: (state: SchedulerState) => void;
 }
@@ -33,7 +35,8 @@ export interface StartStopContext {
  * Starting and stopping the scheduler, each step in its order: at start the executors, the
  * stores, the staged tasks, then dispatching; at shutdown dispatching stops, shutdown-trigger
  * tasks fire, running handlers get one deadline for the whole shutdown, run leases are given
- * back, the run history is written, and the stores close last.
+ * back, the run history is written, this instance leaves the stores' list of instances alive,
+ * and the stores close last.
  */
 export class StartStop {
   constructor(private readonly context: StartStopContext) {}
@@ -62,6 +65,7 @@ export class StartStop {
     }
     setState(paused ? 'paused' : 'running');
     runLeases.start(() => stores.startedHandles());
+    await this.context.instances.start();
     events.emit('scheduler:started', { paused });
     await catalog.commitStaged();
     dispatcher.wakeup();
@@ -92,6 +96,7 @@ export class StartStop {
     await runLeases.flush();
     runLeases.stop();
     await this.context.history.close();
+    await this.context.instances.stop();
     await stores.shutdownAll(logger);
     events.emit('scheduler:shutdown', {});
   }

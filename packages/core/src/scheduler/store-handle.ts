@@ -1,7 +1,8 @@
 import { TaskCodec, UnreadableRecordError } from '../stores/codec.js';
 import { isHoraeError } from '../errors/index.js';
+import type { InstanceDescription } from '../cluster/instance.js';
 import type { TaskRun } from '../history/task-run.js';
-import type { DispatchOutcome, QuarantinedTask, RunLease, RunRetention, StoreContext, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
+import type { DispatchOutcome, HeldRunLease, QuarantinedTask, RunLease, RunRetention, StoreContext, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
 import type { TaskRecord } from '../tasks/task.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 
@@ -174,6 +175,39 @@ export class StoreHandle {
 
   takeExpiredRunLeases(): Promise<RunLease[]> {
     return this.store.takeExpiredRunLeases();
+  }
+
+  /** Whether the store lists the instances alive (see {@link TaskStore.beatInstance}). */
+  get keepsInstances(): boolean {
+    return this.store.beatInstance !== undefined && this.store.getInstances !== undefined && this.store.removeInstance !== undefined;
+  }
+
+  /** Tells the store this instance is alive for `ttl` ms more. */
+  async beat(instanceId: string, description: InstanceDescription, ttl: number): Promise<void> {
+    await this.store.beatInstance?.(instanceId, this.codec.encodeInstance(instanceId, description), ttl);
+  }
+
+  async removeInstance(instanceId: string): Promise<void> {
+    await this.store.removeInstance?.(instanceId);
+  }
+
+  /** The instances alive, each with what it says of itself (`undefined` when that cannot be read, reported through `unreadable`). */
+  async instances(unreadable: (error: Error) => void): Promise<{ instanceId: string; expiresAt: number; description?: InstanceDescription }[]> {
+    if (this.store.getInstances === undefined) return [];
+    return (await this.store.getInstances()).map(({ instanceId, expiresAt, payload }) => {
+      try {
+        return { instanceId, expiresAt, description: this.codec.decodeInstance(instanceId, payload) };
+      } catch (error) {
+        if (!(error instanceof UnreadableRecordError)) throw error;
+        unreadable(error);
+        return { instanceId, expiresAt };
+      }
+    });
+  }
+
+  /** Every run lease alive in the store; none when it cannot list them. */
+  async runLeases(): Promise<HeldRunLease[]> {
+    return (await this.store.getRunLeases?.()) ?? [];
   }
 
   /** Whether the store keeps run history (see {@link TaskStore.addRuns}). */

@@ -4,6 +4,7 @@ import { taskRecord, type TaskRecord } from '../tasks/task.js';
 import { isValidEpoch, TIME_RANGE } from '../time/time.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 import type { JsonValue, TriggerJSON } from '../triggers/trigger.js';
+import { describeFromJSON, describeToJSON, type InstanceDescription } from '../cluster/instance.js';
 import { runFromJSON, runToJSON, type TaskRun } from '../history/task-run.js';
 import type { StoredRun, StoredTask } from './store.js';
 
@@ -260,23 +261,46 @@ export class TaskCodec {
     const { taskId, runId } = run;
     const endedAt = run.endedAt.getTime();
     if (!this.persistent) return { taskId, runId, endedAt, payload: run };
-    const json = JSON.stringify(runToJSON(run));
-    return { taskId, runId, endedAt, payload: this.key === undefined ? json : this.encrypt(runAad(taskId, runId, endedAt), json).payload };
+    return { taskId, runId, endedAt, payload: this.seal(runAad(taskId, runId, endedAt), JSON.stringify(runToJSON(run))) };
   }
 
   /** A stored run back; throws an {@link UnreadableRecordError} saying why it cannot be read. */
   decodeRun(stored: StoredRun): TaskRun {
     if (!this.persistent) return stored.payload as TaskRun;
-    const { taskId, runId, endedAt, payload } = stored;
-    if (typeof payload !== 'string') throw new UnreadableRecordError(`its payload is a ${typeof payload}, not a string`);
+    const { taskId, runId, endedAt } = stored;
+    return this.unseal(runAad(taskId, runId, endedAt), stored.payload, `run "${runId}" of task "${taskId}"`, (json) => runFromJSON(taskId, runId, json));
+  }
+
+  /**
+   * What an instance says of itself in its beats: JSON, encrypted when there is a key (handler
+   * names are what task records keep encrypted). Memory stores keep the live object.
+   */
+  encodeInstance(instanceId: string, description: InstanceDescription): unknown {
+    return this.persistent ? this.seal(`instance\u0000${instanceId}`, describeToJSON(description)) : description;
+  }
+
+  /** An instance's description back; throws an {@link UnreadableRecordError} saying why it cannot be read. */
+  decodeInstance(instanceId: string, payload: unknown): InstanceDescription {
+    if (!this.persistent) return payload as InstanceDescription;
+    return this.unseal(`instance\u0000${instanceId}`, payload, `instance "${instanceId}"`, describeFromJSON);
+  }
+
+  /** JSON as a persistent store keeps it beside task records: encrypted with `aad` when there is a key. */
+  private seal(aad: string, json: string): string {
+    return this.key === undefined ? json : this.encrypt(aad, json).payload;
+  }
+
+  /** The reverse of {@link TaskCodec.seal}, then `read` of the JSON; any failure is an {@link UnreadableRecordError} naming `what`. */
+  private unseal<T>(aad: string, payload: unknown, what: string, read: (json: unknown) => T): T {
+    if (typeof payload !== 'string') throw new UnreadableRecordError(`${what}: its payload is a ${typeof payload}, not a string`);
     const encrypted = payload.startsWith(ENCRYPTED_PREFIX);
     if (encrypted !== (this.key !== undefined)) {
-      throw new UnreadableRecordError(encrypted ? 'it is encrypted, but the scheduler has no key' : 'it is not encrypted, but the scheduler has a key');
+      throw new UnreadableRecordError(`${what}: ${encrypted ? 'it is encrypted, but the scheduler has no key' : 'it is not encrypted, but the scheduler has a key'}`);
     }
     try {
-      return runFromJSON(taskId, runId, JSON.parse(encrypted ? this.decrypt(runAad(taskId, runId, endedAt), payload).json : payload));
+      return read(JSON.parse(encrypted ? this.decrypt(aad, payload).json : payload));
     } catch (error) {
-      throw new UnreadableRecordError(`run "${runId}" of task "${taskId}" cannot be read: ${(error as Error).message}`);
+      throw new UnreadableRecordError(`${what} cannot be read: ${(error as Error).message}`);
     }
   }
 

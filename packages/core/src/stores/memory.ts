@@ -6,10 +6,12 @@ import { RunTimeHeap, type HeapEntry } from './run-time-heap.js';
 import type {
   ClaimOptions,
   DispatchOutcome,
+  HeldRunLease,
   Lease,
   QuarantinedTask,
   RunLease,
   RunRetention,
+  StoredInstance,
   StoredRun,
   StoredTask,
   StoreContext,
@@ -86,6 +88,7 @@ export class MemoryStore implements TaskStore {
   private readonly runTasks = new Map<string, string>();
   private readonly quarantine = new Map<string, QuarantinedTask>();
   private readonly runLog: RunLog;
+  private readonly instances = new Map<string, StoredInstance>();
   private sequence = 0;
   private alias = 'default';
   /** The schedulers using this store; when several share it, each learns of the others' changes. */
@@ -232,6 +235,30 @@ export class MemoryStore implements TaskStore {
       }
     }
     return Promise.resolve(expired);
+  }
+
+  /** Every run lease alive, of every scheduler sharing this store. */
+  getRunLeases(): Promise<HeldRunLease[]> {
+    const now = Date.now();
+    const alive: HeldRunLease[] = [];
+    for (const held of this.runLeases.values()) for (const lease of held.values()) if (lease.expiresAt > now) alive.push({ ...lease });
+    return Promise.resolve(alive);
+  }
+
+  beatInstance(instanceId: string, payload: unknown, ttl: number): Promise<void> {
+    this.instances.set(instanceId, { instanceId, expiresAt: Date.now() + ttl, payload });
+    return Promise.resolve();
+  }
+
+  getInstances(): Promise<StoredInstance[]> {
+    const now = Date.now();
+    for (const [id, instance] of this.instances) if (instance.expiresAt <= now) this.instances.delete(id);
+    return Promise.resolve([...this.instances.values()]);
+  }
+
+  removeInstance(instanceId: string): Promise<void> {
+    this.instances.delete(instanceId);
+    return Promise.resolve();
   }
 
   private insert(task: StoredTask): void {

@@ -66,6 +66,25 @@ export interface RunRetention {
   readonly now: number;
 }
 
+/**
+ * A scheduler instance as a store keeps it, so that every instance can list those alive: its
+ * id, until when it counts as alive, and an opaque payload describing it (a string in a
+ * persistent store). See {@link TaskStore.beatInstance}.
+ * @public
+ */
+export interface StoredInstance {
+  readonly instanceId: string;
+  /** Epoch ms (on the store's clock where it has one) after which it is not alive unless it beats again. */
+  readonly expiresAt: number;
+  readonly payload: unknown;
+}
+
+/** A run lease with its expiry, as {@link TaskStore.getRunLeases} lists it. @public */
+export interface HeldRunLease extends RunLease {
+  /** Epoch ms (on the store's clock where it has one). */
+  readonly expiresAt: number;
+}
+
 /** What a store is told when the scheduler starts it. @public */
 export interface StoreContext {
   /** The alias the store is registered under. */
@@ -259,4 +278,18 @@ export interface TaskStore {
    * `limit`, only those that ended before `before` when it is given (for paging).
    */
   getRuns?(taskId: string, options: { readonly limit: number; readonly before?: number }): Promise<StoredRun[]>;
+
+  /**
+   * Optional, with {@link TaskStore.getInstances} and {@link TaskStore.removeInstance}: records
+   * that an instance is alive for `ttl` ms from now (on the store's clock where it has one), with
+   * a payload describing it, kept verbatim and replacing the one before. The scheduler beats
+   * every few seconds while it runs; a store without these lists no instances.
+   */
+  beatInstance?(instanceId: string, payload: unknown, ttl: number): Promise<void>;
+  /** The instances alive: those whose last beat has not expired. Expired ones are never listed (and may be dropped). */
+  getInstances?(): Promise<StoredInstance[]>;
+  /** Forgets an instance, at its shutdown. */
+  removeInstance?(instanceId: string): Promise<void>;
+  /** Optional: every run lease alive now, of every instance (what each is running). */
+  getRunLeases?(): Promise<HeldRunLease[]>;
 }

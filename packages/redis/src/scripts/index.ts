@@ -9,6 +9,7 @@
  */
 export type { Script } from './prelude.js';
 export { CLAIM_DUE, CLAIM_ONE, DISPATCH } from './claims.js';
+export { BEAT_INSTANCE, LIST_INSTANCES, LIST_RUN_LEASES } from './cluster.js';
 export { CHECK_INDEX, END_REPAIR, REPAIR_ENTRIES, REPAIR_ROWS } from './due-index.js';
 export { ADD_RUNS } from './history.js';
 export { QUARANTINE, RESTORE } from './quarantine.js';

@@ -202,7 +202,7 @@ describe('FileStore: entries it must not read, under a task file\'s name', () =>
     // After the tombstones are collected, nothing of either is left in the directory.
     clockAt(start, 11 * 60_000);
     await store.getAllTasks();
-    expect((await readdir(directory)).sort()).toEqual(['history', 'quarantine', 'runs']);
+    expect((await readdir(directory)).sort()).toEqual(['history', 'instances', 'quarantine', 'runs']);
   });
 
   it('reads files up to maxFileSize, which is configurable, and refuses to write a task whose file would not fit', async () => {

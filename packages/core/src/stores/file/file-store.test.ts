@@ -412,8 +412,8 @@ describe('FileStore: files', () => {
       }
     }
     await expect(store.addTask(task('a/b', 1))).rejects.toThrowError(/path separator.*must not contain "\/"/);
-    expect(await readdir(directory)).toEqual(expect.arrayContaining(['runs', 'quarantine', 'history']));
-    expect(await readdir(directory)).toHaveLength(3);
+    expect(await readdir(directory)).toEqual(expect.arrayContaining(['runs', 'quarantine', 'history', 'instances']));
+    expect(await readdir(directory)).toHaveLength(4);
   });
 
   it('keeps ids that differ only in case, or use any other characters, apart', async () => {
@@ -524,6 +524,6 @@ describe('FileStore: options', () => {
     const directory = await freshDirectory();
     const store = await open(directory, { suffix: '.job.json' });
     await store.addTask(task('a', 1));
-    expect((await readdir(directory)).filter((name) => !['runs', 'quarantine', 'history'].includes(name))).toEqual(['a.000000000001.job.json']);
+    expect((await readdir(directory)).filter((name) => !['runs', 'quarantine', 'history', 'instances'].includes(name))).toEqual(['a.000000000001.job.json']);
   });
 });

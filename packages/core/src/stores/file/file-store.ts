@@ -1,20 +1,23 @@
 import { join, resolve } from 'node:path';
 import { errors } from '../../errors/index.js';
 import { defaultLogger, type Logger } from '../../logger/logger.js';
+import { byRunTime, FileClaims, type LiveHead } from './claims.js';
 import { CompareAndSwap, type Decision } from './compare-and-swap.js';
 import { prepareDirectories } from './directories.js';
 import { eachLimited, errorCode, WRITE_CONCURRENCY } from './disk.js';
 import { COLLECT_AFTER_MS, GenerationFiles, type Head } from './generations.js';
 import { FileHistory } from './history.js';
+import { FileInstances } from './instances.js';
 import { Intake } from './intake.js';
 import { taskIdOf, taskKey } from './naming.js';
 import { checkOptions, RESERVED_BYTES, type FileStoreOptions } from './options.js';
 import { Quarantine, quarantinedTask, restorable } from './quarantine.js';
-import { isLive, liveFile, released, storedTask, tombstone, toLeaseSlot, toTaskGeneration, type LeaseSlot, type TaskFile, type TaskGeneration } from './records.js';
+import { isLive, liveFile, storedTask, tombstone, toLeaseSlot, toTaskGeneration, type LeaseSlot, type TaskGeneration } from './records.js';
 import { RunSlots, slotOf } from './run-slots.js';
 import { ChangeWatcher } from './watch.js';
 import { dispatchEach } from '../dispatch-each.js';
-import type { ClaimOptions, DispatchOutcome, Lease, QuarantinedTask, RunLease, RunRetention, StoreContext, StoredRun, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../store.js';
+import type { ClaimOptions, DispatchOutcome, HeldRunLease, Lease, QuarantinedTask, RunLease, RunRetention } from '../store.js';
+import type { StoreContext, StoredInstance, StoredRun, StoredTask, TaskDispatch, TaskStore } from '../store.js';
 
 export type { FileStoreOptions } from './options.js';
 
@@ -22,9 +25,7 @@ const LEASE_SUFFIX = '.lease';
 const RUNS_DIRECTORY = 'runs';
 const QUARANTINE_DIRECTORY = 'quarantine';
 const HISTORY_DIRECTORY = 'history';
-
-/** The current generation of a task that exists. */
-type LiveHead = Head<TaskGeneration> & { readonly doc: TaskFile };
+const INSTANCES_DIRECTORY = 'instances';
 
 /**
  * Keeps tasks in a directory, one JSON file per task, safe for several processes on one host
@@ -42,6 +43,7 @@ type LiveHead = Head<TaskGeneration> & { readonly doc: TaskFile };
  * - `runs/<id>.<slot>.<generation>.lease`: the run leases that enforce `maxInstances` across processes.
  * - `quarantine/<id>.json`: records that could not be read, kept with the reason.
  * - `history/<id>/<end>-<run id>.run`: the run history, one file per run (see `history.ts`).
+ * - `instances/<instance id>.instance`: the scheduler instances alive (see `instances.ts`).
  *
  * Task files can be read with any JSON tool. Files that cannot be read (written by hand, cut
  * short by a foreign tool) are moved to the quarantine and reported, never deleted. Only regular
@@ -72,6 +74,8 @@ export class FileStore implements TaskStore {
   private readonly cas: CompareAndSwap;
   private readonly quarantine: Quarantine;
   private readonly history: FileHistory;
+  private readonly claims: FileClaims;
+  private readonly instances: FileInstances;
   private readonly intake: Intake;
   private readonly watcher: ChangeWatcher;
   private alias = 'default';
@@ -115,6 +119,7 @@ export class FileStore implements TaskStore {
       setAside: (name, reason) => this.intake.setAside(join(this.runs.directory, name), `${RUNS_DIRECTORY}/${name}`, reason),
     });
     this.slots = new RunSlots(this.runs, this.cas);
+    this.claims = new FileClaims({ tasks: this.tasks, cas: this.cas, liveTasks: () => this.liveTasks(), ready: () => this.ready() });
     // A record holds a task file's text, escaped (up to 6 bytes a byte), maybe its bytes in base64 too.
     this.quarantine = new Quarantine(join(this.directory, QUARANTINE_DIRECTORY), 8 * this.maxFileSize + 64 * 1024);
     this.history = new FileHistory(join(this.directory, HISTORY_DIRECTORY), {
@@ -123,6 +128,7 @@ export class FileStore implements TaskStore {
       logger: () => this.logger,
       alias: () => this.alias,
     });
+    this.instances = new FileInstances(join(this.directory, INSTANCES_DIRECTORY), { maxFileSize: this.maxFileSize, logger: () => this.logger, alias: () => this.alias });
     this.intake = new Intake({
       directory: this.directory,
       suffix: this.suffix,
@@ -213,30 +219,12 @@ export class FileStore implements TaskStore {
     });
   }
 
-  async claimDueTasks({ now, limit, owner, duration }: ClaimOptions): Promise<StoredTask[]> {
-    const due = (await this.liveTasks())
-      .filter(({ doc }) => doc.nextRunTime !== null && doc.nextRunTime <= now && (doc.claim === null || doc.claim.expiresAt <= now))
-      .sort(byRunTime);
-    const claimed: StoredTask[] = [];
-    // In batches no bigger than the claims still wanted, so that the limit is never passed.
-    for (let next = 0; next < due.length && claimed.length < limit; ) {
-      const batch = due.slice(next, next + Math.min(limit - claimed.length, WRITE_CONCURRENCY));
-      next += batch.length;
-      const won = await Promise.all(batch.map((head) => this.tasks.publish(head, { ...head.doc, claim: { owner, expiresAt: now + duration }, writtenAt: Date.now() })));
-      // A lost race means another process claimed or changed the task first: it is not ours.
-      for (const [index, head] of batch.entries()) if (won[index] === true) claimed.push(storedTask(head.doc));
-    }
-    return claimed;
+  claimDueTasks(options: ClaimOptions): Promise<StoredTask[]> {
+    return this.claims.claimDue(options);
   }
 
-  async claimTask(id: string, { owner, duration }: Lease): Promise<StoredTask | null> {
-    const key = taskKey(id);
-    await this.ready();
-    return this.change(this.tasks, key, `claim task "${id}"`, ({ doc }) => {
-      const now = Date.now();
-      if (!isLive(doc) || (doc.claim !== null && doc.claim.expiresAt > now)) return { result: null };
-      return { next: { ...doc, claim: { owner, expiresAt: now + duration }, writtenAt: now }, result: storedTask(doc) };
-    });
+  claimTask(id: string, lease: Lease): Promise<StoredTask | null> {
+    return this.claims.claimOne(id, lease);
   }
 
   /**
@@ -245,16 +233,10 @@ export class FileStore implements TaskStore {
    */
   dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
     return dispatchEach(dispatches, {
-      release: (release) => this.release(release),
+      release: (release) => this.claims.release(release),
       acquireRunLease: (lease, maxInstances, duration) => this.acquireRunLease(lease, maxInstances, duration),
       releaseRunLease: (taskId, runId) => this.releaseRunLease(taskId, runId),
     });
-  }
-
-  private async release(release: TaskRelease): Promise<boolean> {
-    const key = taskKey(release.id);
-    await this.ready();
-    return this.change(this.tasks, key, `release task "${release.id}"`, ({ doc }) => released(doc, release));
   }
 
   async acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
@@ -329,6 +311,26 @@ export class FileStore implements TaskStore {
     return this.history.list(taskId, options);
   }
 
+  async beatInstance(instanceId: string, payload: unknown, ttl: number): Promise<void> {
+    await this.ready();
+    await this.instances.beat(instanceId, payload, ttl);
+  }
+
+  async getInstances(): Promise<StoredInstance[]> {
+    await this.ready();
+    return this.instances.list();
+  }
+
+  async removeInstance(instanceId: string): Promise<void> {
+    await this.ready();
+    await this.instances.remove(instanceId);
+  }
+
+  async getRunLeases(): Promise<HeldRunLease[]> {
+    await this.ready();
+    return this.slots.alive();
+  }
+
   // ---------------------------------------------------------------- internals
 
   /** Creates and checks the directories once (see {@link prepareDirectories}). */
@@ -340,6 +342,7 @@ export class FileStore implements TaskStore {
         { path: this.runs.directory, holds: 'run leases' },
         { path: this.quarantine.directory, holds: 'quarantined records' },
         { path: this.history.directory, holds: 'the run history' },
+        { path: this.instances.directory, holds: 'the instances alive' },
       ],
       mode: this.mode,
       logger: this.logger,
@@ -388,9 +391,4 @@ export class FileStore implements TaskStore {
     this.lastOrder = Math.max(Date.now() * 1000, this.lastOrder + 1);
     return this.lastOrder;
   }
-}
-
-/** By next run time, paused last, then in the order the tasks were added. */
-function byRunTime({ doc: a }: LiveHead, { doc: b }: LiveHead): number {
-  return (a.nextRunTime ?? Infinity) - (b.nextRunTime ?? Infinity) || a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

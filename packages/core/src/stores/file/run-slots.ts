@@ -74,6 +74,12 @@ export class RunSlots {
     }, holding);
   }
 
+  /** Every lease alive now, with its expiry. */
+  async alive(): Promise<HeldLease[]> {
+    const now = Date.now();
+    return (await this.files.heads()).flatMap(({ doc }) => (doc?.lease !== null && doc?.lease !== undefined && doc.lease.expiresAt > now ? [doc.lease] : []));
+  }
+
   /** Frees the expired leases and hands them, with those taken over, to this caller alone. */
   async takeExpired(): Promise<RunLease[]> {
     const now = Date.now();

@@ -107,7 +107,7 @@ describe('FileStore: its directory at start', () => {
     await expect(start({ directory })).rejects.toSatisfy(typed('STORE_UNAVAILABLE', `cannot use ${join(directory, 'quarantine')}: it is not a directory`, 'quarantined records'));
     await rm(join(directory, 'quarantine'));
     await start({ directory });
-    expect((await readdir(directory)).sort()).toEqual(['history', 'quarantine', 'runs']);
+    expect((await readdir(directory)).sort()).toEqual(['history', 'instances', 'quarantine', 'runs']);
     expect(await readdir(elsewhere)).toEqual([]);
   });
 
@@ -128,7 +128,7 @@ describe('FileStore: its directory at start', () => {
     // Made by the store with a mode that lets everyone write: all three are named.
     const made = join(base, 'made');
     expect((await start({ directory: made, mode: 0o777 })).warnings).toEqual([
-      expect.stringContaining(`${made}, ${join(made, 'runs')}, ${join(made, 'quarantine')}, ${join(made, 'history')} are writable by every user`),
+      expect.stringContaining(`${made}, ${join(made, 'runs')}, ${join(made, 'quarantine')}, ${join(made, 'history')}, ${join(made, 'instances')} are writable by every user`),
     ]);
     expect((await start({ directory: join(base, 'private') })).warnings).toEqual([]);
   });
