@@ -297,6 +297,13 @@ withRedis('RedisStore due index', (url) => {
       expect(await admin.exists(keys.runExpiry, keys.taskRuns)).toBe(0);
       await admin.del(keys.runs);
 
+      await admin.set(keys.history('a'), 'x');
+      const retention = { perTask: 5, maxAge: HOUR, now: Date.now() };
+      await expect(store.addRuns([{ taskId: 'a', runId: 'r', endedAt: Date.now(), payload: '{}' }], retention)).rejects.toEqual(typedError(keys.history('a'), 'a string', 'a sorted set'));
+      await expect(store.getRuns('a', { limit: 5 })).rejects.toEqual(typedError(keys.history('a'), 'a string', 'a sorted set'));
+      expect(await admin.get(keys.history('a'))).toBe('x');
+      await admin.del(keys.history('a'));
+
       await admin.rename(keys.tasks, `${keys.tasks}-saved`);
       await admin.rpush(keys.tasks, 'x');
       const tasksError = typedError(keys.tasks, 'a list', 'a hash');

@@ -1,8 +1,8 @@
 /**
  * The run history: `{prefix}:history:<task id>`, a sorted set per task whose members are the
  * runs (`<length of the run id>:<run id><payload>`) scored by their end. One script adds a batch
- * and trims the tasks it touched; a task's set expires with its newest run, so that the runs of
- * a task that runs no more go by themselves.
+ * and trims the tasks it touched; a task's set expires `maxAge` after its last write, so that the
+ * runs of a task that runs no more go by themselves.
  */
 import type { RunRetention, StoredRun } from '@horae/core/store';
 import type { Connection } from './connection.js';

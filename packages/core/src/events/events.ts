@@ -60,6 +60,7 @@ export type SchedulerListener<TType extends SchedulerEventType> = (event: Schedu
  */
 export class EventHub {
   private readonly listeners = new Map<SchedulerEventType | '*', Set<(event: SchedulerEvent) => unknown>>();
+  private observer: (<TType extends SchedulerEventType>(type: TType, payload: SchedulerEventMap[TType]) => void) | undefined;
 
   constructor(private readonly logger: () => Logger) {}
 
@@ -94,7 +95,17 @@ export class EventHub {
     return (this.listeners.get(type)?.size ?? 0) > 0 || (this.listeners.get('*')?.size ?? 0) > 0;
   }
 
+  /**
+   * Sees every event's payload as it is emitted, before (and whether or not) listeners do: for
+   * the scheduler's own bookkeeping (the run history), which must not cost an event object per
+   * run. It must not throw.
+   */
+  tap(observer: <TType extends SchedulerEventType>(type: TType, payload: SchedulerEventMap[TType]) => void): void {
+    this.observer = observer;
+  }
+
   emit<TType extends SchedulerEventType>(type: TType, payload: SchedulerEventMap[TType]): void {
+    this.observer?.(type, payload);
     const specific = this.listeners.get(type);
     const wildcard = this.listeners.get('*');
     if ((specific === undefined || specific.size === 0) && (wildcard === undefined || wildcard.size === 0)) return;

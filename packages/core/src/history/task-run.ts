@@ -21,7 +21,7 @@ export interface TaskRun {
   readonly scheduledAt: readonly Date[];
   /** The instance that ran it (for `interrupted`: the one that died). */
   readonly instanceId: string;
-  /** When the handler was called; `null` when it never was (`missed`, `skipped`, a run that could not start). */
+  /** When the handler was called; `null` when it never was (`missed`, `skipped`, `interrupted`). */
   readonly startedAt: Date | null;
   readonly endedAt: Date;
   /** How long the handler ran, ms; `null` when it never ran, or its end is unknown. */
@@ -33,17 +33,26 @@ export interface TaskRun {
   readonly result?: string;
 }
 
-/** The JSON form of a run, inside a store's payload. */
+/**
+ * A run's JSON form, inside a store's payload. Its end is kept by the store beside it (the
+ * history is ordered by it), and its start is its end less its duration.
+ */
 export interface TaskRunJSON {
   v: 1;
   scheduledAt: number[];
   instanceId: string;
-  startedAt: number | null;
-  endedAt: number;
   duration: number | null;
   outcome: RunOutcome;
   error?: { message: string; code?: string; stack?: string };
   result?: string;
+}
+
+/** A finished run on its way to the store: its JSON form, its ids and its end, nothing more. */
+export interface PendingRun {
+  readonly taskId: string;
+  readonly runId: string;
+  readonly endedAt: number;
+  readonly json: TaskRunJSON;
 }
 
 const OUTCOMES: readonly RunOutcome[] = ['succeeded', 'failed', 'interrupted', 'missed', 'skipped'];
@@ -80,25 +89,11 @@ export function errorSummary(error: unknown): NonNullable<TaskRun['error']> {
 
 /** The fire times a record keeps: the first ones, bounded. */
 export function fireTimesOf(times: readonly number[]): number[] {
-  return times.slice(0, FIRE_TIMES);
+  return times.length <= FIRE_TIMES ? [...times] : times.slice(0, FIRE_TIMES);
 }
 
-export function runToJSON(run: TaskRun): TaskRunJSON {
-  return {
-    v: 1,
-    scheduledAt: run.scheduledAt.map((time) => time.getTime()),
-    instanceId: run.instanceId,
-    startedAt: run.startedAt === null ? null : run.startedAt.getTime(),
-    endedAt: run.endedAt.getTime(),
-    duration: run.duration,
-    outcome: run.outcome,
-    ...(run.error === undefined ? {} : { error: run.error }),
-    ...(run.result === undefined ? {} : { result: run.result }),
-  };
-}
-
-/** A run back from its JSON form; throws saying why when the JSON is not one. */
-export function runFromJSON(taskId: string, runId: string, json: unknown): TaskRun {
+/** A run from its JSON form and what its store keeps beside it; throws saying why when the JSON is not one. */
+export function runFromJSON(taskId: string, runId: string, endedAt: number, json: unknown): TaskRun {
   const value = json as Partial<TaskRunJSON> | null;
   const valid =
     typeof value === 'object' &&
@@ -107,8 +102,6 @@ export function runFromJSON(taskId: string, runId: string, json: unknown): TaskR
     Array.isArray(value.scheduledAt) &&
     value.scheduledAt.every((time) => typeof time === 'number') &&
     typeof value.instanceId === 'string' &&
-    (value.startedAt === null || typeof value.startedAt === 'number') &&
-    typeof value.endedAt === 'number' &&
     (value.duration === null || typeof value.duration === 'number') &&
     OUTCOMES.includes(value.outcome as RunOutcome) &&
     (value.error === undefined || (typeof value.error === 'object' && value.error !== null && typeof value.error.message === 'string')) &&
@@ -120,8 +113,8 @@ export function runFromJSON(taskId: string, runId: string, json: unknown): TaskR
     runId,
     scheduledAt: run.scheduledAt.map((time) => new Date(time)),
     instanceId: run.instanceId,
-    startedAt: run.startedAt === null ? null : new Date(run.startedAt),
-    endedAt: new Date(run.endedAt),
+    startedAt: run.duration === null ? null : new Date(endedAt - Math.round(run.duration)),
+    endedAt: new Date(endedAt),
     duration: run.duration,
     outcome: run.outcome,
     ...(run.error === undefined ? {} : { error: run.error }),

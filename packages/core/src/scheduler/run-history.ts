@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EventHub, SchedulerEvent } from '../events/events.js';
-import { errorSummary, fireTimesOf, resultSummary, type RunOutcome, type TaskRun } from '../history/task-run.js';
+import type { EventHub, SchedulerEventMap, SchedulerEventType } from '../events/events.js';
+import { errorSummary, fireTimesOf, resultSummary, runFromJSON, type PendingRun, type RunOutcome, type TaskRun, type TaskRunJSON } from '../history/task-run.js';
 import type { Logger } from '../logger/logger.js';
 import type { RunRetention } from '../stores/store.js';
 import type { StoreSet } from './stores.js';
@@ -24,13 +24,14 @@ export interface RunHistoryContext {
 }
 
 /**
- * The run history: turns each run's outcome (the scheduler's own events) into a {@link TaskRun}
- * and writes them to the task's store in batches, a moment after they end, so that recording
- * costs the dispatch path one object per run. Stores that keep no history are skipped. Each run
- * written is announced as `run:recorded`.
+ * The run history: turns each run's outcome (the scheduler's own events, seen through the event
+ * hub's tap, so that no event object is made for it) into a record and writes them to the task's
+ * store in batches, a moment after they end: recording costs the dispatch path one small object
+ * per run. Stores that keep no history are skipped. Each run written is announced as
+ * `run:recorded`.
  */
 export class RunHistory {
-  private readonly waiting = new Map<string, TaskRun[]>();
+  private readonly waiting = new Map<string, PendingRun[]>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   /** Stores whose last write failed: one log line per outage, not one per batch. */
@@ -38,12 +39,7 @@ export class RunHistory {
 
   constructor(private readonly context: RunHistoryContext) {
     if (context.retention === undefined) return;
-    const { events } = context;
-    events.on('task:executed', (event) => this.add(event, 'succeeded', [event.scheduledAt], { duration: event.duration, result: resultSummary(event.result) }));
-    events.on('task:error', (event) => this.add(event, 'failed', [event.scheduledAt], { duration: event.duration, error: errorSummary(event.error) }));
-    events.on('task:interrupted', (event) => this.add(event, 'interrupted', [event.scheduledAt], { instanceId: event.owner }));
-    events.on('task:missed', (event) => this.add(event, 'missed', event.scheduledRunTimes, {}));
-    events.on('task:max-instances', (event) => this.add(event, 'skipped', event.scheduledRunTimes, {}));
+    context.events.tap((type, payload) => this.observe(type, payload));
   }
 
   /** Writes what waits now; resolves when it is written (or kept for later, if its store failed). */
@@ -85,30 +81,44 @@ export class RunHistory {
     this.waiting.clear();
   }
 
+  private observe<TType extends SchedulerEventType>(type: TType, payload: SchedulerEventMap[TType]): void {
+    switch (type) {
+      case 'task:executed': {
+        const { taskId, store, scheduledAt, duration, result } = payload as SchedulerEventMap['task:executed'];
+        const summary = resultSummary(result);
+        return this.add(taskId, store, 'succeeded', [scheduledAt.getTime()], duration, summary === undefined ? undefined : { result: summary });
+      }
+      case 'task:error': {
+        const { taskId, store, scheduledAt, duration, error } = payload as SchedulerEventMap['task:error'];
+        return this.add(taskId, store, 'failed', [scheduledAt.getTime()], duration, { error: errorSummary(error) });
+      }
+      case 'task:interrupted': {
+        const { taskId, store, scheduledAt, owner } = payload as SchedulerEventMap['task:interrupted'];
+        return this.add(taskId, store, 'interrupted', [scheduledAt.getTime()], null, undefined, owner);
+      }
+      case 'task:missed':
+      case 'task:max-instances': {
+        const { taskId, store, scheduledRunTimes } = payload as SchedulerEventMap['task:missed'];
+        return this.add(taskId, store, type === 'task:missed' ? 'missed' : 'skipped', scheduledRunTimes.map((time) => time.getTime()), null);
+      }
+      default:
+        return;
+    }
+  }
+
   private add(
-    event: SchedulerEvent,
+    taskId: string,
+    store: string,
     outcome: RunOutcome,
-    scheduledAt: readonly Date[],
-    details: { duration?: number; result?: string; error?: TaskRun['error']; instanceId?: string },
+    scheduledAt: number[],
+    duration: number | null,
+    details?: Pick<TaskRunJSON, 'error' | 'result'>,
+    instanceId = this.context.instanceId(),
   ): void {
-    const { taskId, store } = event as SchedulerEvent & { taskId: string; store: string };
-    const endedAt = event.at;
-    const ran = details.duration !== undefined;
-    const run: TaskRun = {
-      taskId,
-      runId: randomUUID(),
-      scheduledAt: fireTimesOf(scheduledAt.map((time) => time.getTime())).map((time) => new Date(time)),
-      instanceId: details.instanceId ?? this.context.instanceId(),
-      startedAt: ran ? new Date(endedAt.getTime() - Math.round(details.duration!)) : null,
-      endedAt,
-      duration: ran ? details.duration! : null,
-      outcome,
-      ...(details.error === undefined ? {} : { error: details.error }),
-      ...(details.result === undefined ? {} : { result: details.result }),
-    };
+    const json: TaskRunJSON = { v: 1, scheduledAt: fireTimesOf(scheduledAt), instanceId, duration, outcome, ...details };
     let list = this.waiting.get(store);
     if (list === undefined) this.waiting.set(store, (list = []));
-    list.push(run);
+    list.push({ taskId, runId: randomUUID(), endedAt: Date.now(), json });
     if (list.length >= FLUSH_AT) void this.flush();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY);
@@ -116,7 +126,7 @@ export class RunHistory {
     }
   }
 
-  private async write(batches: [string, TaskRun[]][]): Promise<void> {
+  private async write(batches: [string, PendingRun[]][]): Promise<void> {
     const { stores, logger, events, clock, retention } = this.context;
     for (const [alias, runs] of batches) {
       if (!stores.has(alias) || !stores.isStarted(alias)) continue;
@@ -131,12 +141,13 @@ export class RunHistory {
         continue;
       }
       if (this.failing.delete(alias)) logger.info(`Store "${alias}" records the run history again.`);
-      for (const run of runs) events.emit('run:recorded', { taskId: run.taskId, store: alias, run });
+      if (!events.has('run:recorded')) continue;
+      for (const { taskId, runId, endedAt, json } of runs) events.emit('run:recorded', { taskId, store: alias, run: runFromJSON(taskId, runId, endedAt, json) });
     }
   }
 
   /** Puts runs that could not be written back in front of the waiting ones, within the limit. */
-  private keep(alias: string, runs: TaskRun[]): void {
+  private keep(alias: string, runs: PendingRun[]): void {
     const kept = [...runs, ...(this.waiting.get(alias) ?? [])];
     const dropped = kept.length - BUFFER_LIMIT;
     if (dropped > 0) {

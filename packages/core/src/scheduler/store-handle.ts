@@ -1,7 +1,7 @@
 import { TaskCodec, UnreadableRecordError } from '../stores/codec.js';
 import { isHoraeError } from '../errors/index.js';
 import type { InstanceDescription } from '../cluster/instance.js';
-import type { TaskRun } from '../history/task-run.js';
+import type { PendingRun, TaskRun } from '../history/task-run.js';
 import type { DispatchOutcome, HeldRunLease, QuarantinedTask, RunLease, RunRetention, StoreContext, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
 import type { TaskRecord } from '../tasks/task.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
@@ -216,7 +216,7 @@ export class StoreHandle {
   }
 
   /** Adds finished runs to the history; a store that keeps none ignores them. */
-  async addRuns(runs: readonly TaskRun[], retention: RunRetention): Promise<void> {
+  async addRuns(runs: readonly PendingRun[], retention: RunRetention): Promise<void> {
     if (this.store.addRuns === undefined || runs.length === 0) return;
     await this.store.addRuns(
       runs.map((run) => this.codec.encodeRun(run)),

@@ -126,6 +126,19 @@ describe('TaskCodec', () => {
 });
 
 describe('TaskCodec: runs', () => {
+  const pending = {
+    taskId: 'invoice-42',
+    runId: 'run-1',
+    endedAt: 1_800_000_000_250,
+    json: {
+      v: 1 as const,
+      scheduledAt: [1_800_000_000_000],
+      instanceId: 'replica-1',
+      duration: 240,
+      outcome: 'failed' as const,
+      error: { message: 'card declined for ACME', stack: 'Error: card declined for ACME\n    at charge' },
+    },
+  };
   const run = {
     taskId: 'invoice-42',
     runId: 'run-1',
@@ -134,17 +147,17 @@ describe('TaskCodec: runs', () => {
     startedAt: new Date(1_800_000_000_010),
     endedAt: new Date(1_800_000_000_250),
     duration: 240,
-    outcome: 'failed' as const,
+    outcome: 'failed',
     error: { message: 'card declined for ACME', stack: 'Error: card declined for ACME\n    at charge' },
   };
 
   it('keeps a run as JSON, or encrypted with the key and bound to its task, id and end', () => {
-    const plain = codec().encodeRun(run);
+    const plain = codec().encodeRun(pending);
     expect(plain).toMatchObject({ taskId: 'invoice-42', runId: 'run-1', endedAt: 1_800_000_000_250 });
     expect(JSON.parse(plain.payload as string)).toMatchObject({ v: 1, outcome: 'failed', error: { message: 'card declined for ACME' } });
     expect(codec().decodeRun(plain)).toEqual(run);
 
-    const sealed = codec('k').encodeRun(run);
+    const sealed = codec('k').encodeRun(pending);
     expect(sealed.payload).not.toContain('ACME');
     expect(codec('k').decodeRun(sealed)).toEqual(run);
     expect(unreadable(() => codec('other').decodeRun(sealed)).message).toContain('cannot be read');

@@ -5,7 +5,7 @@ import { isValidEpoch, TIME_RANGE } from '../time/time.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 import type { JsonValue, TriggerJSON } from '../triggers/trigger.js';
 import { describeFromJSON, describeToJSON, type InstanceDescription } from '../cluster/instance.js';
-import { runFromJSON, runToJSON, type TaskRun } from '../history/task-run.js';
+import { runFromJSON, type PendingRun, type TaskRun } from '../history/task-run.js';
 import type { StoredRun, StoredTask } from './store.js';
 
 /** The version of the JSON record layout; bumped on incompatible changes. */
@@ -255,20 +255,18 @@ export class TaskCodec {
   /**
    * A finished run as a store keeps it: JSON, encrypted when there is a key (its task id, run id
    * and end authenticated with it, so that it cannot pass for another run). Memory stores keep
-   * the live object.
+   * the JSON form as an object.
    */
-  encodeRun(run: TaskRun): StoredRun {
-    const { taskId, runId } = run;
-    const endedAt = run.endedAt.getTime();
-    if (!this.persistent) return { taskId, runId, endedAt, payload: run };
-    return { taskId, runId, endedAt, payload: this.seal(runAad(taskId, runId, endedAt), JSON.stringify(runToJSON(run))) };
+  encodeRun({ taskId, runId, endedAt, json }: PendingRun): StoredRun {
+    if (!this.persistent) return { taskId, runId, endedAt, payload: json };
+    return { taskId, runId, endedAt, payload: this.seal(runAad(taskId, runId, endedAt), JSON.stringify(json)) };
   }
 
   /** A stored run back; throws an {@link UnreadableRecordError} saying why it cannot be read. */
   decodeRun(stored: StoredRun): TaskRun {
-    if (!this.persistent) return stored.payload as TaskRun;
     const { taskId, runId, endedAt } = stored;
-    return this.unseal(runAad(taskId, runId, endedAt), stored.payload, `run "${runId}" of task "${taskId}"`, (json) => runFromJSON(taskId, runId, json));
+    if (!this.persistent) return runFromJSON(taskId, runId, endedAt, stored.payload);
+    return this.unseal(runAad(taskId, runId, endedAt), stored.payload, `run "${runId}" of task "${taskId}"`, (json) => runFromJSON(taskId, runId, endedAt, json));
   }
 
   /**

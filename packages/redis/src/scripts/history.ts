@@ -4,28 +4,28 @@
 import { script } from './prelude.js';
 
 /**
- * Adds runs, then keeps per task the `perTask` newest, none ended before `now - maxAge`, and lets
- * the whole set expire `maxAge` after its newest run (so that a task that runs no more leaves
- * nothing behind).
+ * Adds runs, then keeps per task the `perTask` newest and none ended before `now - maxAge`, and
+ * lets the whole set expire `maxAge` from now (so that a task that runs no more leaves nothing
+ * behind). A key of another type stops the script with the store's wrong-type error; the runs
+ * added before it stay, and adding them again when the batch is retried changes nothing (a run
+ * is one member).
  * KEYS: the history set of each task. ARGV: perTask, maxAge, now, then per run: the index of its
  * task's key in KEYS, its end, its member.
  */
 export const ADD_RUNS = script(
   'add-runs',
   `
-for i = 1, #KEYS do
-  local wrong = wrong_type(i, 'zset')
-  if wrong then return wrong end
-end
 local per_task, max_age, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 for i = 4, #ARGV, 3 do
-  redis.call('ZADD', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+  local index = tonumber(ARGV[i])
+  -- No TYPE check per key first: a failed ZADD says the same, in one command instead of two.
+  local ok = pcall(redis.call, 'ZADD', KEYS[index], ARGV[i + 1], ARGV[i + 2])
+  if not ok then return redis.error_reply('HORAE_WRONGTYPE ' .. index .. ' zset ' .. redis.call('TYPE', KEYS[index])['ok']) end
 end
 for _, key in ipairs(KEYS) do
   redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. num(now - max_age))
   redis.call('ZREMRANGEBYRANK', key, 0, -(per_task + 1))
-  local newest = redis.call('ZREVRANGE', key, 0, 0, 'WITHSCORES')[2]
-  if newest then redis.call('PEXPIREAT', key, num(tonumber(newest) + max_age)) end
+  redis.call('PEXPIRE', key, ARGV[2])
 end
 return 1
 `,
