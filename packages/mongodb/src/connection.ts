@@ -5,7 +5,7 @@
  */
 import { defaultLogger, type Logger, type StoreContext } from '@horae/core/store';
 import { MongoClient, type Collection, type IndexDescription, type MongoClientOptions } from 'mongodb';
-import type { InstanceDocument, QuarantineDocument, RunDocument, StoredTaskDocument } from './documents.js';
+import type { InstanceDocument, QuarantineDocument, RunsDocument, StoredTaskDocument } from './documents.js';
 import { errors, logs } from './messages.js';
 import type { MongoDBStoreCollections } from './options.js';
 
@@ -19,12 +19,8 @@ const TASK_INDEXES: IndexDescription[] = [
   { key: { runExpiry: 1 }, name: 'horae_run_expiry', sparse: true },
 ];
 
-const RUN_INDEXES: IndexDescription[] = [
-  // A task's runs, newest first: reads, paging and trimming are one range of it each.
-  { key: { taskId: 1, endedAt: -1, _id: -1 }, name: 'horae_runs_by_task' },
-  // Runs past their age go by themselves, checked by the server about once a minute.
-  { key: { expireAt: 1 }, name: 'horae_runs_expiry', expireAfterSeconds: 0 },
-];
+// The history of a task that records nothing more goes by itself, checked about once a minute.
+const RUN_INDEXES: IndexDescription[] = [{ key: { expireAt: 1 }, name: 'horae_runs_expiry', expireAfterSeconds: 0 }];
 
 // An instance that stopped beating goes some time after it stopped counting as alive.
 const INSTANCE_INDEXES: IndexDescription[] = [{ key: { expiresAt: 1 }, name: 'horae_instances_expiry', expireAfterSeconds: 0 }];
@@ -95,8 +91,8 @@ export class Connection {
     return this.client().db(this.settings.database).collection<QuarantineDocument>(this.settings.collections.quarantine);
   }
 
-  runs(): Collection<RunDocument> {
-    return this.client().db(this.settings.database).collection<RunDocument>(this.settings.collections.runs);
+  runs(): Collection<RunsDocument> {
+    return this.client().db(this.settings.database).collection<RunsDocument>(this.settings.collections.runs);
   }
 
   instances(): Collection<InstanceDocument> {

@@ -247,14 +247,19 @@ export function onlyRunsOf(taskIds: readonly string[], runIds: readonly string[]
   return { _id: { $in: taskIds }, runsOnly: true, runs: { $not: { $elemMatch: { runId: { $nin: runIds } } } } };
 }
 
-/** A run of the run history as this store keeps it (see `history.ts`). */
-export interface RunDocument {
+/** A task's run history as this store keeps it (see `history.ts`): `_id` = task id. */
+export interface RunsDocument {
   _id: string;
-  taskId: string;
+  /** Its newest runs, oldest first. */
+  runs: RunEntryDocument[];
+  /** When MongoDB's TTL monitor removes it: the last write plus the history's age. */
+  expireAt: Date;
+}
+
+export interface RunEntryDocument {
+  runId: string;
   /** Epoch ms. */
   endedAt: number;
-  /** When MongoDB's TTL monitor removes it: the end plus the history's age. */
-  expireAt: Date;
   payload: string;
 }
 

@@ -67,7 +67,7 @@ export interface MongoDBStoreCollections {
   readonly tasks: string;
   /** One document per quarantined task: the reason and the document exactly as found. */
   readonly quarantine: string;
-  /** One document per run in the run history, removed past its age by a TTL index. */
+  /** One document per task holding its run history, removed by a TTL index when the task records nothing more. */
   readonly runs: string;
   /** One document per scheduler instance that beats, so that every instance can list those alive. */
   readonly instances: string;

@@ -55,21 +55,17 @@ export function historyContractSuite(fixture: StoreFixture): void {
       expect(await second.getRuns!('nobody', { limit: 10 })).toEqual([]);
     });
 
-    it('keeps the newest runs per task, and drops those past the age when the task records again', async ({ skip }) => {
+    it('keeps the newest runs per task, whatever the order they come in', async ({ skip }) => {
       const store = await open();
       if (store.addRuns === undefined || store.getRuns === undefined) return skip(`${fixture.name} keeps no run history`);
       const now = Date.now();
       const retention = { perTask: 3, maxAge: HOUR, now };
-      for (let i = 1; i <= 5; i++) await store.addRuns([run('tick', `t${i}`, now - HOUR / 2 + i)], retention);
-      await store.addRuns([run('tock', 'k1', now - HOUR / 2), run('tock', 'k2', now - HOUR / 2 + 1)], retention);
+      for (let i = 1; i <= 5; i++) await store.addRuns([run('tick', `t${i}`, now - HOUR / 2 + 10 * i)], retention);
       expect(ids(await store.getRuns('tick', { limit: 10 }))).toEqual(['t5', 't4', 't3']);
-      expect(ids(await store.getRuns('tock', { limit: 10 }))).toEqual(['k2', 'k1']);
-      // An hour later the task records again: its runs of half an hour before that are past the age.
-      const later = now + HOUR;
-      await store.addRuns([run('tock', 'k3', later)], { ...retention, now: later });
-      expect(ids(await store.getRuns('tock', { limit: 10 }))).toEqual(['k3']);
-      // (The runs of 'tick' are past the age by then too: when they go is the store's choice,
-      // at its next sweep or expiry; the scheduler does not show them meanwhile.)
+      // A run that ended before the newest ones (an instance whose batch came late) takes its place among them.
+      await store.addRuns([run('tick', 'late', now - HOUR / 2 + 45), run('tock', 'k1', now)], retention);
+      expect(ids(await store.getRuns('tick', { limit: 10 }))).toEqual(['t5', 'late', 't4']);
+      expect(ids(await store.getRuns('tock', { limit: 10 }))).toEqual(['k1']);
     });
 
     it('shows a run made by one scheduler to another sharing the store', async ({ skip }) => {

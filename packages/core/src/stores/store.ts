@@ -60,7 +60,7 @@ export interface StoredRun {
 export interface RunRetention {
   /** Keep at most this many runs per task, the newest. */
   readonly perTask: number;
-  /** Drop runs that ended longer ago than this, ms. */
+  /** Runs that ended longer ago than this, ms, are not kept (see {@link TaskStore.addRuns}). */
   readonly maxAge: number;
   /** The caller's current time, epoch ms, for `maxAge`. */
   readonly now: number;
@@ -267,10 +267,12 @@ export interface TaskStore {
 
   /**
    * Optional: keeps the run history, shared by every instance using the store. Adds finished
-   * runs (in one step where it can; the scheduler batches them off its dispatch path), then keeps
-   * per task only the `perTask` newest and drops runs older than `maxAge`, so that the history
-   * never grows without bound: not even for tasks that were deleted (their runs age out). A
-   * store without it keeps no history. Payloads are kept verbatim.
+   * runs (in one step where it can; the scheduler batches them off its dispatch path) and keeps
+   * per task only the `perTask` newest, so that the history never grows without bound. Runs that
+   * ended more than `maxAge` ago must go in time, at the latest `maxAge` after the task's last
+   * write (a key expiry, a TTL index, a sweep): not even the runs of deleted tasks stay. The
+   * scheduler never shows runs past the age meanwhile. A store without it keeps no history.
+   * Payloads are kept verbatim.
    */
   addRuns?(runs: readonly StoredRun[], retention: RunRetention): Promise<void>;
   /**
