@@ -10,7 +10,7 @@
  *
  * Horae runs twice: with its run history on (the default: every run recorded in its task's store,
  * in batches every 200 ms) and off (`runHistory: false`). After each Horae round the parent counts
- * the documents of `<collection>.runs` and reads one task's runs back through a scheduler.
+ * the runs in `<collection>.runs` (one document per task) and reads one task's runs back through a scheduler.
  */
 import { fmt, median, printGoal, printTable, ratio, runChild, sendToParent } from '../lib/report.js';
 import { chunks, epochNow, joinGroup, runGroup } from '../redis/lib.js';
@@ -128,7 +128,7 @@ interface RoundResult {
 
 /** The run history found in the database after a Horae round. */
 interface HistoryFound {
-  /** Documents in `<collection>.runs`, one per recorded run. */
+  /** Runs in `<collection>.runs` (one document per task, its runs in an array). */
   runs: number;
   /** Distinct task ids among them. */
   tasks: number;
@@ -212,15 +212,17 @@ async function runRound(name: string, round: number, background: BackgroundLog):
 
 /** The run history a Horae round left: `<collection>.runs` counted, and one task's runs read back through a scheduler (started paused). */
 async function historyFound(admin: MongoClient, database: string): Promise<HistoryFound> {
-  const runs = admin.db(database).collection<{ _id: string; taskId: string }>(RUNS_COLLECTION);
-  const count = await runs.countDocuments();
-  const [grouped] = await runs.aggregate<{ tasks: number }>([{ $group: { _id: '$taskId' } }, { $count: 'tasks' }]).toArray();
+  // One document per task, its runs in an array (see packages/mongodb/src/history.ts).
+  const runs = admin.db(database).collection<{ _id: string; runs: unknown[] }>(RUNS_COLLECTION);
+  const [counted] = await runs.aggregate<{ tasks: number; runs: number }>([{ $group: { _id: null, tasks: { $sum: 1 }, runs: { $sum: { $size: '$runs' } } } }]).toArray();
+  const count = counted?.runs ?? 0;
+  const grouped = counted === undefined ? undefined : { tasks: counted.tasks };
   const one = await runs.findOne({});
   if (one === null) return { runs: count, tasks: grouped?.tasks ?? 0, readBack: '–' };
   const scheduler = horaeScheduler({ url: replicaSetUrl(), database, instanceId: 'bench-history-check' });
   try {
     await scheduler.start({ paused: true });
-    const read = await scheduler.getRuns(one.taskId);
+    const read = await scheduler.getRuns(one._id);
     return { runs: count, tasks: grouped?.tasks ?? 0, readBack: `${read.length} × ${[...new Set(read.map((run) => run.outcome))].join('/')}` };
   } finally {
     await scheduler.shutdown();
@@ -235,7 +237,7 @@ async function parent(): Promise<void> {
   console.log(`task index. ${ROUNDS} rounds per row, interleaved; median. Ops/task = mongod opcounters (query, update, insert, delete, getmore,`);
   console.log('command: anyone\'s, the parent\'s two readings left out) from go to the last fire, per task.');
   console.log('Horae runs with its run history on (the default: each run recorded in the store, in batches every 200 ms, off the dispatch');
-  console.log(`path) and off (runHistory: false); the two rows swap places every other round. History runs = documents in ${RUNS_COLLECTION}`);
+  console.log(`path) and off (runHistory: false); the two rows swap places every other round. History runs = runs in ${RUNS_COLLECTION}`);
   console.log('after each round (the drainers shut down first, writing what they still held).\n');
 
   const names = Object.keys(contenders);
