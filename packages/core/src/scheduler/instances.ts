@@ -16,6 +16,9 @@ export interface InstancesContext {
   readonly unrefTimer: boolean;
 }
 
+/** How long an entry in a store of this process lasts: as long as the instance, in effect. */
+const IN_PROCESS_TTL = 10 * 365 * 24 * 60 * 60 * 1000;
+
 /**
  * This instance in the stores it shares with others: while it runs it beats in every store that
  * lists instances (its host, process, start and handlers), so that any instance can list those
@@ -23,9 +26,6 @@ export interface InstancesContext {
  * process (a memory store) one entry at start does, since the instance lives as long as the
  * process: a scheduler on memory stores alone keeps its one timer.
  */
-
-/** How long an entry in a store of this process lasts: as long as the instance, in effect. */
-const IN_PROCESS_TTL = 10 * 365 * 24 * 60 * 60 * 1000;
 export class Instances {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -109,7 +109,7 @@ export class Instances {
 
   private async beatIn(handle: StoreHandle): Promise<void> {
     const { handlers, instanceId, logger, interval } = this.context;
-    const description = { hostname: hostname(), pid: process.pid, startedAt: this.startedAt, handlers: [...handlers.keys()].sort() };
+    const description = { hostname: hostName(), pid: typeof process.pid === 'number' ? process.pid : 0, startedAt: this.startedAt, handlers: [...handlers.keys()].sort() };
     try {
       await handle.beat(instanceId(), description, handle.persistent ? 3 * interval : IN_PROCESS_TTL);
       if (this.failing.delete(handle.alias)) logger.info(`Store "${handle.alias}" lists this instance again.`);
@@ -117,5 +117,14 @@ export class Instances {
       if (!this.failing.has(handle.alias)) logger.warn(`Store "${handle.alias}" could not record that this instance is alive; other instances may not list it until it can.`, error);
       this.failing.add(handle.alias);
     }
+  }
+}
+
+/** The host's name, where the runtime has one (Cloudflare Workers have none to give). */
+function hostName(): string {
+  try {
+    return hostname();
+  } catch {
+    return 'unknown';
   }
 }

@@ -48,7 +48,8 @@ export class RunHistory {
     this.timer = undefined;
     const batches = [...this.waiting];
     this.waiting.clear();
-    this.flushing = this.flushing.then(() => this.write(batches));
+    // Never left rejected: a failure here must not stop every later write.
+    this.flushing = this.flushing.then(() => this.write(batches)).catch((error: unknown) => this.context.logger.error('The run history could not be written.', error));
     return this.flushing;
   }
 
@@ -63,7 +64,7 @@ export class RunHistory {
       const unreadable = (error: Error): void => logger.warn(`Store "${alias}": ${error.message}; it is left out of the history.`);
       runs.push(...(await handle.getRuns(taskId, query, unreadable)));
     }
-    // A store trims by age when it next writes: runs past the age are not shown meanwhile.
+    // A store drops runs past the age in its own time (an expiry, a TTL index): not shown meanwhile.
     return runs
       .filter((run) => run.endedAt.getTime() >= oldest)
       .sort((a, b) => b.endedAt.getTime() - a.endedAt.getTime())
@@ -118,11 +119,11 @@ export class RunHistory {
     const json: TaskRunJSON = { v: 1, scheduledAt: fireTimesOf(scheduledAt), instanceId, duration, outcome, ...details };
     let list = this.waiting.get(store);
     if (list === undefined) this.waiting.set(store, (list = []));
-    list.push({ taskId, runId: randomUUID(), endedAt: Date.now(), json });
+    list.push({ taskId, runId: randomUUID(), endedAt: this.context.clock(), json });
     if (list.length >= FLUSH_AT) void this.flush();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY);
-      if (this.context.unrefTimer) this.timer.unref();
+      this.unref();
     }
   }
 
@@ -157,7 +158,12 @@ export class RunHistory {
     this.waiting.set(alias, kept);
     if (this.timer === undefined) {
       this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY * 25);
-      if (this.context.unrefTimer) this.timer.unref();
+      this.unref();
     }
+  }
+
+  private unref(): void {
+    // Workers' timers are numbers, with nothing to unref.
+    if (this.context.unrefTimer) (this.timer as { unref?: () => void } | undefined)?.unref?.();
   }
 }
