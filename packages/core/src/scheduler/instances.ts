@@ -44,7 +44,10 @@ export class Instances {
   /** Enters a store that started (at start, or added later), and beats there from now on. */
   async joined(handle: StoreHandle): Promise<void> {
     if (!this.running || !handle.keepsInstances) return;
-    await this.beatIn(handle);
+    // A shared store may be out of reach at start, which must not wait for it: its first beat
+    // goes on in the background (and fails quietly, as any beat does).
+    if (handle.persistent) void this.beatIn(handle);
+    else await this.beatIn(handle);
     if (handle.persistent && this.timer === undefined) {
       this.timer = setInterval(() => void this.beat(), this.context.interval);
       // Workers' timers are numbers, with nothing to unref; it never keeps the process alive by itself.
