@@ -1,7 +1,7 @@
 import type { TaskStore } from '@horae/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreBackend, StoreFixture } from './fixture.js';
-import { context } from './store-contract.js';
+import { openedStores } from './store-contract.js';
 
 const SECOND = 1_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -14,20 +14,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function clusterContractSuite(fixture: StoreFixture): void {
   describe(`${fixture.name}: the instances alive and their runs`, () => {
     let backend: StoreBackend;
-    const opened: TaskStore[] = [];
-    const open = async (instanceId: string): Promise<TaskStore> => {
-      const store = backend.open();
-      await store.start(context('default', instanceId));
-      opened.push(store);
-      return store;
-    };
+    const stores = openedStores(() => backend);
+    const open = stores.open;
     const payload = (text: string) => (fixture.persistent ? JSON.stringify({ text }) : { text });
 
     beforeEach(async () => {
       backend = await fixture.backend();
     });
     afterEach(async () => {
-      for (const store of opened.splice(0)) await store.shutdown();
+      await stores.shutdownAll();
       await backend.cleanup();
     });
 

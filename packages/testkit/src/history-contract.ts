@@ -1,7 +1,7 @@
-import { Scheduler, type StoredRun, type TaskStore } from '@horae/core';
+import { Scheduler, type StoredRun } from '@horae/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreBackend, StoreFixture } from './fixture.js';
-import { context } from './store-contract.js';
+import { openedStores } from './store-contract.js';
 
 const HOUR = 3_600_000;
 
@@ -13,14 +13,9 @@ const HOUR = 3_600_000;
 export function historyContractSuite(fixture: StoreFixture): void {
   describe(`${fixture.name}: the run history`, () => {
     let backend: StoreBackend;
-    const opened: TaskStore[] = [];
     const schedulers: Scheduler[] = [];
-    const open = async (instanceId = `instance-${opened.length}`): Promise<TaskStore> => {
-      const store = backend.open();
-      await store.start(context('default', instanceId));
-      opened.push(store);
-      return store;
-    };
+    const stores = openedStores(() => backend);
+    const open = stores.open;
     const run = (taskId: string, runId: string, endedAt: number): StoredRun => ({
       taskId,
       runId,
@@ -34,7 +29,7 @@ export function historyContractSuite(fixture: StoreFixture): void {
     });
     afterEach(async () => {
       for (const scheduler of schedulers.splice(0)) await scheduler.shutdown({ wait: false });
-      for (const store of opened.splice(0)) await store.shutdown();
+      await stores.shutdownAll();
       await backend.cleanup();
     });
 

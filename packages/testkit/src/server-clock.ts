@@ -1,7 +1,7 @@
 import type { StoredTask, TaskStore } from '@horae/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoreBackend, StoreFixture } from './fixture.js';
-import { context, row } from './store-contract.js';
+import { openedStores, row } from './store-contract.js';
 
 const SECOND = 1_000;
 
@@ -13,13 +13,8 @@ const SECOND = 1_000;
 export function serverClockSuite(fixture: StoreFixture & { serverClock: NonNullable<StoreFixture['serverClock']> }): void {
   describe(`${fixture.name}: claims on the server's clock`, () => {
     let backend: StoreBackend;
-    const opened: TaskStore[] = [];
-    const open = async (instanceId: string): Promise<TaskStore> => {
-      const store = backend.open();
-      await store.start(context('default', instanceId));
-      opened.push(store);
-      return store;
-    };
+    const stores = openedStores(() => backend);
+    const open = stores.open;
     const serverNow = (): Promise<number> => fixture.serverClock(backend);
 
     beforeEach(async () => {
@@ -27,7 +22,7 @@ export function serverClockSuite(fixture: StoreFixture & { serverClock: NonNulla
     });
     afterEach(async () => {
       vi.restoreAllMocks();
-      for (const store of opened.splice(0)) await store.shutdown();
+      await stores.shutdownAll();
       await backend.cleanup();
     });
 

@@ -18,25 +18,39 @@ export function context(alias = 'default', instanceId = 'test-instance', wake: (
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The stores one test opens on its backend: each started as instance `instanceId` (by default
+ * `instance-<n>`), all shut down together after the test.
+ */
+export function openedStores(backend: () => StoreBackend) {
+  const opened: TaskStore[] = [];
+  return {
+    async open(instanceId = `instance-${opened.length}`, wake?: () => void): Promise<TaskStore> {
+      const store = backend().open();
+      await store.start(context('default', instanceId, wake));
+      opened.push(store);
+      return store;
+    },
+    async shutdownAll(): Promise<void> {
+      for (const store of opened.splice(0)) await store.shutdown();
+    },
+  };
+}
+
+/**
  * The store contract, call by call: what every store must do, alone and with several instances
  * sharing one backend. Each test gets a fresh backend.
  */
 export function storeContractSuite(fixture: StoreFixture): void {
   describe(`${fixture.name}: the store contract`, () => {
     let backend: StoreBackend;
-    const opened: TaskStore[] = [];
-    const open = async (instanceId = `instance-${opened.length}`, wake?: () => void): Promise<TaskStore> => {
-      const store = backend.open();
-      await store.start(context('default', instanceId, wake));
-      opened.push(store);
-      return store;
-    };
+    const stores = openedStores(() => backend);
+    const open = stores.open;
 
     beforeEach(async () => {
       backend = await fixture.backend();
     });
     afterEach(async () => {
-      for (const store of opened.splice(0)) await store.shutdown();
+      await stores.shutdownAll();
       await backend.cleanup();
     });
 
