@@ -5,7 +5,7 @@
  */
 export { Scheduler, type SchedulerOptions, type SchedulerState, type ShutdownOptions } from './scheduler/scheduler.js';
 export { Task } from './scheduler/task-handle.js';
-export type { TaskInfo, TaskInfoQuery, TaskState } from './scheduler/inspection.js';
+export type { TaskInfo, TaskInfoQuery, TaskPage, TaskPageQuery, TaskSortKey, TaskState } from './scheduler/inspection.js';
 export {
   moduleHandler,
   type AddTaskOptions,

@@ -5,7 +5,7 @@ import type { Logger } from '../logger/logger.js';
 import { reviseRecord, taskRecord, type TaskRecord } from '../tasks/task.js';
 import type { Trigger } from '../triggers/trigger.js';
 import { toEpoch } from '../time/time.js';
-import { queryInfos, snapshot, type TaskInfo, type TaskInfoQuery, type TaskState } from './inspection.js';
+import { pageInfos, queryInfos, snapshot, type TaskInfo, type TaskInfoQuery, type TaskPage, type TaskPageQuery, type TaskState } from './inspection.js';
 import type { StoreHandle } from './store-handle.js';
 import type { StoreSet } from './stores.js';
 import type { Addition, TaskOptions } from './task-options.js';
@@ -322,18 +322,28 @@ export class TaskCatalog {
 
   /** Snapshots of the tasks that match a query, sorted (see {@link TaskInfoQuery}). */
   async infos(query: TaskInfoQuery): Promise<TaskInfo[]> {
+    const { infos, triggerClassOf, dueBefore } = await this.snapshots(query);
+    return queryInfos(infos, query, triggerClassOf, dueBefore);
+  }
+
+  /** One page of the tasks that match a query (see {@link TaskPageQuery}). */
+  async page(query: TaskPageQuery, page: { limit: number; after: Parameters<typeof pageInfos>[2]['after'] }): Promise<TaskPage> {
+    const { infos, triggerClassOf, dueBefore } = await this.snapshots(query);
+    return pageInfos(infos, query, page, triggerClassOf, dueBefore);
+  }
+
+  private async snapshots(query: TaskInfoQuery): Promise<{ infos: TaskInfo[]; triggerClassOf: (info: TaskInfo) => string; dueBefore: number | undefined }> {
     const dueBefore = query.dueBefore === undefined ? undefined : toEpoch(query.dueBefore, this.context.timezone);
     if (query.dueBefore !== undefined && dueBefore === undefined) {
       throw errors.invalidOption(undefined, 'dueBefore', query.dueBefore, 'give a Date, epoch milliseconds or an ISO string');
     }
     const found = await this.collect(query.store);
     const triggers = new Map(found.map((located) => [located.record.id + '\u0000' + located.store, located.record.trigger]));
-    return queryInfos(
-      found.map((located) => this.info(located)),
-      query,
-      (info) => triggers.get(info.id + '\u0000' + info.store)?.constructor.name ?? '',
+    return {
+      infos: found.map((located) => this.info(located)),
+      triggerClassOf: (info) => triggers.get(info.id + '\u0000' + info.store)?.constructor.name ?? '',
       dueBefore,
-    );
+    };
   }
 
   /** A snapshot of a task with its state. */

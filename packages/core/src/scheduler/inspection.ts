@@ -45,12 +45,40 @@ export interface TaskInfoQuery {
   executor?: string;
   /** Only tasks with this trigger type (`'cron'`) or trigger class name (`'CronTrigger'`). */
   trigger?: string;
+  /** Only tasks of this handler (its registered name). */
+  handler?: string;
   /** Case-insensitive text found in the id, name, handler or trigger description. */
   q?: string;
   /** Only tasks whose next run time is at or before this. */
   dueBefore?: DateInput;
-  sortBy?: 'id' | 'name' | 'nextRunTime' | 'state' | 'executor' | 'store' | 'trigger';
+  sortBy?: TaskSortKey;
   descending?: boolean;
+}
+
+/** What {@link TaskInfoQuery.sortBy} accepts. @public */
+export type TaskSortKey = 'id' | 'name' | 'nextRunTime' | 'state' | 'executor' | 'store' | 'trigger' | 'handler';
+
+/** The keys {@link TaskInfoQuery.sortBy} accepts. */
+export const TASK_SORT_KEYS: readonly TaskSortKey[] = ['id', 'name', 'nextRunTime', 'state', 'executor', 'store', 'trigger', 'handler'];
+
+/** A page of {@link Scheduler.getTaskInfoPage}: a query with a size and where the last page ended. @public */
+export interface TaskPageQuery extends TaskInfoQuery {
+  /** How many tasks a page holds: 1 to 1,000, default 50. */
+  limit?: number;
+  /** The `nextCursor` of the page before; none for the first page. */
+  cursor?: string;
+}
+
+/** One page of tasks, with what the pages hold altogether. @public */
+export interface TaskPage {
+  /** At most `limit` snapshots, in the query's order. */
+  readonly tasks: readonly TaskInfo[];
+  /** How many tasks match the query, over all pages. */
+  readonly total: number;
+  /** How many tasks match every filter but `state`, by state: what tabs or a summary show. */
+  readonly counts: Readonly<Record<TaskState, number>>;
+  /** Give it as `cursor` for the next page; `null` on the last page. */
+  readonly nextCursor: string | null;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -86,6 +114,37 @@ export function snapshot(record: TaskRecord, store: string, state: TaskState, ru
   });
 }
 
+/** Where a snapshot falls in an order: the sort value, then id and store to break ties. */
+type SortPosition = readonly [value: string | number, id: string, store: string];
+
+function positionOf(info: TaskInfo, key: TaskSortKey): SortPosition {
+  return [key === 'nextRunTime' ? (info.nextRunTime?.getTime() ?? Infinity) : info[key], info.id, info.store];
+}
+
+function compareText(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function comparePositions(a: SortPosition, b: SortPosition, direction: 1 | -1): number {
+  const left = a[0];
+  const right = b[0];
+  // Tasks with no next run time stay last whichever the direction.
+  if ((left === Infinity) !== (right === Infinity)) return left === Infinity ? 1 : -1;
+  const order = left < right ? -1 : left > right ? 1 : 0;
+  return order !== 0 ? order * direction : compareText(a[1], b[1]) || compareText(a[2], b[2]);
+}
+
+function matcher(query: TaskInfoQuery, triggerClassOf: (info: TaskInfo) => string, dueBefore: number | undefined): (info: TaskInfo) => boolean {
+  const needle = query.q?.trim().toLowerCase();
+  return (info) =>
+    (query.store === undefined || info.store === query.store) &&
+    (query.executor === undefined || info.executor === query.executor) &&
+    (query.handler === undefined || info.handler === query.handler) &&
+    (query.trigger === undefined || info.trigger === query.trigger || triggerClassOf(info) === query.trigger) &&
+    (dueBefore === undefined || (info.nextRunTime !== null && info.nextRunTime.getTime() <= dueBefore)) &&
+    (!needle || [info.id, info.name, info.handler, info.triggerDescription].some((text) => text.toLowerCase().includes(needle)));
+}
+
 /** Filters, searches and sorts snapshots as {@link TaskInfoQuery} says. */
 export function queryInfos(
   infos: TaskInfo[],
@@ -93,27 +152,76 @@ export function queryInfos(
   triggerClassOf: (info: TaskInfo) => string,
   dueBefore: number | undefined,
 ): TaskInfo[] {
-  const needle = query.q?.trim().toLowerCase();
-  const selected = infos.filter(
-    (info) =>
-      (query.store === undefined || info.store === query.store) &&
-      (query.state === undefined || info.state === query.state) &&
-      (query.executor === undefined || info.executor === query.executor) &&
-      (query.trigger === undefined || info.trigger === query.trigger || triggerClassOf(info) === query.trigger) &&
-      (dueBefore === undefined || (info.nextRunTime !== null && info.nextRunTime.getTime() <= dueBefore)) &&
-      (!needle ||
-        [info.id, info.name, info.handler, info.triggerDescription].some((text) => text.toLowerCase().includes(needle))),
-  );
+  const matches = matcher(query, triggerClassOf, dueBefore);
+  const selected = infos.filter((info) => matches(info) && (query.state === undefined || info.state === query.state));
   const key = query.sortBy ?? 'nextRunTime';
   const direction = query.descending === true ? -1 : 1;
-  const valueOf = (info: TaskInfo): string | number =>
-    key === 'nextRunTime' ? (info.nextRunTime?.getTime() ?? Infinity) : info[key];
-  return selected.sort((a, b) => {
-    const left = valueOf(a);
-    const right = valueOf(b);
-    // Tasks with no next run time stay last whichever the direction.
-    if (left === Infinity || right === Infinity) return left === right ? 0 : left === Infinity ? 1 : -1;
-    const order = left < right ? -1 : left > right ? 1 : 0;
-    return order === 0 ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : order * direction;
-  });
+  const positions = new Map(selected.map((info) => [info, positionOf(info, key)]));
+  return selected.sort((a, b) => comparePositions(positions.get(a)!, positions.get(b)!, direction));
+}
+
+/**
+ * The page of a query that starts after `cursor` (the position of the last task of the page
+ * before). A cursor names a position, not an offset: tasks added or removed meanwhile neither
+ * repeat nor skip the tasks that stayed.
+ */
+export function pageInfos(
+  infos: TaskInfo[],
+  query: TaskInfoQuery,
+  page: { limit: number; after: SortPosition | undefined },
+  triggerClassOf: (info: TaskInfo) => string,
+  dueBefore: number | undefined,
+): TaskPage {
+  const matches = matcher(query, triggerClassOf, dueBefore);
+  const counts: Record<TaskState, number> = { pending: 0, scheduled: 0, paused: 0, running: 0 };
+  const selected: TaskInfo[] = [];
+  for (const info of infos) {
+    if (!matches(info)) continue;
+    counts[info.state]++;
+    if (query.state === undefined || info.state === query.state) selected.push(info);
+  }
+  const key = query.sortBy ?? 'nextRunTime';
+  const direction = query.descending === true ? -1 : 1;
+  const after = page.after;
+  const sorted = queryInfos(selected, { sortBy: key, descending: query.descending }, triggerClassOf, undefined);
+  const rest = after === undefined ? sorted : sorted.filter((info) => comparePositions(positionOf(info, key), after, direction) > 0);
+  const tasks = rest.slice(0, page.limit);
+  const last = tasks.at(-1);
+  return {
+    tasks,
+    total: selected.length,
+    counts,
+    nextCursor: rest.length > page.limit && last !== undefined ? encodeCursor(positionOf(last, key)) : null,
+  };
+}
+
+// Base64url by hand from the Web APIs every runtime has (core runs where there is no Buffer).
+function toBase64Url(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): string {
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
+}
+
+/** A position as an opaque string (base64url JSON); `Infinity` (no next run time) as `null`. */
+function encodeCursor([value, id, store]: SortPosition): string {
+  return toBase64Url(JSON.stringify([value === Infinity ? null : value, id, store]));
+}
+
+/** The position a cursor names, or `undefined` when it is not one. */
+export function decodeCursor(cursor: string): SortPosition | undefined {
+  try {
+    const value: unknown = JSON.parse(fromBase64Url(cursor));
+    if (!Array.isArray(value) || value.length !== 3) return undefined;
+    const [sortValue, id, store] = value as unknown[];
+    if (typeof id !== 'string' || typeof store !== 'string') return undefined;
+    if (sortValue === null) return [Infinity, id, store];
+    return typeof sortValue === 'string' || (typeof sortValue === 'number' && Number.isFinite(sortValue)) ? [sortValue, id, store] : undefined;
+  } catch {
+    return undefined;
+  }
 }

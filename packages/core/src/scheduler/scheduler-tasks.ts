@@ -6,7 +6,8 @@ import { reviseRecord, type AddTaskOptions, type TaskChanges } from '../tasks/ta
 import type { TriggerInput } from '../triggers/trigger.js';
 import type { Rooms } from './assembly.js';
 import type { Located } from './catalog.js';
-import type { TaskInfo, TaskInfoQuery } from './inspection.js';
+import type { TaskInfo, TaskInfoQuery, TaskPage, TaskPageQuery } from './inspection.js';
+import { upcomingFireTimes } from '../triggers/upcoming.js';
 import type { SchedulerState } from './scheduler-options.js';
 import { Task, type TaskOperations } from './task-handle.js';
 import { fireTimes } from './task-options.js';
@@ -185,6 +186,58 @@ export abstract class SchedulerTasks implements TaskOperations {
    */
   getTaskInfos(query: TaskInfoQuery = {}): Promise<TaskInfo[]> {
     return this.rooms.catalog.infos(query);
+  }
+
+  /**
+   * One page of the tasks that match a query, in its order, with how many match altogether and
+   * how many of those are in each state. Pass `nextCursor` back as `cursor` for the next page: a
+   * cursor names a position, so tasks added or removed meanwhile do not shift the pages. Tasks
+   * unchanged since the last listing are not decoded again.
+   *
+   * @example
+   * ```ts
+   * let page = await scheduler.getTaskInfoPage({ state: 'paused', limit: 100 });
+   * for (;;) {
+   *   for (const info of page.tasks) console.log(info.id, info.triggerDescription);
+   *   if (page.nextCursor === null) break;
+   *   page = await scheduler.getTaskInfoPage({ state: 'paused', limit: 100, cursor: page.nextCursor });
+   * }
+   * ```
+   */
+  async getTaskInfoPage(query: TaskPageQuery = {}): Promise<TaskPage> {
+    return this.rooms.catalog.page(query, this.rooms.options.pageQuery(query));
+  }
+
+  /**
+   * A task's next fire times (at most `count`, default 10), from its next run time on; none
+   * while it is paused. Jitter is not applied beyond the next run time.
+   *
+   * @example
+   * ```ts
+   * const [next, after] = await scheduler.getNextFireTimes('nightly-export', { count: 2 });
+   * ```
+   */
+  async getNextFireTimes(id: string, options: { count?: number; store?: string } = {}): Promise<Date[]> {
+    const { count = 10, store } = options;
+    if (!Number.isInteger(count) || count < 1 || count > 1_000) throw errors.invalidOption(id, 'count', count, 'give a whole number from 1 to 1,000');
+    const { record } = await this.rooms.catalog.locate(id, store);
+    if (record.nextRunTime === null) return [];
+    const after = upcomingFireTimes(record.trigger, record.nextRunTime, record.nextRunTime, count - 1);
+    return [record.nextRunTime, ...after].map((time) => new Date(time));
+  }
+
+  /**
+   * The next fire times (at most `count`, default 10) a trigger would have from `from` (default
+   * now) on, without adding anything: to check a schedule before saving it. The trigger is
+   * validated as `addTask` validates it; `timezone` defaults to the scheduler's.
+   *
+   * @example
+   * ```ts
+   * const times = scheduler.previewFireTimes({ type: 'cron', expression: '0 3 * * 1-5', timezone: 'Europe/Berlin' }, { count: 5 });
+   * ```
+   */
+  previewFireTimes(trigger: TriggerInput, options: { count?: number; from?: Date | number | string; timezone?: string } = {}): Date[] {
+    return this.rooms.options.previewFireTimes(trigger, options).map((time) => new Date(time));
   }
 
   /**

@@ -23,6 +23,8 @@ export interface StoreHandleHooks {
  */
 export class StoreHandle {
   private readonly codec: TaskCodec;
+  /** The records of the last {@link all} listing, by id, with the stored form they were read from. */
+  private listed = new Map<string, { stored: StoredTask; record: TaskRecord }>();
 
   constructor(
     readonly alias: string,
@@ -126,9 +128,34 @@ export class StoreHandle {
     return stored === null ? null : this.read(stored);
   }
 
-  /** Every readable task; unreadable ones are quarantined on the way. */
+  /**
+   * Every readable task; unreadable ones are quarantined on the way. A task whose stored form is
+   * the one the last listing read (same revision, next run time, seal and payload) is not decoded
+   * again: dashboards and admin pages list every few seconds, and most tasks have not changed.
+   */
   async all(): Promise<TaskRecord[]> {
-    return this.readAll(await this.store.getAllTasks());
+    const previous = this.listed;
+    const listed = new Map<string, { stored: StoredTask; record: TaskRecord }>();
+    const records: TaskRecord[] = [];
+    for (const task of await this.store.getAllTasks()) {
+      const seen = previous.get(task.id);
+      let record: TaskRecord;
+      if (seen !== undefined && sameStoredForm(seen.stored, task)) {
+        record = seen.record;
+      } else {
+        try {
+          record = this.codec.decode(task);
+        } catch (error) {
+          await this.quarantineUnreadable(task.id, error);
+          continue;
+        }
+      }
+      listed.set(task.id, { stored: task, record });
+      records.push(record);
+    }
+    // Only what this listing saw is kept: deleted tasks leave the cache with the next listing.
+    this.listed = listed;
+    return records;
   }
 
   async claimDue(now: number, limit: number, owner: string, duration: number): Promise<TaskRecord[]> {
@@ -273,4 +300,13 @@ export class StoreHandle {
     if (!(error instanceof UnreadableRecordError)) throw error;
     await this.quarantine(id, `the record cannot be read: ${error.message}`, error.cause ?? error);
   }
+}
+
+/**
+ * Whether two stored forms of a task decode alike. Payloads compare by identity or, for the
+ * strings persistent stores keep (JSON or ciphertext), by value; a payload object read afresh is
+ * never taken as unchanged.
+ */
+function sameStoredForm(a: StoredTask, b: StoredTask): boolean {
+  return a.revision === b.revision && a.nextRunTime === b.nextRunTime && a.seal === b.seal && a.payload === b.payload;
 }

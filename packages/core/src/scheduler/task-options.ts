@@ -16,14 +16,17 @@ import {
   type TaskRecord,
 } from '../tasks/task.js';
 import { isValidEpoch, TIME_RANGE, toEpoch } from '../time/time.js';
+import { decodeCursor, TASK_SORT_KEYS, type TaskPageQuery } from './inspection.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 import type { TriggerInput } from '../triggers/trigger.js';
+import { upcomingFireTimes } from '../triggers/upcoming.js';
 import { withJitter } from './run-plan.js';
 
 /** The keys of task defaults, task options and changes: others are refused. */
 export const TASK_DEFAULT_KEYS = ['coalesce', 'misfireGraceTime', 'maxInstances', 'jitter', 'executor'] as const;
 export const TASK_CHANGE_KEYS = ['name', 'handler', 'args', 'trigger', 'executor', 'coalesce', 'misfireGraceTime', 'maxInstances', 'jitter', 'nextRunTime'] as const;
 const ADD_TASK_KEYS = ['id', 'store', 'replaceExisting', ...TASK_CHANGE_KEYS] as const;
+const TASK_PAGE_QUERY_KEYS = ['store', 'state', 'executor', 'trigger', 'handler', 'q', 'dueBefore', 'sortBy', 'descending', 'limit', 'cursor'] as const;
 
 /**
  * A validated task on its way into a store: its record, and the next run time it was given
@@ -142,6 +145,37 @@ export class TaskOptions {
     const before = toEpoch(options.before, this.context.timezone);
     if (before === undefined) throw errors.invalidOption(id, 'before', options.before, 'give a Date, epoch milliseconds or an ISO string');
     return { limit, before };
+  }
+
+  /** A validated page query: its size, and the position its cursor names. */
+  pageQuery(query: TaskPageQuery): { limit: number; after: ReturnType<typeof decodeCursor> } {
+    if (typeof query !== 'object' || query === null) throw errors.invalidOption(undefined, 'task query', query, 'give an object such as { state, q, sortBy, limit, cursor }');
+    checkKeys('the task query', query, TASK_PAGE_QUERY_KEYS);
+    const { limit = 50, cursor, sortBy, store } = query;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw errors.invalidOption(undefined, 'limit', limit, 'give a whole number from 1 to 1,000');
+    if (sortBy !== undefined && !TASK_SORT_KEYS.includes(sortBy)) throw errors.invalidOption(undefined, 'sortBy', sortBy, `give one of ${TASK_SORT_KEYS.join(', ')}`);
+    if (store !== undefined) this.context.isPersistent(undefined, store);
+    if (cursor === undefined) return { limit, after: undefined };
+    const after = typeof cursor === 'string' ? decodeCursor(cursor) : undefined;
+    if (after === undefined) throw errors.invalidOption(undefined, 'cursor', cursor, 'give the nextCursor of the page before, unchanged, or none for the first page');
+    return { limit, after };
+  }
+
+  /**
+   * The next `count` fire times of a trigger from `from` on, without jitter: what a schedule
+   * would do, for previews. A trigger given as options is validated as `addTask` would.
+   */
+  previewFireTimes(trigger: TriggerInput, options: { count?: number; from?: unknown; timezone?: string }, taskId?: string): number[] {
+    if (typeof options !== 'object' || options === null) throw errors.invalidOption(taskId, 'preview options', options, 'give { count, from, timezone }');
+    checkKeys('the preview options', options, ['count', 'from', 'timezone'], taskId);
+    const { count = 10 } = options;
+    if (!Number.isInteger(count) || count < 1 || count > 1_000) throw errors.invalidOption(taskId, 'count', count, 'give a whole number from 1 to 1,000');
+    const now = this.context.clock();
+    const from = options.from === undefined ? now : toEpoch(options.from, this.context.timezone);
+    if (from === undefined) throw errors.invalidOption(taskId, 'from', options.from, 'give a Date, epoch milliseconds or an ISO string');
+    const timezone = options.timezone ?? this.context.timezone;
+    const created = this.context.triggers.create(trigger, { timezone, now: from, taskId });
+    return upcomingFireTimes(created, null, from, count);
   }
 
   /** Validates task options into a record (next run time not yet set). */
