@@ -21,7 +21,13 @@ export type HoraeErrorCode =
   | 'HANDLER_NOT_DEFINED'
   | 'NOT_SERIALIZABLE'
   | 'TASK_ABORTED'
-  | 'DECRYPTION_FAILED';
+  | 'DECRYPTION_FAILED'
+  /** An operation refused to the one who asked (a dashboard action not authorized). */
+  | 'FORBIDDEN'
+  /** No such endpoint or resource (a dashboard URL that answers nothing). */
+  | 'NOT_FOUND'
+  /** An unexpected failure, reported without its details (they are logged). */
+  | 'INTERNAL';
 
 /**
  * Base class of every error thrown by Horae.
