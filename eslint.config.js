@@ -27,8 +27,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/prefer-promise-reject-errors': 'off',
       '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    // The dashboard's web UI: plain browser modules, no TypeScript project, no build.
+    files: ['packages/dashboard/assets/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'navigator', 'fetch', 'URL', 'URLSearchParams', 'Node', 'HTMLElement', 'EventSource', 'CSS', 'AbortController', 'addEventListener', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'console', 'requestAnimationFrame', 'matchMedia', 'Intl'].map((name) => [name, 'readonly']),
+      ),
     },
   },
 );

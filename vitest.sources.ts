@@ -8,6 +8,7 @@ const SOURCES = {
   '@horae/core': 'packages/core/src/index.ts',
   '@horae/testkit': 'packages/testkit/src/index.ts',
   '@horae/redis': 'packages/redis/src/index.ts',
+  '@horae/dashboard': 'packages/dashboard/src/index.ts',
 } as const;
 
 /**
@@ -20,7 +21,7 @@ const SOURCES = {
  * export default defineProject({ resolve: { alias: sourceAliases('@horae/core', '@horae/testkit') } });
  * ```
  */
-export function sourceAliases(...packages: ('@horae/core' | '@horae/testkit' | '@horae/redis')[]): Record<string, string> {
+export function sourceAliases(...packages: (keyof typeof SOURCES)[]): Record<string, string> {
   const names = packages.includes('@horae/core') ? ['@horae/core/store', ...packages] : packages;
   const aliases: Record<string, string> = {};
   for (const name of Object.keys(SOURCES) as (keyof typeof SOURCES)[]) {

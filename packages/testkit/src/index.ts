@@ -24,6 +24,7 @@ export { adapterConformance, send } from './adapter-contract.js';
 export { FRAMEWORK_FROM } from './framework-from.js';
 export { killLineProcesses, startLineProcess, type LineProcess } from './line-process.js';
 export { browserSuite, screenshot, useBrowser, type BrowserHandle, type BrowserOptions, type RecordedPage } from './browser.js';
+export { dashboardConformance, type DashboardContractOptions, type MakeDashboard } from './dashboard-contract.js';
 export { contractRoutes, echoFetchHandler, type AdapterFixture, type ContractAppOptions, type FetchHandler, type ServedApp } from './adapter-fixture.js';
 
 /** Runs the whole conformance suite against a store. */
