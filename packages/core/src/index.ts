@@ -62,5 +62,6 @@ export {
 } from './lifecycle/lifecycle.js';
 export { nodeServerHost, type NodeServerLike, type ServerHost } from './lifecycle/server-host.js';
 export { listenWithLifecycle, type ListenOptions } from './lifecycle/listen.js';
+export { restoreParsedBody, type ParsedRequestLike } from './lifecycle/parsed-body.js';
 export { runCronWindow, type CronInvocation, type CronWindowReport } from './serverless/cron-window.js';
 export { checkKeys } from './options/keys.js';

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { bindLifecycle, listenWithLifecycle, type Lifecycle, type LifecycleOptions, type ListenOptions as CoreListenOptions, type Scheduler } from '@horae/core';
+import { bindLifecycle, listenWithLifecycle, restoreParsedBody, type Lifecycle, type LifecycleOptions, type ListenOptions as CoreListenOptions, type Scheduler } from '@horae/core';
 import type { Application, RequestHandler } from 'express';
 
 declare global {
@@ -83,7 +83,8 @@ export async function listen(app: Application, scheduler: Scheduler, options: Li
 
 /**
  * Mounts a Fetch API handler (`(request: Request) => Response`), such as the Horae dashboard,
- * in Express. The handler sees the request's full URL (mount path included).
+ * in Express. The handler sees the request's full URL (mount path included), and a JSON body
+ * that a body parser mounted before it already read.
  *
  * @example
  * ```ts
@@ -96,6 +97,8 @@ export function fetchHandler(handler: (request: Request) => Response | Promise<R
   return (req, res) => {
     // Express strips the mount path from req.url; the Fetch handler is given the whole of it.
     req.url = req.originalUrl;
+    // Mounted after express.json(), the body was read already: the handler gets it back.
+    restoreParsedBody(req);
     void listener(req, res);
   };
 }

@@ -10,6 +10,8 @@ export const frameworkVersion = expressPackage.version;
 export async function serve({ scheduler, lifecycle, fetchHandler: handler }: ContractAppOptions): Promise<ServedApp> {
   const app = express();
   app.use(horae(scheduler));
+  // A JSON body parser before the mount, as apps have: the Fetch handler still gets the body.
+  app.use(express.json());
   app.use('/fetch', fetchHandler(handler));
   app.get('/scheduler', (req, res) => {
     res.json(contractRoutes.info(req.scheduler));

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { bindLifecycle, listenWithLifecycle, type Lifecycle, type LifecycleOptions, type ListenOptions as CoreListenOptions, type Scheduler } from '@horae/core';
+import { bindLifecycle, listenWithLifecycle, restoreParsedBody, type Lifecycle, type LifecycleOptions, type ListenOptions as CoreListenOptions, type Scheduler } from '@horae/core';
 // Named imports only: a default import of koa's `export =` types fails for apps without esModuleInterop.
 import type { Middleware } from 'koa';
 
@@ -103,6 +103,10 @@ export function fetchHandler(handler: (request: Request) => Response | Promise<R
   return async (ctx) => {
     // Mounting (koa-mount) rewrites req.url; the Fetch handler is given the URL as it came.
     ctx.req.url = ctx.originalUrl;
+    // After a body parser (koa-bodyparser, koa-body) the body was read already: the handler gets
+    // it back, as the raw text the parser kept or else as what it parsed.
+    const parsed = ctx.request as { body?: unknown; rawBody?: unknown };
+    restoreParsedBody(ctx.req, { body: parsed.body, text: parsed.rawBody });
     ctx.respond = false;
     // Awaited so that middleware upstream runs after the response, and reads its status in ctx.status.
     await listener(ctx.req, ctx.res);

@@ -1,3 +1,4 @@
+import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { contractRoutes, type ContractAppOptions, type ServedApp } from '@horae/testkit';
 import Koa from 'koa';
@@ -12,6 +13,8 @@ export async function serve({ scheduler, lifecycle, fetchHandler: handler }: Con
   const app = new Koa();
   const router = new Router();
   app.use(horae(scheduler));
+  // A JSON body parser before the mount, as apps have: the Fetch handler still gets the body.
+  app.use(bodyParser());
   router.all('/fetch{/*path}', fetchHandler(handler));
   router.get('/scheduler', (ctx) => {
     ctx.body = contractRoutes.info(ctx.scheduler);
