@@ -2,7 +2,7 @@ import { defineProject } from 'vitest/config';
 import { sourceAliases } from '../../vitest.sources.js';
 
 export default defineProject({
-  resolve: { alias: sourceAliases('@horae/core', '@horae/redis') },
+  resolve: { alias: sourceAliases('@horae/core', '@horae/redis', '@horae/testkit', '@horae/dashboard') },
   test: {
     name: 'nestjs',
     // Nest e2e tests live in test/, beside their fixture modules. Decorator metadata comes from

@@ -18,8 +18,8 @@ import { serveAsset } from './ui/serve.js';
  * @public
  */
 export interface Dashboard {
-  /** Answers a request whose URL path starts with {@link Dashboard.basePath}. */
-  fetch(request: Request, env?: unknown): Promise<Response>;
+  /** Answers a request whose URL path starts with {@link Dashboard.basePath}; `env` is what the server passes along (on Node, `@hono/node-server`'s `{ incoming, outgoing }`). A bound function. */
+  readonly fetch: (request: Request, env?: unknown) => Promise<Response>;
   /** The path it is mounted at, without a trailing slash (`''` at the root). */
   readonly basePath: string;
 }

@@ -20,6 +20,9 @@ export type ScheduleKind = 'Cron Job' | 'Interval' | 'Timeout';
  * ```
  */
 export const errors = {
+  /** `HoraeDashboardModule.forRoot` without a path (`INVALID_OPTION`). */
+  dashboardPath: (path: unknown) =>
+    new HoraeError('INVALID_OPTION', `HoraeDashboardModule.forRoot: invalid path ${typeof path === 'string' ? JSON.stringify(path) : String(path)}: give the path to serve the dashboard at, such as '/horae'.`),
   /** A `@Scheduled` option given as a function of the config threw (`INVALID_OPTION`). */
   optionFunctionFailed: (where: MethodRef, option: string, cause: unknown) =>
     new HoraeError(
