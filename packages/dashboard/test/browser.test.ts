@@ -125,6 +125,29 @@ browserSuite('the dashboard in a browser', (browser) => {
     expect(page.consoleErrors).toEqual([]);
   });
 
+  it('is usable by keyboard and fits a phone screen', async () => {
+    const { url } = await populated();
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${url}#/tasks`);
+    await page.locator('tr[data-task-id="nightly-export"]').waitFor();
+    // The first Tab reaches the skip link, which takes focus past the header to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
+    // A task's page opens from the keyboard alone.
+    await page.getByRole('link', { name: 'Nightly export' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Nightly export' }).waitFor();
+    await page.getByRole('button', { name: 'Run now', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-testid="runs"] tr[data-run-id]').count()).toBe(1);
+    // Nothing wider than the screen: no sideways scrolling of the page itself.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await screenshot(page, 'dashboard-phone');
+    expect(page.consoleErrors).toEqual([]);
+  });
+
   it('shows a run started elsewhere without a reload, failures with their error', async () => {
     const { owner, url } = await populated();
     const { page } = await open(() => browser.newPage(), `${url}#/tasks/cleanup?store=default`);
