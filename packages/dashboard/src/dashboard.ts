@@ -84,7 +84,8 @@ export function dashboard(scheduler: Scheduler, options: DashboardOptions = {}):
     if (c.req.path.includes('/api/') && !c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
   });
 
-  // Every route validates with the hook that names the parameter at fault.
+  // Every route validates with the hook that names the parameter at fault. Set per route, not as
+  // OpenAPIHono's defaultHook: the hint of the nearest known key needs the route's own schemas.
   const openapi = app.openapi.bind(app);
   app.openapi = ((route: Parameters<typeof openapi>[0], handler: Parameters<typeof openapi>[1]) =>
     openapi(route, handler, validationHook({ query: keysOf(route.request?.query), json: keysOf((route.request?.body?.content['application/json'] as { schema?: unknown } | undefined)?.schema) }) as never));
