@@ -5,11 +5,20 @@
  * Ctrl-C (or SIGTERM) drains it: requests in flight finish, running handlers get 10 s.
  * Tasks live in ./.horae (a FileStore) and survive a restart; with REDIS_URL set they live in
  * Redis, shared by every replica of the app.
+ *
+ * The dashboard is at http://localhost:3000/horae/: without an authorize hook it answers this
+ * machine only (loopback) and refuses every change. HORAE_DASHBOARD_TOKEN=<secret> gives it one
+ * that lets requests bearing the token do everything, from any address, and refuses all others
+ * (a browser sends no bearer token: in an app, authorize checks the user's session, see
+ * docs/dashboard.md):
+ *   curl -X POST -H "Authorization: Bearer $HORAE_DASHBOARD_TOKEN" localhost:3000/horae/api/tasks/housekeeping:report/run
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import { FileStore, Scheduled, Scheduler, type RunContext, type TaskStore } from '@horae/core';
-import { horae, listen } from '@horae/koa';
+import { dashboard } from '@horae/dashboard';
+import { fetchHandler, horae, listen } from '@horae/koa';
 import { RedisStore } from '@horae/redis';
 import Koa from 'koa';
 
@@ -49,8 +58,18 @@ router.get('/tasks', async (ctx) => {
   ctx.body = tasks.map(({ id, handler, triggerDescription, nextRunTime, state }) => ({ id, handler, trigger: triggerDescription, nextRunTime, state }));
 });
 
+// The dashboard and its access (see above). The token is compared as digests, in constant time.
+const token = process.env.HORAE_DASHBOARD_TOKEN;
+const digest = (text: string) => createHash('sha256').update(text).digest();
+const bearsToken = (request: Request) => timingSafeEqual(digest(request.headers.get('authorization') ?? ''), digest(`Bearer ${token}`));
+router.all('/horae{/*path}', fetchHandler(dashboard(scheduler, {
+  basePath: '/horae',
+  authorize: token ? (request) => (bearsToken(request) ? { identity: 'token holder' } : false) : undefined,
+  onAudit: (entry) => console.log(`dashboard: ${entry.identity ?? 'someone'} ${entry.outcome === 'succeeded' ? 'did' : 'failed to do'} ${entry.action} on ${entry.taskId}`),
+}).fetch));
+
 app.use(router.routes()).use(router.allowedMethods());
 
 const port = Number(process.env.PORT ?? 3000);
 await listen(app, scheduler, { port, onShutdown: () => console.log('drained; bye') });
-console.log(`listening on http://localhost:${port} (POST /reminders?in=5&text=tea, GET /tasks)`);
+console.log(`listening on http://localhost:${port} (POST /reminders?in=5&text=tea, GET /tasks, the dashboard at /horae/)`);
