@@ -15,6 +15,9 @@ export function isLoopback(address: string | undefined): boolean {
   return v4.startsWith('127.') || address === '::1';
 }
 
+/** Headers a proxy adds: a request that has one came from elsewhere, whatever the socket says. */
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
+
 /**
  * The origin a mutation came from when it is not the dashboard's own, else `undefined`. Browsers
  * say it in `Sec-Fetch-Site` (and in `Origin` for every POST and DELETE); a request that says
@@ -38,7 +41,7 @@ function foreignOrigin(request: Request): string | undefined {
 /**
  * Decides whether a request may do `action`, in this order: `readOnly` refuses every mutation;
  * a mutation from another origin is refused (CSRF); without `authorize`, only loopback clients
- * are answered and no mutation is allowed; with it, its answer decides. Hono's own `csrf`
+ * not forwarded by a proxy are answered and no mutation is allowed; with it, its answer decides. Hono's own `csrf`
  * middleware is not enough here: it checks form submissions only, and a cross-site `fetch` with
  * no body and no content type would pass it.
  */
@@ -52,13 +55,16 @@ export function guard(action: DashboardAction): MiddlewareHandler<{ Variables: A
       const origin = foreignOrigin(request);
       if (origin !== undefined) throw messages.crossOrigin(action, origin);
     }
+    const clientAddress = options.clientAddress(request, c.env);
     if (options.authorize === undefined) {
-      const address = options.clientAddress(request, c.env);
-      if (!isLoopback(address)) throw messages.notLoopback(address);
+      if (!isLoopback(clientAddress)) throw messages.notLoopback(clientAddress);
+      // A reverse proxy on this machine connects from loopback on behalf of anyone.
+      const forwarded = FORWARDING_HEADERS.find((name) => request.headers.has(name));
+      if (forwarded !== undefined) throw messages.proxied(forwarded);
       if (mutation) throw messages.mutationsClosed(action);
       c.set('identity', null);
     } else {
-      const answer = await options.authorize(request, action);
+      const answer = await options.authorize(request, action, { clientAddress });
       if (answer === false || (answer !== true && (typeof answer !== 'object' || answer === null))) throw messages.notAuthorized(action);
       c.set('identity', answer === true ? null : String(answer.identity));
     }
@@ -67,8 +73,8 @@ export function guard(action: DashboardAction): MiddlewareHandler<{ Variables: A
 }
 
 /** Whether this request could make changes: what the pages need to show or hide their buttons. */
-export async function canMutate(options: ResolvedOptions, request: Request): Promise<boolean> {
+export async function canMutate(options: ResolvedOptions, request: Request, env: unknown): Promise<boolean> {
   if (options.readOnly || options.authorize === undefined) return false;
-  const answer = await options.authorize(request, 'run');
+  const answer = await options.authorize(request, 'run', { clientAddress: options.clientAddress(request, env) });
   return answer !== false && (answer === true || (typeof answer === 'object' && answer !== null));
 }

@@ -76,6 +76,8 @@ export function dashboard(scheduler: Scheduler, options: DashboardOptions = {}):
       // The dashboard is never framed, and its pages need no referrer beyond this origin.
       xFrameOptions: 'DENY',
       referrerPolicy: 'same-origin',
+      // HSTS binds the whole host (and its subdomains) to HTTPS: the app's decision, not a mounted page's.
+      strictTransportSecurity: false,
     }),
   );
   app.use('*', async (c, next) => {

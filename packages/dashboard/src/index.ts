@@ -5,4 +5,4 @@
  * @packageDocumentation
  */
 export { dashboard, type Dashboard } from './dashboard.js';
-export type { AuditEntry, Authorization, DashboardAction, DashboardOptions } from './options.js';
+export type { AuditEntry, Authorization, AuthorizeContext, DashboardAction, DashboardOptions } from './options.js';

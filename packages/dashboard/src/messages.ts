@@ -20,6 +20,11 @@ export const messages = {
       'FORBIDDEN',
       `The Horae dashboard answers clients on this machine only (loopback), and this request came from ${address ?? 'an unknown address'}. To open it to others, ${HOW_TO_OPEN}.`,
     ),
+  proxied: (header: string) =>
+    new HoraeError(
+      'FORBIDDEN',
+      `The Horae dashboard answers clients on this machine only (loopback), and this request came through a proxy (it has a ${header} header): the proxy's address says nothing of the client's. To open it behind a proxy, ${HOW_TO_OPEN}.`,
+    ),
   mutationsClosed: (action: string) =>
     new HoraeError('FORBIDDEN', `The Horae dashboard refuses "${action}": without an authorize hook it is read-only. To allow changes, ${HOW_TO_OPEN}.`),
   readOnly: (action: string) =>

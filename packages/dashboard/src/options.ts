@@ -36,6 +36,15 @@ export interface AuditEntry {
 }
 
 /**
+ * What `authorize` is told besides the request: the client's address as the socket gives it
+ * (see {@link DashboardOptions.clientAddress}); behind a proxy, the proxy's.
+ * @public
+ */
+export interface AuthorizeContext {
+  readonly clientAddress: string | undefined;
+}
+
+/**
  * Options of {@link dashboard}.
  * @public
  */
@@ -47,16 +56,18 @@ export interface DashboardOptions {
   basePath?: string;
   /**
    * Decides every request (see {@link DashboardAction}). Without it the dashboard answers only
-   * clients on the loopback interface, and refuses every mutation.
+   * clients on the loopback interface that did not come through a proxy, and refuses every
+   * mutation.
    */
-  authorize?: (request: Request, action: DashboardAction) => Authorization | Promise<Authorization>;
+  authorize?: (request: Request, action: DashboardAction, context: AuthorizeContext) => Authorization | Promise<Authorization>;
   /** Refuse every mutation, whatever `authorize` says. */
   readOnly?: boolean;
   /** Called after every mutation, done or failed (mutations are also logged through the scheduler's logger). */
   onAudit?: (entry: AuditEntry) => void;
   /**
-   * The client's IP address, for the loopback rule. By default read from the Node.js request
-   * that `@hono/node-server` passes along (every Node mount); give it on other runtimes.
+   * The client's IP address, for the loopback rule and `authorize`'s context. By default read
+   * from the Node.js request that `@hono/node-server` passes along (every Node mount); give it on
+   * other runtimes.
    */
   clientAddress?: (request: Request, env: unknown) => string | undefined;
   /** How often (ms) the event stream tells pages to refresh, to show what other replicas did. Default 5,000. */

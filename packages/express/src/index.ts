@@ -81,19 +81,22 @@ export async function listen(app: Application, scheduler: Scheduler, options: Li
   return { server, lifecycle: await listenWithLifecycle(scheduler, server, options) };
 }
 
+/** A Fetch API handler, such as the Horae dashboard's `fetch`. @public */
+export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
+
 /**
- * Mounts a Fetch API handler (`(request: Request) => Response`), such as the Horae dashboard,
- * in Express. The handler sees the request's full URL (mount path included), and a JSON body
+ * Mounts a Fetch API handler (`(request: Request) => Response`, or an object with such a
+ * `fetch`), such as the Horae dashboard, in Express. The handler sees the request's full URL (mount path included), and a JSON body
  * that a body parser mounted before it already read.
  *
  * @example
  * ```ts
- * app.use('/horae', fetchHandler(dashboard));
+ * app.use('/horae', fetchHandler(dashboard(scheduler, { basePath: '/horae' })));
  * ```
  * @public
  */
-export function fetchHandler(handler: (request: Request) => Response | Promise<Response>): RequestHandler {
-  const listener = getRequestListener(handler);
+export function fetchHandler(handler: FetchHandler | { readonly fetch: FetchHandler }): RequestHandler {
+  const listener = getRequestListener(typeof handler === 'function' ? handler : handler.fetch);
   return (req, res) => {
     // Express strips the mount path from req.url; the Fetch handler is given the whole of it.
     req.url = req.originalUrl;

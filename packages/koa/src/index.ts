@@ -87,19 +87,23 @@ export async function listen(app: KoaApp, scheduler: Scheduler, options: ListenO
   return { server, lifecycle: await listenWithLifecycle(scheduler, server, options) };
 }
 
+/** A Fetch API handler, such as the Horae dashboard's `fetch`. @public */
+export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
+
 /**
- * Middleware that hands the request to a Fetch API handler (`(request: Request) => Response`),
- * such as the Horae dashboard. The handler sees the request's full URL (any mount prefix
- * included) and answers it itself; Koa does not touch the response.
+ * Middleware that hands the request to a Fetch API handler (`(request: Request) => Response`, or
+ * an object with such a `fetch`), such as the Horae dashboard. The handler sees the request's
+ * full URL (any mount prefix included) and a JSON body a body parser already read, and answers
+ * it itself; Koa does not touch the response.
  *
  * @example
  * ```ts
- * router.all('/horae{/*path}', fetchHandler(dashboard));
+ * router.all('/horae{/*path}', fetchHandler(dashboard(scheduler, { basePath: '/horae' })));
  * ```
  * @public
  */
-export function fetchHandler(handler: (request: Request) => Response | Promise<Response>): Middleware {
-  const listener = getRequestListener(handler);
+export function fetchHandler(handler: FetchHandler | { readonly fetch: FetchHandler }): Middleware {
+  const listener = getRequestListener(typeof handler === 'function' ? handler : handler.fetch);
   return async (ctx) => {
     // Mounting (koa-mount) rewrites req.url; the Fetch handler is given the URL as it came.
     ctx.req.url = ctx.originalUrl;

@@ -9,7 +9,7 @@ const FAR = Date.parse('2099-01-01T00:00:00Z');
 /** The options of `@horae/dashboard`'s `dashboard()` this suite uses (testkit does not depend on it). */
 export interface DashboardContractOptions {
   basePath?: string;
-  authorize?: (request: Request, action: string) => boolean | { identity: string } | Promise<boolean | { identity: string }>;
+  authorize?: (request: Request, action: string, context: { clientAddress: string | undefined }) => boolean | { identity: string } | Promise<boolean | { identity: string }>;
   readOnly?: boolean;
   onAudit?: (entry: { action: string; taskId: string; identity: string | null; outcome: string; error?: { code: string } }) => void;
 }
@@ -262,6 +262,12 @@ export function dashboardConformance(fixture: AdapterFixture, makeDashboard: Mak
         expect(refused.json.error.message).toContain('authorize');
       }
       expect((await scheduler.getTaskInfo('nightly'))?.state).toBe('scheduled');
+      // A proxy on this machine connects from loopback for anyone: a forwarded request is refused.
+      for (const header of ['x-forwarded-for', 'forwarded', 'x-real-ip']) {
+        const proxied = await call('GET', '/api/tasks', { headers: { [header]: header === 'forwarded' ? 'for=203.0.113.9' : '203.0.113.9' } });
+        expect(proxied.status).toBe(403);
+        expect(proxied.json.error.message).toContain(`a ${header} header`);
+      }
     });
 
     it('readOnly refuses every change whatever authorize says', async () => {
@@ -277,9 +283,11 @@ export function dashboardConformance(fixture: AdapterFixture, makeDashboard: Mak
     it('asks authorize for each action and audits every change with the identity it returned', async () => {
       const asked: string[] = [];
       const audit: Parameters<NonNullable<DashboardContractOptions['onAudit']>>[0][] = [];
+      const addresses = new Set<string | undefined>();
       const { call } = await served({
-        authorize: (request, action) => {
+        authorize: (request, action, { clientAddress }) => {
           asked.push(action);
+          addresses.add(clientAddress);
           if (request.headers.get('x-user') !== 'ada') return false;
           return action === 'delete' ? false : { identity: 'ada' };
         },
@@ -295,6 +303,8 @@ export function dashboardConformance(fixture: AdapterFixture, makeDashboard: Mak
       expect((await call('POST', '/api/tasks/gone/pause', as)).status).toBe(404);
       expect((await call('DELETE', '/api/tasks/nightly', as)).status).toBe(403);
       expect(asked).toEqual(['read', 'read', 'pause', 'pause', 'delete']);
+      // The mount hands the socket's address along: the contract app listens on 127.0.0.1.
+      expect([...addresses]).toEqual([expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/)]);
       expect(audit).toEqual([
         expect.objectContaining({ action: 'pause', taskId: 'nightly', identity: 'ada', outcome: 'succeeded' }),
         expect.objectContaining({ action: 'pause', taskId: 'gone', identity: 'ada', outcome: 'failed', error: expect.objectContaining({ code: 'TASK_NOT_FOUND' }) }),

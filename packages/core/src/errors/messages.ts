@@ -31,6 +31,13 @@ export const errors = {
         'List the existing ids with scheduler.getTasks().',
       { taskId },
     ),
+  notQuarantined: (taskId: string, store?: string) =>
+    new HoraeError(
+      'TASK_NOT_FOUND',
+      `No quarantined record with id "${taskId}" ${store === undefined ? 'in any store' : `in store "${store}"`}. ` +
+        'List the quarantined records with scheduler.getQuarantinedTasks().',
+      { taskId },
+    ),
   conflictingId: (taskId: string, store: string) =>
     new HoraeError(
       'CONFLICTING_ID',

@@ -54,7 +54,7 @@ export class Quarantine {
 
   private async holding(id: string, store: string | undefined): Promise<StoreHandle> {
     const match = (await this.list(store)).find((task) => task.id === id);
-    if (match === undefined) throw errors.taskNotFound(id, `${store ?? 'any store'}'s quarantine`);
+    if (match === undefined) throw errors.notQuarantined(id, store);
     return this.context.stores.get(id, match.store);
   }
 }

@@ -22,7 +22,11 @@ const FORWARDED = new Set<SchedulerEventType>([
   'scheduler:resumed',
 ]);
 
-/** What an event says on the stream: its type, task and store, and the run for `run:recorded`. Never results, arguments or errors. */
+/**
+ * What an event says on the stream: its type, time, task and store, and for `run:recorded` the run
+ * as the runs endpoint shows it (its error's message and stack, the head of its result). Never a
+ * task's arguments, nor the raw result or error of the other events.
+ */
 function eventJSON(event: SchedulerEvent): string {
   const base: Record<string, unknown> = { type: event.type, at: event.at.toISOString() };
   if ('taskId' in event) base.taskId = event.taskId;

@@ -33,7 +33,7 @@ async function scanFailures(scheduler: Scheduler, now: number): Promise<FailureS
 export function overviewEndpoints(app: DashboardApp, scheduler: Scheduler): void {
   app.openapi(routes.session, async (c) => {
     const { options } = c.var;
-    return c.json({ readOnly: options.readOnly, canMutate: await canMutate(options, c.req.raw), identity: c.var.identity }, 200);
+    return c.json({ readOnly: options.readOnly, canMutate: await canMutate(options, c.req.raw, c.env), identity: c.var.identity }, 200);
   });
 
   // One scan shared by the requests of FAILURE_SCAN_TTL, those that arrive while it runs

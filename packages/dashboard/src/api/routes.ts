@@ -50,10 +50,10 @@ export const getTask = createRoute({
 export const taskRuns = createRoute({
   method: 'get',
   path: '/api/tasks/{id}/runs',
-  summary: "A task's run history, newest first",
+  summary: "A task's run history, newest first (a deleted task's runs stay readable until they age out: an unknown id has none)",
   middleware: [guard('read')] as const,
   request: { params: s.TaskParams, query: s.RunsQuery },
-  responses: { 200: json(s.Runs, 'The runs.'), ...taskErrors },
+  responses: { 200: json(s.Runs, 'The runs.'), ...errors, 404: json(s.ErrorBody, 'No store with this alias.') },
 });
 
 const taskAction = (action: 'run' | 'pause' | 'resume', summary: string) =>

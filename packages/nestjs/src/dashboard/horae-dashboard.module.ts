@@ -10,7 +10,7 @@ import { errors } from '../messages.js';
  * @public
  */
 export interface HoraeDashboardModuleOptions extends Omit<DashboardOptions, 'basePath'> {
-  /** Where the dashboard is served, e.g. `'/horae'` (under the app's global prefix, if it has one, include it). */
+  /** Where the dashboard is served, e.g. `'/horae'`: under the app's global prefix when it has one (`/api/horae`), as Nest serves every route. */
   path: string;
 }
 
@@ -48,9 +48,28 @@ export class HoraeDashboardModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     const { path, ...options } = this.options;
-    const basePath = `/${path.replace(/^\/+|\/+$/g, '')}`;
-    const listener = nodeListener(dashboard(this.scheduler, { ...options, basePath }));
-    // The base path itself (redirected to it with a slash) and everything under it.
-    consumer.apply(listener).forRoutes({ path: basePath, method: RequestMethod.ALL }, { path: `${basePath}/{*path}`, method: RequestMethod.ALL });
+    const route = `/${path.replace(/^\/+|\/+$/g, '')}`;
+    // Nest puts the app's global prefix (and version) before the route, which this module does
+    // not know when it is configured: the dashboard's base path is read from the request, and
+    // one dashboard made per base path seen (one, in practice).
+    const listeners = new Map<string, ReturnType<typeof nodeListener>>();
+    const listener: ReturnType<typeof nodeListener> = (req, res) => {
+      const basePath = mountedAt((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', route);
+      let serve = listeners.get(basePath);
+      if (serve === undefined) listeners.set(basePath, (serve = nodeListener(dashboard(this.scheduler, { ...options, basePath }))));
+      serve(req, res);
+    };
+    // The route itself (redirected to it with a slash) and everything under it.
+    consumer.apply(listener).forRoutes({ path: route, method: RequestMethod.ALL }, { path: `${route}/{*path}`, method: RequestMethod.ALL });
   }
+}
+
+/** The path up to the end of `route` in a request's URL (`/api/horae` for `/api/horae/api/tasks`). */
+function mountedAt(url: string, route: string): string {
+  const pathname = url.split('?')[0]!;
+  for (let at = pathname.indexOf(route); at !== -1; at = pathname.indexOf(route, at + 1)) {
+    const end = at + route.length;
+    if (end === pathname.length || pathname[end] === '/') return pathname.slice(0, end);
+  }
+  return route;
 }
