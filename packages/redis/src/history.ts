@@ -82,21 +82,17 @@ export class History {
       }
       const sentAt = performance.now();
       const keys: string[] = [];
-      const expiring: string[] = [];
       const args = [String(perTask), String(ttl), ''];
       let lately = '';
       for (const [key, values] of byKey) {
         keys.push(key);
-        if (this.expiries.lastsFor(key, maxAge, sentAt)) lately += 'k';
-        else {
-          lately += 'n';
-          expiring.push(key);
-        }
+        lately += this.expiries.lastsFor(key, maxAge, sentAt) ? 'k' : 'n';
         args.push(String(values.length / 2), ...values);
       }
       args[2] = lately;
-      await this.connection.run(ADD_RUNS, keys, args);
-      this.expiries.set(expiring, ttl, sentAt, maxAge);
+      const existed = (await this.connection.run(ADD_RUNS, keys, args)) as number[];
+      // Only sets written before: remembering the many that are written once (one-shot tasks) would cost more than it saves.
+      this.expiries.set(existed.map((index) => keys[index - 1]!), ttl, sentAt, maxAge);
     }
   }
 

@@ -22,7 +22,8 @@ import { script } from './prelude.js';
  *   made again by this `ZADD` gets one. A busy task's run: two commands.
  *
  * KEYS: the history set of each task. ARGV: perTask, ttl ms, one letter per key (`k` or `n`),
- * then per key: its number of runs, then per run: its end, its member.
+ * then per key: its number of runs, then per run: its end, its member. Returns the KEYS indexes
+ * of the `n` sets that were there before (written again soon, they are likely a busy task's).
  */
 export const ADD_RUNS = script(
   'add-runs',
@@ -32,6 +33,7 @@ local ttl = ARGV[2]
 local lately = ARGV[3]
 local has_nx = (redis.REDIS_VERSION_NUM or 0) >= 0x070000
 local at = 4
+local existed = {}
 for index, key in ipairs(KEYS) do
   local count = tonumber(ARGV[at])
   local last = at + 2 * count
@@ -48,8 +50,9 @@ for index, key in ipairs(KEYS) do
   else
     redis.call('ZREMRANGEBYRANK', key, 0, -(per_task + 1))
     redis.call('PEXPIRE', key, ttl)
+    existed[#existed + 1] = index
   end
 end
-return 1
+return existed
 `,
 );
