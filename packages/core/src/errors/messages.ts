@@ -107,6 +107,11 @@ export const errors = {
         'Wait for a run to finish or raise maxInstances.',
       { taskId },
     ),
+  observing: (operation: string) =>
+    new HoraeError(
+      'SCHEDULER_NOT_RUNNING',
+      `Cannot ${operation}: the scheduler was started with { observe: true }, to read and change tasks, and runs none. Start a scheduler without observe to run them.`,
+    ),
   notRunning: (operation: string) =>
     new HoraeError(
       'SCHEDULER_NOT_RUNNING',

@@ -116,6 +116,7 @@ export abstract class SchedulerTasks implements TaskOperations {
    * afterwards is removed (`removeFinished`, default `true`) or left paused.
    */
   async runTask(id: string, options: { store?: string; force?: boolean; removeFinished?: boolean } = {}): Promise<Task | null> {
+    if (this.rooms.startStop.observing) throw errors.observing(`run task "${id}" here`);
     if (this.state === 'stopped') throw errors.notRunning(`run task "${id}"`);
     const { record, store, handle } = await this.rooms.catalog.locate(id, options.store);
     const outcome = await this.rooms.dispatcher.runNow(record, handle, { force: options.force !== false, removeWhenFinished: options.removeFinished !== false });
@@ -138,6 +139,7 @@ export abstract class SchedulerTasks implements TaskOperations {
    * ```
    */
   async runFires(id: string, times: readonly (Date | number)[], options: { store?: string } = {}): Promise<void> {
+    if (this.rooms.startStop.observing) throw errors.observing(`run task "${id}" here`);
     if (this.state === 'stopped') throw errors.notRunning(`run task "${id}"`);
     const checked = fireTimes(id, times);
     const { record, handle } = await this.rooms.catalog.locate(id, options.store);

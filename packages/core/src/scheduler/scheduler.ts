@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { registerScheduled } from '../declarations/register.js';
 import { errors } from '../errors/index.js';
+import { checkKeys } from '../options/keys.js';
 import { EventHub, type SchedulerEventType, type SchedulerListener } from '../events/events.js';
 import { AsyncExecutor } from '../executors/async.js';
 import type { Executor } from '../executors/executor.js';
@@ -216,11 +217,27 @@ export class Scheduler extends SchedulerTasks {
   /**
    * Starts the stores and executors, adds the tasks added so far, and begins dispatching (or,
    * with `paused`, waits for {@link Scheduler.resume}). Calling it again while running does nothing.
+   *
+   * With `observe`, it only opens the stores, to read and change their tasks from a process that
+   * runs none (an admin tool, a CLI): it dispatches nothing (not even shutdown tasks), takes no
+   * run leases over, is not listed among the instances alive, and cannot be resumed.
+   *
+   * @example
+   * ```ts
+   * const admin = new Scheduler({ stores: { default: new RedisStore({ url }) } });
+   * await admin.start({ observe: true });
+   * await admin.pauseTask('nightly-export'); // the replicas that run it see the change
+   * ```
    */
-  start(options: { paused?: boolean } = {}): Promise<void> {
+  start(options: { paused?: boolean; observe?: boolean } = {}): Promise<void> {
     if (this.starting !== undefined) return this.starting;
     if (this.currentState !== 'stopped' && this.stopping === undefined) return Promise.resolve();
-    this.starting = this.rooms.startStop.start(options.paused === true, this.stopping).finally(() => {
+    try {
+      checkKeys('start options', options, ['paused', 'observe']);
+    } catch (error: unknown) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    this.starting = this.rooms.startStop.start(options.paused === true, this.stopping, options.observe === true).finally(() => {
       this.starting = undefined;
     });
     return this.starting;
@@ -252,6 +269,7 @@ export class Scheduler extends SchedulerTasks {
   /** Resumes dispatching after {@link Scheduler.pause}; due tasks are dispatched at once. */
   resume(): void {
     if (this.currentState === 'stopped') throw errors.notRunning('resume the scheduler');
+    if (this.rooms.startStop.observing) throw errors.observing('resume the scheduler');
     if (this.currentState === 'running') return;
     this.currentState = 'running';
     this.events.emit('scheduler:resumed', {});

@@ -52,8 +52,15 @@ export class StartStop {
     });
   }
 
-  /** Starts everything; `stopping`, a shutdown under way, is waited for first. */
-  async start(paused: boolean, stopping: Promise<void> | undefined): Promise<void> {
+  /** Whether the scheduler was started to observe (see {@link Scheduler.start}'s `observe`). */
+  observing = false;
+
+  /**
+   * Starts everything; `stopping`, a shutdown under way, is waited for first. An observer starts
+   * the stores only: it takes no run leases over, does not join the instances alive, and
+   * dispatches nothing.
+   */
+  async start(paused: boolean, stopping: Promise<void> | undefined, observe = false): Promise<void> {
     const { executors, executorHost, stores, logger, runLeases, events, catalog, dispatcher, setState } = this.context;
     if (stopping !== undefined) await stopping;
     for (const [alias, executor] of executors) executor.start(executorHost, alias);
@@ -63,10 +70,13 @@ export class StartStop {
       await stores.shutdownAll(logger);
       throw error;
     }
-    setState(paused ? 'paused' : 'running');
-    runLeases.start(() => stores.startedHandles());
-    await this.context.instances.start();
-    events.emit('scheduler:started', { paused });
+    this.observing = observe;
+    setState(paused || observe ? 'paused' : 'running');
+    if (!observe) {
+      runLeases.start(() => stores.startedHandles());
+      await this.context.instances.start();
+    }
+    events.emit('scheduler:started', { paused: paused || observe });
     await catalog.commitStaged();
     dispatcher.wakeup();
   }
@@ -85,7 +95,8 @@ export class StartStop {
     const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - Date.now()));
     // Fires waiting for a run slot give up (and are reported) at their next look.
     await dispatcher.slotWaitsSettled();
-    await this.fireShutdownTasks();
+    // An observer runs nothing, shutdown tasks included: they are the running instances'.
+    if (!this.observing) await this.fireShutdownTasks();
     // Executors first: their timeout must also bound runs the dispatch round is waiting on.
     await this.shutdownExecutors(wait, left());
     await dispatcher.roundSettled();
