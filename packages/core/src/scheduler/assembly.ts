@@ -58,6 +58,8 @@ export function assemble(settings: SchedulerSettings, facade: Facade): Rooms {
           logger.error(`Task "${taskId}" in store "${storeAlias}" was moved to the quarantine: ${reason}.`);
           events.emit('task:quarantined', { taskId, store: storeAlias, reason, error });
         },
+        observing: (): boolean => startStop.observing,
+        unreadable: (taskId, storeAlias, reason) => logger.warn(`Task "${taskId}" in store "${storeAlias}" was left out: ${reason}. It stays in the store (this scheduler only observes).`),
       }),
   );
   const dispatcher = new Dispatcher({
@@ -80,7 +82,7 @@ export function assemble(settings: SchedulerSettings, facade: Facade): Rooms {
   const history = new RunHistory({ stores, events, logger, clock, instanceId, retention: settings.runHistory, unrefTimer: facade.unrefTimer });
   // Beats as often as claims are renewed: a dead instance drops out of the list about when its claims expire.
   const instances = new Instances({ stores, handlers, instanceId, logger, interval: leaseDuration, unrefTimer: facade.unrefTimer });
-  const startStop = new StartStop({ logger, events, clock, executors, executorHost, stores, runLeases, runner, dispatcher, catalog, history, instances, instanceId, setState });
+  const startStop: StartStop = new StartStop({ logger, events, clock, executors, executorHost, stores, runLeases, runner, dispatcher, catalog, history, instances, instanceId, setState });
   const quarantine = new Quarantine({ stores, runner, events, notifyRunTime });
   return { executorHost, runLeases, runner, stores, dispatcher, options, catalog, startStop, quarantine, history, instances };
 }

@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isHoraeError } from '../errors/index.js';
 import { MemoryStore } from '../stores/memory.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileStore } from '../stores/file/file-store.js';
 import { testScheduler } from '../../test/harness.js';
 
 const start = Date.parse('2026-01-01T00:00:00Z');
@@ -70,5 +74,27 @@ describe('a scheduler started to observe', () => {
     expect((refused as Error).message).toMatch(/did you mean "observe"/);
     await observer.shutdown();
     await worker.shutdown();
+  });
+
+  it('leaves a record it cannot read where it is, and says so, where a worker would quarantine it', async () => {
+    vi.useRealTimers();
+    const directory = await mkdtemp(join(tmpdir(), 'horae-observe-'));
+    const { scheduler: worker } = testScheduler({ instanceId: 'worker', encryptionKey: 'the right key', stores: { default: new FileStore({ directory }) } });
+    worker.define('work', () => undefined);
+    await worker.start();
+    await worker.addTask({ id: 'secret', handler: 'work', trigger: { type: 'interval', hours: 1 } });
+    const { scheduler: observer, logger } = testScheduler({ instanceId: 'observer', encryptionKey: 'a wrong key', stores: { default: new FileStore({ directory }) } });
+    await observer.start({ observe: true });
+    expect(await observer.getTaskInfos()).toEqual([]);
+    expect(await observer.getTaskInfo('secret')).toBeNull();
+    expect(logger.lines.filter((line) => line.level === 'warn').map((line) => line.message)).toEqual([
+      expect.stringMatching(/^Task "secret" in store "default" was left out: the record cannot be read: .*It stays in the store/),
+      expect.stringMatching(/^Task "secret" in store "default" was left out/),
+    ]);
+    expect(await observer.getQuarantinedTasks()).toEqual([]);
+    expect((await worker.getTaskInfo('secret'))?.state).toBe('scheduled');
+    await observer.shutdown();
+    await worker.shutdown();
+    await rm(directory, { recursive: true, force: true });
   });
 });

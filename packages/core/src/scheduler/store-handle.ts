@@ -13,13 +13,21 @@ const ADD_SLICE = 250;
 export interface StoreHandleHooks {
   /** A record was moved to the quarantine. */
   quarantined(taskId: string, store: string, reason: string, cause: unknown): void;
+  /**
+   * Whether the scheduler only observes (see `start({ observe: true })`): then a record it cannot
+   * read is left where it is and reported through `unreadable`. An admin tool run without the
+   * key, or with an older version, must not move the records the running instances can read.
+   */
+  observing(): boolean;
+  /** A record could not be read by an observer, and was left in place. */
+  unreadable(taskId: string, store: string, reason: string): void;
 }
 
 /**
  * One store as the scheduler sees it: task records in and out, encoded by the store's codec.
  * Every call the scheduler makes to a store passes here. A record that cannot be read is moved
- * to the quarantine and reported, never returned, never deleted — the one place that rule lives,
- * whatever the store.
+ * to the quarantine and reported (by an observer, only reported), never returned, never deleted —
+ * the one place that rule lives, whatever the store.
  */
 export class StoreHandle {
   private readonly codec: TaskCodec;
@@ -298,7 +306,9 @@ export class StoreHandle {
   /** Quarantines a record that did not decode; any other error is not the record's fault and is thrown. */
   private async quarantineUnreadable(id: string, error: unknown): Promise<void> {
     if (!(error instanceof UnreadableRecordError)) throw error;
-    await this.quarantine(id, `the record cannot be read: ${error.message}`, error.cause ?? error);
+    const reason = `the record cannot be read: ${error.message}`;
+    if (this.hooks.observing()) this.hooks.unreadable(id, this.alias, reason);
+    else await this.quarantine(id, reason, error.cause ?? error);
   }
 }
 
