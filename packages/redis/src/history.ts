@@ -1,14 +1,21 @@
 /**
- * The run history: `{prefix}:history:<task id>`, a sorted set per task whose members are the
- * runs (`<length of the run id>:<run id><payload>`) scored by their end. One script adds a batch
- * and trims the tasks it touched to `perTask`; a task's set expires between `maxAge` and
- * `maxAge + maxAge / 10` after its last write, so that the runs of a task that runs no more go by
- * themselves.
+ * The run history. A task's runs are kept in a sorted set of its own, `{prefix}:history:<task id>`,
+ * members `<length of the run id>:<run id><payload>` scored by their end, cut to `perTask` at
+ * every write and expiring between `maxAge` and `maxAge + maxAge / 10` after its last write. But a
+ * task's first run waits in a hash shared by all tasks, `{prefix}:lone-runs:<0 or 1>` (field: the
+ * task id, value `<end>:<member>`), until a second comes: a one-shot task never gets a set.
+ *
+ * Why: most of what the history cost Redis was making those sets. A set made for one run (Redis
+ * keeps one whose members pass 64 bytes as a skip list, ~1.3 KB) and its expiry cost Redis about
+ * three times the CPU of a field in a hash, and four times the memory. The two hashes take turns
+ * (see `ADD_RUNS`), so a lone run goes between `maxAge + maxAge / 10` and twice that after it was
+ * written; the scheduler never shows runs past `maxAge`. One script adds a batch, another reads a
+ * task's runs.
  */
 import type { RunRetention, StoredRun } from '@horae/core/store';
 import type { Connection } from './connection.js';
 import { errors } from './messages.js';
-import { ADD_RUNS } from './scripts/index.js';
+import { ADD_RUNS, READ_RUNS } from './scripts/index.js';
 
 /** The most runs one script adds: a big backlog goes in several. */
 const ADD_BATCH = 1_000;
@@ -27,8 +34,15 @@ function member(run: StoredRun): string {
 function fromMember(taskId: string, raw: string, score: string): StoredRun | undefined {
   const colon = raw.indexOf(':');
   const length = Number(raw.slice(0, colon));
-  if (colon < 1 || !Number.isInteger(length) || raw.length < colon + 1 + length) return undefined;
-  return { taskId, runId: raw.slice(colon + 1, colon + 1 + length), endedAt: Number(score), payload: raw.slice(colon + 1 + length) };
+  const endedAt = Number(score);
+  if (colon < 1 || !Number.isInteger(length) || raw.length < colon + 1 + length || score === '' || Number.isNaN(endedAt)) return undefined;
+  return { taskId, runId: raw.slice(colon + 1, colon + 1 + length), endedAt, payload: raw.slice(colon + 1 + length) };
+}
+
+/** A lone run, `<end>:<member>`. */
+function fromLone(taskId: string, raw: string): StoredRun | undefined {
+  const colon = raw.indexOf(':');
+  return colon < 0 ? undefined : fromMember(taskId, raw.slice(colon + 1), raw.slice(0, colon));
 }
 
 /**
@@ -81,15 +95,16 @@ export class History {
         values.push(String(run.endedAt), member(run));
       }
       const sentAt = performance.now();
-      const keys: string[] = [];
-      const args = [String(perTask), String(ttl), ''];
+      const { loneRuns, loneRunsGeneration } = this.connection.keys;
+      const keys = [loneRunsGeneration, ...loneRuns];
+      const args = [String(perTask), String(ttl), String(this.connection.keys.history('').length), ''];
       let lately = '';
       for (const [key, values] of byKey) {
         keys.push(key);
         lately += this.expiries.lastsFor(key, maxAge, sentAt) ? 'k' : 'n';
         args.push(String(values.length / 2), ...values);
       }
-      args[2] = lately;
+      args[3] = lately;
       const existed = (await this.connection.run(ADD_RUNS, keys, args)) as number[];
       // Only sets written before: remembering the many that are written once (one-shot tasks) would cost more than it saves.
       this.expiries.set(existed.map((index) => keys[index - 1]!), ttl, sentAt, maxAge);
@@ -97,15 +112,23 @@ export class History {
   }
 
   async list(taskId: string, { limit, before }: { limit: number; before?: number }): Promise<StoredRun[]> {
+    const { loneRuns } = this.connection.keys;
     const key = this.connection.keys.history(taskId);
     const max = before === undefined ? '+inf' : `(${before}`;
-    const flat = await this.connection.typed(key, 'zset', (client) => client.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, limit));
+    const [lone, flat] = (await this.connection.run(READ_RUNS, [...loneRuns, key], [taskId, max, String(limit)])) as [string[], string[]];
     const runs: StoredRun[] = [];
+    const unreadable = (where: string, raw: string) => this.connection.logger.warn(`Store "${this.connection.alias}": a run in ${where} cannot be read and is left out of the history: ${raw.slice(0, 200)}`);
+    for (const raw of lone) {
+      const run = fromLone(taskId, raw);
+      if (run === undefined) unreadable(`${loneRuns.join(' or ')} (task "${taskId}")`, raw);
+      else if (before === undefined || run.endedAt < before) runs.push(run);
+    }
     for (let at = 0; at < flat.length; at += 2) {
       const run = fromMember(taskId, flat[at]!, flat[at + 1]!);
-      if (run === undefined) this.connection.logger.warn(`Store "${this.connection.alias}": a run in ${key} cannot be read and is left out of the history: ${flat[at]!.slice(0, 200)}`);
+      if (run === undefined) unreadable(key, flat[at]!);
       else runs.push(run);
     }
-    return runs;
+    // A task has a lone run or a set; both only if its set was deleted by hand meanwhile.
+    return runs.sort((a, b) => b.endedAt - a.endedAt).slice(0, limit);
   }
 }

@@ -43,8 +43,18 @@ export interface RedisStoreKeys {
    * alike both times.
    */
   dispatched(batchId: string): string;
-  /** Sorted set per task: its runs in the run history, scored by their end (see `history.ts`). */
+  /**
+   * Sorted set per task: its runs in the run history, scored by their end, once it has more than
+   * one (see `history.ts`).
+   */
   history(taskId: string): string;
+  /**
+   * Two hashes, two generations of the run history's lone runs: task id -> its run while it is
+   * the only one, `<end>:<member>`, or `''` when its runs are in its sorted set (see `history.ts`).
+   */
+  readonly loneRuns: readonly [string, string];
+  /** String `<start ms>:<0 or 1>`: when the current generation of {@link RedisStoreKeys.loneRuns} began, and which it is. */
+  readonly loneRunsGeneration: string;
   /** The pub/sub channel of change messages (a channel, not a key). */
   readonly channel: string;
 }
@@ -66,6 +76,8 @@ export function redisStoreKeys(prefix: string): RedisStoreKeys {
     indexRepair: `${tag}:index-repair`,
     dispatched: (batchId) => `${tag}:dispatched:${batchId}`,
     history: (taskId) => `${tag}:history:${taskId}`,
+    loneRuns: [`${tag}:lone-runs:0`, `${tag}:lone-runs:1`],
+    loneRunsGeneration: `${tag}:lone-runs`,
     channel: `${tag}:changes`,
   };
 }

@@ -11,7 +11,7 @@ export type { Script } from './prelude.js';
 export { CLAIM_DUE, CLAIM_ONE, DISPATCH } from './claims.js';
 export { BEAT_INSTANCE, LIST_INSTANCES, LIST_RUN_LEASES } from './cluster.js';
 export { CHECK_INDEX, END_REPAIR, REPAIR_ENTRIES, REPAIR_ROWS } from './due-index.js';
-export { ADD_RUNS } from './history.js';
+export { ADD_RUNS, READ_RUNS } from './history.js';
 export { QUARANTINE, RESTORE } from './quarantine.js';
 export { ACQUIRE_RUN, RELEASE_RUNS, RENEW_RUNS, TAKE_EXPIRED_RUNS } from './run-leases.js';
 export { ADD, ADD_MANY, DELETE, REMOVE_ALL, UPDATE } from './tasks.js';
