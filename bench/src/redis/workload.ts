@@ -26,7 +26,8 @@ export interface HoraeOptions {
   batchSize?: number;
   /**
    * `false` turns the run history off (`runHistory: false`); left out, the scheduler's default:
-   * every run recorded in the store (`{prefix}:history:<task id>`), in batches every 200 ms.
+   * every run recorded in the store (a task's only run in `{prefix}:lone-runs:<0|1>`, its runs in
+   * `{prefix}:history:<task id>` once it has more), in batches every 200 ms.
    */
   runHistory?: false;
   onFire?: (payload: Payload) => void;
