@@ -77,7 +77,16 @@ export function assemble(settings: SchedulerSettings, facade: Facade): Rooms {
     stores: () => stores.startedHandles(),
   });
   const notifyRunTime = (time: number | null): void => dispatcher.notifyRunTime(time);
-  const options = new TaskOptions({ triggers, timezone, taskDefaults, handlers, executors, clock, isPersistent: (taskId, alias) => stores.get(taskId, alias).persistent });
+  const options = new TaskOptions({
+    triggers,
+    timezone,
+    taskDefaults,
+    handlers,
+    executors,
+    clock,
+    isPersistent: (taskId, alias) => stores.get(taskId, alias).persistent,
+    observing: (): boolean => startStop.observing,
+  });
   const catalog = new TaskCatalog({ stores, options, events, logger, executors, notifyRunTime, timezone });
   const history = new RunHistory({ stores, events, logger, clock, instanceId, retention: settings.runHistory, unrefTimer: facade.unrefTimer });
   // Beats as often as claims are renewed: a dead instance drops out of the list about when its claims expire.

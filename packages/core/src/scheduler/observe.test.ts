@@ -4,6 +4,7 @@ import { MemoryStore } from '../stores/memory.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InlineExecutor } from '../executors/inline.js';
 import { FileStore } from '../stores/file/file-store.js';
 import { testScheduler } from '../../test/harness.js';
 
@@ -74,6 +75,26 @@ describe('a scheduler started to observe', () => {
     expect((refused as Error).message).toMatch(/did you mean "observe"/);
     await observer.shutdown();
     await worker.shutdown();
+  });
+
+  it('changes, on a shared store, tasks whose handler and executor only the running instances define', async () => {
+    vi.useRealTimers();
+    const directory = await mkdtemp(join(tmpdir(), 'horae-observe-'));
+    const { scheduler: worker } = testScheduler({ instanceId: 'worker', stores: { default: new FileStore({ directory }) } });
+    worker.define('export', () => undefined);
+    worker.addExecutor('exports', new InlineExecutor());
+    await worker.start();
+    await worker.addTask({ id: 'nightly', handler: 'export', executor: 'exports', trigger: { type: 'cron', expression: '0 3 * * *' } });
+    const { scheduler: observer } = testScheduler({ instanceId: 'observer', stores: { default: new FileStore({ directory }) } });
+    await observer.start({ observe: true });
+    await observer.updateTask('nightly', { nextRunTime: Date.parse('2030-01-01T00:00:00Z') });
+    await observer.rescheduleTask('nightly', { type: 'cron', expression: '30 2 * * *' });
+    expect(await worker.getTaskInfo('nightly')).toMatchObject({ triggerDescription: "cron '30 2 * * *' (UTC)", handler: 'export', executor: 'exports' });
+    // A worker still refuses what it could not run.
+    await expect(worker.addTask({ id: 'other', handler: 'missing', trigger: 'date' })).rejects.toThrow(/no handler named "missing"/);
+    await observer.shutdown();
+    await worker.shutdown();
+    await rm(directory, { recursive: true, force: true });
   });
 
   it('leaves a record it cannot read where it is, and says so, where a worker would quarantine it', async () => {

@@ -49,6 +49,11 @@ export interface OptionsContext {
   readonly clock: () => number;
   /** Whether the store of this alias is persistent; throws `UNKNOWN_STORE` for an unknown alias. */
   isPersistent(taskId: string | undefined, alias: string): boolean;
+  /**
+   * Whether the scheduler only observes (`start({ observe: true })`): it changes tasks that other
+   * instances run, so the handlers and executors they name need not be defined here.
+   */
+  observing(): boolean;
 }
 
 /** Checks the task options shared with the task defaults; `prefix` names where they came from. */
@@ -184,9 +189,11 @@ export class TaskOptions {
     const persistent = this.context.isPersistent(id, storeAlias);
     const { handler } = options;
     let definition: HandlerDefinition | undefined;
+    // An observer changes tasks of a shared store for the instances that run them.
+    const elsewhere = persistent && this.context.observing();
     if (typeof handler === 'string') {
       definition = handlers.get(handler);
-      if (definition === undefined) throw errors.handlerNotDefined(id, handler, [...handlers.keys()]);
+      if (definition === undefined && !elsewhere) throw errors.handlerNotDefined(id, handler, [...handlers.keys()]);
     } else if (typeof handler === 'function') {
       if (persistent) throw errors.inlineHandlerInPersistentStore(id, storeAlias);
       definition = handler;
@@ -205,8 +212,8 @@ export class TaskOptions {
     }
     const executorAlias = options.executor ?? taskDefaults.executor;
     const executor = executors.get(executorAlias);
-    if (executor === undefined) throw errors.unknownExecutor(id, executorAlias, [...executors.keys()]);
-    const refusal = executor.cannotRun?.(definition);
+    if (executor === undefined && !elsewhere) throw errors.unknownExecutor(id, executorAlias, [...executors.keys()]);
+    const refusal = executor === undefined || definition === undefined ? undefined : executor.cannotRun?.(definition);
     if (refusal !== undefined) throw errors.invalidOption(id, 'executor', executorAlias, refusal);
     checkTaskDefaults(id, options);
     return taskRecord({
