@@ -1,0 +1,95 @@
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import type { Scheduler } from '@horae/core';
+import { EXIT } from '../exit.js';
+import { colour, duration, type Output } from '../format.js';
+import type { Connection } from '../connect.js';
+
+/** One finding of `horae doctor`. */
+export interface Check {
+  readonly name: string;
+  readonly status: 'ok' | 'warn' | 'fail' | 'skipped';
+  readonly detail: string;
+}
+
+/** How far apart the store's clock and this machine's may be before it matters (leases are seconds long). */
+const SKEW_LIMIT = 1_000;
+
+/** The store server's clock minus this machine's, in ms, measured at the middle of the round trip. */
+async function serverSkew(url: string): Promise<number | undefined> {
+  const scheme = /^([a-z+]+):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'redis' || scheme === 'rediss') {
+    const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+    try {
+      await client.connect();
+      const before = Date.now();
+      const [seconds, micros] = await client.time();
+      return Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000) - (before + Date.now()) / 2;
+    } finally {
+      client.disconnect();
+    }
+  }
+  if (scheme === 'mongodb' || scheme === 'mongodb+srv') {
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: 3_000 });
+    try {
+      const before = Date.now();
+      const hello = (await client.db('admin').command({ hello: 1 })) as { localTime?: Date };
+      return hello.localTime === undefined ? undefined : hello.localTime.getTime() - (before + Date.now()) / 2;
+    } finally {
+      await client.close();
+    }
+  }
+  return undefined;
+}
+
+async function clockCheck(url: string | undefined): Promise<Check> {
+  if (url === undefined || url.startsWith('file:')) return { name: 'clock', status: 'skipped', detail: 'the store has no clock of its own to compare (a file store, or stores from a config file)' };
+  const skew = await serverSkew(url);
+  if (skew === undefined) return { name: 'clock', status: 'skipped', detail: 'the server does not tell its time' };
+  const detail = `the store's clock is ${duration(Math.abs(skew))} ${skew >= 0 ? 'ahead of' : 'behind'} this machine's`;
+  // Claims and leases follow the store's clock; a machine whose clock is off still shows times off.
+  return { name: 'clock', status: Math.abs(skew) > SKEW_LIMIT ? 'warn' : 'ok', detail };
+}
+
+function keyCheck(unreadable: readonly string[], tasks: number): Check {
+  const keySet = (process.env.HORAE_STORE_ENCRYPTION_KEY ?? '') !== '';
+  if (unreadable.length === 0) {
+    return { name: 'records', status: 'ok', detail: `all ${tasks} task records read${keySet ? ' and decrypted with HORAE_STORE_ENCRYPTION_KEY' : ''}` };
+  }
+  const encrypted = unreadable.some((line) => /decrypt|encrypt|seal/i.test(line));
+  const fix = encrypted ? (keySet ? 'HORAE_STORE_ENCRYPTION_KEY is not the key they were written with' : 'they are encrypted and HORAE_STORE_ENCRYPTION_KEY is not set') : 'see the reasons with HORAE_DEBUG=1';
+  return { name: 'records', status: 'fail', detail: `${unreadable.length} task record(s) cannot be read here: ${fix}` };
+}
+
+async function handlerCheck(scheduler: Scheduler): Promise<Check> {
+  const instances = await scheduler.getInstances();
+  if (instances.length === 0) return { name: 'handlers', status: 'warn', detail: 'no instance alive: no task runs until one starts' };
+  const defined = new Set(instances.flatMap((instance) => instance.handlers));
+  const orphans = (await scheduler.getTaskInfos()).filter((info) => !defined.has(info.handler));
+  if (orphans.length === 0) return { name: 'handlers', status: 'ok', detail: `every task's handler is defined by one of the ${instances.length} instance(s) alive` };
+  const names = [...new Set(orphans.map((info) => info.handler))].join(', ');
+  return { name: 'handlers', status: 'fail', detail: `${orphans.length} task(s) have a handler no instance alive defines (${names}): ${orphans.slice(0, 5).map((info) => info.id).join(', ')}${orphans.length > 5 ? ', …' : ''}` };
+}
+
+/** `horae doctor`: the checks that would have caught real incidents; exit code 4 when one is not ok. */
+export async function doctor(connection: Connection, out: Output): Promise<number> {
+  const { scheduler, logger } = connection;
+  const checks: Check[] = [{ name: 'store', status: 'ok', detail: `reachable: ${connection.source}` }];
+  checks.push(await clockCheck(connection.url).catch((error: unknown): Check => ({ name: 'clock', status: 'warn', detail: `could not read the store's clock: ${(error as Error).message}` })));
+  const before = logger.warnings.length;
+  const tasks = await scheduler.getTaskInfos();
+  checks.push(keyCheck(logger.warnings.slice(before).filter((line) => line.includes('was left out')), tasks.length));
+  const quarantined = await scheduler.getQuarantinedTasks();
+  checks.push(
+    quarantined.length === 0
+      ? { name: 'quarantine', status: 'ok', detail: 'empty' }
+      : { name: 'quarantine', status: 'warn', detail: `${quarantined.length} record(s) set aside: ${quarantined.slice(0, 3).map((task) => `${task.id} (${task.reason})`).join('; ')} — see horae quarantine list` },
+  );
+  checks.push(await handlerCheck(scheduler));
+  if (out.json) out.data({ checks });
+  else {
+    const mark = { ok: colour.green('ok  '), warn: colour.yellow('warn'), fail: colour.red('FAIL'), skipped: colour.dim('skip') };
+    for (const check of checks) out.line(`${mark[check.status]}  ${colour.bold(check.name.padEnd(11))}${check.detail}`);
+  }
+  return checks.some((check) => check.status === 'warn' || check.status === 'fail') ? EXIT.problems : EXIT.ok;
+}

@@ -1,0 +1,8 @@
+import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.js';
+
+export default defineConfig([
+  packageBuild,
+  // The executable: ES module only, with its shebang (kept from src/cli.ts).
+  { ...packageBuild, entry: { cli: 'src/cli.ts' }, format: ['esm'], dts: false, clean: false },
+]);
