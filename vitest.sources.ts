@@ -8,6 +8,7 @@ const SOURCES = {
   '@horae/core': 'packages/core/src/index.ts',
   '@horae/testkit': 'packages/testkit/src/index.ts',
   '@horae/redis': 'packages/redis/src/index.ts',
+  '@horae/mongodb': 'packages/mongodb/src/index.ts',
   // Before '@horae/dashboard', as '@horae/core/store' before '@horae/core'.
   '@horae/dashboard/node': 'packages/dashboard/src/node.ts',
   '@horae/dashboard': 'packages/dashboard/src/index.ts',

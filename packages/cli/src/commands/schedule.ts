@@ -12,8 +12,10 @@ function count(text: string | undefined, fallback: number): number {
 
 /** `horae preview <spec>`: the next fire times of a trigger, touching no store. */
 export function previewSpec(scheduler: Scheduler, spec: string, options: { timezone?: string; count?: string; from?: string }, out: Output): void {
-  const trigger = scheduler.triggers.create(parseTriggerSpec(spec, options.timezone), { timezone: options.timezone ?? scheduler.timezone, now: Date.now() });
-  const times = scheduler.previewFireTimes(trigger, { count: count(options.count, 10), ...(options.from === undefined ? {} : { from: options.from }) });
+  const from = instant(options.from, Date.now(), '--from');
+  // Created at `from`: an interval counts from when it is created.
+  const trigger = scheduler.triggers.create(parseTriggerSpec(spec, options.timezone), { timezone: options.timezone ?? scheduler.timezone, now: from });
+  const times = scheduler.previewFireTimes(trigger, { count: count(options.count, 10), from });
   if (out.json) return out.data({ trigger: trigger.toJSON(), description: trigger.describe(), nextFireTimes: times });
   const zone = typeof trigger.toJSON().timezone === 'string' ? (trigger.toJSON().timezone as string) : scheduler.timezone;
   out.line(colour.bold(trigger.describe()));

@@ -92,6 +92,6 @@ export function assemble(settings: SchedulerSettings, facade: Facade): Rooms {
   // Beats as often as claims are renewed: a dead instance drops out of the list about when its claims expire.
   const instances = new Instances({ stores, handlers, instanceId, logger, interval: leaseDuration, unrefTimer: facade.unrefTimer });
   const startStop: StartStop = new StartStop({ logger, events, clock, executors, executorHost, stores, runLeases, runner, dispatcher, catalog, history, instances, instanceId, setState });
-  const quarantine = new Quarantine({ stores, runner, events, notifyRunTime });
+  const quarantine = new Quarantine({ stores, runner, events, notifyRunTime, observing: () => startStop.observing });
   return { executorHost, runLeases, runner, stores, dispatcher, options, catalog, startStop, quarantine, history, instances };
 }

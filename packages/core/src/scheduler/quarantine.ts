@@ -12,6 +12,8 @@ export interface QuarantineContext {
   readonly runner: Runner;
   readonly events: EventHub;
   readonly notifyRunTime: (time: number | null) => void;
+  /** Whether the scheduler only observes: then the instances that run the task judge whether they can. */
+  readonly observing: () => boolean;
 }
 
 /**
@@ -38,7 +40,7 @@ export class Quarantine {
     const handle = await this.holding(id, store);
     const record = await handle.restoreQuarantined(id);
     if (record === null) return null;
-    const refusal = this.context.runner.cannotRunHere(record);
+    const refusal = this.context.observing() ? undefined : this.context.runner.cannotRunHere(record);
     if (refusal !== undefined) {
       await handle.quarantine(id, refusal);
       return null;
