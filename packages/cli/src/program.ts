@@ -3,7 +3,7 @@ import { connect, type Connection, type StoreOptions } from './connect.js';
 import { CliError, describeFailure, EXIT } from './exit.js';
 import { stdoutOutput, type Output } from './format.js';
 import { pause, remove, resume, run } from './commands/actions.js';
-import { doctor } from './commands/doctor.js';
+import { checksBeforeOpening, doctor } from './commands/doctor.js';
 import { quarantineDiscard, quarantineList, quarantineRestore } from './commands/quarantine.js';
 import { previewSpec, previewTask, reschedule, timeline } from './commands/schedule.js';
 import { status } from './commands/status.js';
@@ -176,7 +176,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('doctor')
     .description("checks that catch real incidents: store reachable, its clock, the encryption key, the quarantine, handlers no instance defines (exit code 4 when one fails)")
     .addHelpText('after', example(['horae doctor']))
-    .action(act((connection, out) => doctor(connection, out)));
+    .action(async (_options: unknown, command: Command) => {
+      const globals = command.optsWithGlobals<Globals>();
+      const before = await checksBeforeOpening(globals);
+      exitCode = await withStores(globals, (connection, out) => doctor(connection, out, before));
+    });
 
   try {
     await program.parseAsync([...argv]);

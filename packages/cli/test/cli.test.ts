@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileStore, Scheduler, type TaskStore } from '@horae/core';
 import { MongoDBStore } from '@horae/mongodb';
+import { MongoClient } from 'mongodb';
 import { RedisStore } from '@horae/redis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -265,5 +266,13 @@ withServer('horae against MongoDB', 'MONGODB_URL', (url) => {
     expect((await scheduler.getTaskInfo('digest'))?.state).toBe('paused');
     const doctor = await horae(['--store', url, '--database', database, 'doctor']);
     expect(doctor.stdout).toMatch(/^ok\s+clock\s+the store's clock is/m);
+    expect(doctor.stdout).toMatch(/^ok\s+indexes\s+/m);
+    // A planted fault: the index claims read, dropped.
+    const client = new MongoClient(url);
+    await client.db(database).collection('tasks').dropIndex('horae_due');
+    await client.close();
+    const found = await horae(['--store', url, '--database', database, 'doctor']);
+    expect(found.code).toBe(4);
+    expect(found.stdout).toMatch(/^FAIL\s+indexes\s+missing: tasks\.horae_due /m);
   });
 });

@@ -9,7 +9,7 @@ import type { InstanceDocument, QuarantineDocument, RunsDocument, StoredTaskDocu
 import { errors, logs } from './messages.js';
 import type { MongoDBStoreCollections } from './options.js';
 
-const TASK_INDEXES: IndexDescription[] = [
+export const TASK_INDEXES: IndexDescription[] = [
   // What is due, earliest first, and when the next work is: one range of this index each. With
   // _id in it, the query for claim candidates reads the index only, no document.
   { key: { dueAt: 1, seq: 1, _id: 1 }, name: 'horae_due' },
@@ -20,10 +20,10 @@ const TASK_INDEXES: IndexDescription[] = [
 ];
 
 // The history of a task that records nothing more goes by itself, checked about once a minute.
-const RUN_INDEXES: IndexDescription[] = [{ key: { expireAt: 1 }, name: 'horae_runs_expiry', expireAfterSeconds: 0 }];
+export const RUN_INDEXES: IndexDescription[] = [{ key: { expireAt: 1 }, name: 'horae_runs_expiry', expireAfterSeconds: 0 }];
 
 // An instance that stopped beating goes some time after it stopped counting as alive.
-const INSTANCE_INDEXES: IndexDescription[] = [{ key: { expiresAt: 1 }, name: 'horae_instances_expiry', expireAfterSeconds: 0 }];
+export const INSTANCE_INDEXES: IndexDescription[] = [{ key: { expiresAt: 1 }, name: 'horae_instances_expiry', expireAfterSeconds: 0 }];
 
 /** MongoDB's duplicate key error. */
 export const DUPLICATE_KEY = 11_000;

@@ -15,3 +15,4 @@
  * @packageDocumentation
  */
 export { MongoDBStore, type MongoDBStoreCollections, type MongoDBStoreOptions } from './mongodb-store.js';
+export { missingIndexes } from './diagnostics.js';
