@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,10 +21,10 @@ interface Ran {
 }
 
 /** The built `horae` binary, run as a user runs it: a child process, no colours, no terminal. */
-function horae(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
+function horae(args: readonly string[], env: Record<string, string> = {}, cwd?: string): Promise<Ran> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1', HORAE_STORE_ENCRYPTION_KEY: '', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', HORAE_STORE_ENCRYPTION_KEY: '', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
@@ -85,6 +85,23 @@ describe.runIf(built)('horae against a FileStore with a live instance beside it'
     const missing = await horae(['--store', url, 'inspect', 'nope']);
     expect(missing).toMatchObject({ code: 3, stdout: '' });
     expect(missing.stderr).toBe('horae: no task "nope": list the ids with horae list\n');
+  });
+
+  it('finds the stores in a horae.config.mjs, upward from the working directory or given with --config', async () => {
+    const { directory } = await fileStore();
+    await live(new FileStore({ directory }));
+    const core = new URL('../../core/dist/index.js', import.meta.url).href;
+    await writeFile(join(directory, 'horae.config.mjs'), `import { FileStore } from ${JSON.stringify(core)};\nexport default { stores: { main: new FileStore({ directory: ${JSON.stringify(directory)} }) }, timezone: 'Asia/Tokyo' };\n`);
+    const below = join(directory, 'deeper', 'still');
+    await mkdir(below, { recursive: true });
+    const found = await horae(['--json', 'list', '--sort', 'id'], { HORAE_STORE: '' }, below);
+    expect(found.stderr).toBe('');
+    expect((JSON.parse(found.stdout) as { tasks: { id: string; store: string }[] }).tasks.map((task) => `${task.store}:${task.id}`)).toEqual(['main:digest', 'main:nightly-export', 'main:ticker']);
+    const given = await horae(['--config', join(directory, 'horae.config.mjs'), 'list', '--in', 'main', '--trigger', 'cron'], { HORAE_STORE: '' });
+    expect(given.stdout).toMatch(/^nightly-export\s+scheduled/m);
+    const missing = await horae(['--config', join(directory, 'nope.mjs'), 'list'], { HORAE_STORE: '' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('does not exist');
   });
 
   it('has a live instance run a task now, and shows the run in its history', async () => {
