@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { connect, type Connection, type StoreOptions } from './connect.js';
 import { CliError, describeFailure, EXIT } from './exit.js';
@@ -12,16 +13,25 @@ import { isHoraeError, Scheduler } from '@horae/core';
 
 type Globals = StoreOptions & { json?: boolean };
 
+/** This package's version, read from its package.json (beside dist/ and src/ alike). */
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
 /** Runs a command with a connection to the stores, closed afterwards whatever happens. */
 async function withStores(globals: Globals, work: (connection: Connection, out: Output) => Promise<number | void>): Promise<number> {
   const out = stdoutOutput(globals.json === true);
   const connection = await connect(globals);
   try {
-    return (await work(connection, out)) ?? EXIT.ok;
+    const code = (await work(connection, out)) ?? EXIT.ok;
+    // Records this process could not read are left out of what it shows: say so, every time.
+    const unread = connection.logger.warnings.filter((line) => line.includes('was left out')).length;
+    if (unread > 0) process.stderr.write(`horae: warning: ${unread} task record(s) could not be read here and are not shown (no or another HORAE_STORE_ENCRYPTION_KEY?): run horae doctor\n`);
+    return code;
   } catch (error) {
-    // A store that fails mid-command (a connection lost) is named with what it said.
     if (error instanceof CliError || isHoraeError(error)) throw error;
-    throw new CliError(`${connection.source} failed: ${error instanceof Error ? error.message : String(error)}`);
+    // A store that fails mid-command: a connection refused or lost.
+    const message = error instanceof Error ? error.message : String(error);
+    const unreachable = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection is closed|Server selection timed out/i.test(message);
+    throw new CliError(unreachable ? `cannot reach ${connection.source} (${message}): check the address, and that the server runs` : `${connection.source} failed: ${message}`);
   } finally {
     await connection.close().catch(() => undefined);
   }
@@ -37,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command('horae')
     .description('Operate a Horae schedule from a terminal: the same stores the app uses, without its code.')
-    .version('0.0.0', '-v, --version')
+    .version(VERSION, '-v, --version')
     .option('-s, --store <url>', 'the store: redis://host:port, mongodb://host:port/?…, or file:./dir (or set HORAE_STORE)')
     .option('--prefix <prefix>', "a Redis store's key prefix (as the app's RedisStore has it)")
     .option('--database <name>', "a MongoDB store's database")
@@ -174,7 +184,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('doctor')
-    .description("checks that catch real incidents: store reachable, its clock, the encryption key, the quarantine, handlers no instance defines (exit code 4 when one fails)")
+    .description("checks that catch real incidents: store reachable, its clock, MongoDB indexes, the encryption key, the quarantine, handlers the instances alive lack (exit code 4 on any warning or failure)")
     .addHelpText('after', example(['horae doctor']))
     .action(async (_options: unknown, command: Command) => {
       const globals = command.optsWithGlobals<Globals>();
@@ -201,5 +211,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 function waitOf(value: unknown): string | undefined {
   if (value === undefined || value === false) return undefined;
-  return typeof value === 'string' ? value : '60';
+  if (typeof value !== 'string') return '60';
+  if (!(Number(value) > 0)) throw new CliError(`--wait ${value}: give a number of seconds`, EXIT.usage);
+  return value;
 }

@@ -119,6 +119,27 @@ describe.runIf(built)('horae against a FileStore with a live instance beside it'
     expect(Date.parse(next.task.nextRunTime)).toBeGreaterThan(Date.now() + 10 * 60_000);
   });
 
+  it('lists every fire of every task in a window, frequent ones included', async () => {
+    const { directory, url } = await fileStore();
+    await live(new FileStore({ directory }));
+    const window = JSON.parse((await horae(['--store', url, '--json', 'timeline', '--to', '+2h'])).stdout) as { fires: { taskId: string; time: string }[] };
+    const count = (id: string) => window.fires.filter((fire) => fire.taskId === id).length;
+    // Every second for two hours (give or take the one due as the command runs), every 15 min.
+    expect(count('ticker')).toBeGreaterThanOrEqual(7_198);
+    expect(count('digest')).toBe(8);
+    const times = window.fires.map((fire) => Date.parse(fire.time));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('warns when no instance is alive to run a task', async () => {
+    const { directory, url } = await fileStore();
+    const { scheduler } = await live(new FileStore({ directory }));
+    await scheduler.shutdown();
+    const asked = await horae(['--store', url, 'run', 'digest']);
+    expect(asked.code).toBe(0);
+    expect(asked.stderr).toMatch(/^horae: warning: no instance is alive: the task runs when one starts \(within its misfire grace time of 1 s, else the fire is missed\)\n$/);
+  });
+
   it('pauses a task so that the live instance stops firing it, and resumes it', async () => {
     const { directory, url } = await fileStore();
     const { runs } = await live(new FileStore({ directory }));
@@ -187,6 +208,10 @@ describe.runIf(built)('horae against a FileStore with a live instance beside it'
     expect(noKey.stdout).toMatch(/^FAIL\s+records\s+3 task record\(s\) cannot be read here: they are encrypted and HORAE_STORE_ENCRYPTION_KEY is not set/m);
     const wrongKey = await horae(['--store', url, 'doctor'], { HORAE_STORE_ENCRYPTION_KEY: 'another key' });
     expect(wrongKey.stdout).toMatch(/FAIL\s+records\s+3 task record\(s\) cannot be read here: HORAE_STORE_ENCRYPTION_KEY is not the key/);
+    // Other commands show what they can read, and say that some records were left out.
+    const listed = await horae(['--store', url, 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).toBe('horae: warning: 3 task record(s) could not be read here and are not shown (no or another HORAE_STORE_ENCRYPTION_KEY?): run horae doctor\n');
     // The doctor read without the key, and moved nothing: the live instance still reads all.
     expect(await scheduler.getTaskInfos()).toHaveLength(3);
     await store.quarantineTask('digest', 'planted');

@@ -26,14 +26,25 @@ export async function run(scheduler: Scheduler, id: string, options: { storeAlia
   }
   const alive = await scheduler.getInstances({ store: info.store });
   const able = alive.filter((instance) => instance.handlers.includes(info.handler));
+  const lacking = alive.filter((instance) => !instance.handlers.includes(info.handler));
+  const running = alive.flatMap((instance) => instance.runs.filter((held) => held.taskId === id));
+  if (options.force !== true && running.length >= info.maxInstances) {
+    throw new CliError(`task "${id}" is running now (on ${running.map((held) => held.runId).join(', ')}), at its maxInstances of ${info.maxInstances}: a run now would be skipped; pass --force to ask anyway`);
+  }
   const [last] = await scheduler.getRuns(id, { limit: 1, store: info.store });
   const requested = Date.now();
   await scheduler.updateTask(id, { nextRunTime: requested }, { store: info.store });
-  const warning = alive.length > 0 && able.length === 0 ? `no instance alive defines handler "${info.handler}": the task runs when one starts` : undefined;
+  const grace = info.misfireGraceTime === null ? '' : ` (within its misfire grace time of ${duration(info.misfireGraceTime)}, else the fire is missed)`;
+  const warning =
+    alive.length === 0
+      ? `no instance is alive: the task runs when one starts${grace}`
+      : lacking.length > 0
+        ? `instance(s) ${lacking.map((instance) => instance.instanceId).join(', ')} do not define handler "${info.handler}": one of them taking the run would quarantine the task`
+        : undefined;
+  if (warning !== undefined && !out.json) process.stderr.write(`horae: warning: ${warning}\n`);
   if (options.wait === undefined) {
     if (out.json) return out.data({ task: id, requestedAt: new Date(requested), instancesAble: able.map((instance) => instance.instanceId), warning: warning ?? null });
     out.line(colour.green(`asked the running instances to run ${id} now`) + (able.length > 0 ? colour.dim(` (${able.length} able: ${able.map((instance) => instance.instanceId).join(', ')})`) : ''));
-    if (warning !== undefined) out.line(colour.yellow(`warning: ${warning}`));
     return;
   }
   // Waits for the run in the history: the first run that ended after this request.
@@ -42,10 +53,13 @@ export async function run(scheduler: Scheduler, id: string, options: { storeAlia
   for (;;) {
     const [latest] = await scheduler.getRuns(id, { limit: 1, store: info.store });
     if (latest !== undefined && latest.runId !== last?.runId && latest.endedAt.getTime() >= requested) {
-      if (out.json) out.data({ task: id, run: latest });
+      if (out.json) out.data({ task: id, run: latest, warning: warning ?? null });
       else out.line(`${badge(latest.outcome)} on ${latest.instanceId}${latest.duration === null ? '' : ` in ${duration(latest.duration)}`}${latest.error === undefined ? '' : `: ${latest.error.message}`}`);
       if (latest.outcome !== 'succeeded') throw new CliError(`the run of "${id}" ${latest.outcome}`, EXIT.error);
       return;
+    }
+    if ((await scheduler.getQuarantinedTasks(info.store)).some((held) => held.id === id)) {
+      throw new CliError(`task "${id}" was moved to the quarantine instead of running: see horae quarantine list`);
     }
     if (Date.now() > deadline) throw new CliError(`no run of "${id}" recorded within ${Math.round((deadline - requested) / 1000)} s${warning === undefined ? '' : `; ${warning}`}`);
     await new Promise((resolve) => setTimeout(resolve, 250));

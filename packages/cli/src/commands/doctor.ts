@@ -44,7 +44,7 @@ async function serverSkew(url: string): Promise<number | undefined> {
 }
 
 async function clockCheck(url: string | undefined): Promise<Check> {
-  if (url === undefined || url.startsWith('file:')) return { name: 'clock', status: 'skipped', detail: 'the store has no clock of its own to compare (a file store, or stores from a config file)' };
+  if (url === undefined || url === '' || url.startsWith('file:')) return { name: 'clock', status: 'skipped', detail: 'the store has no clock of its own to compare (a file store, or stores from a config file)' };
   const skew = await serverSkew(url);
   if (skew === undefined) return { name: 'clock', status: 'skipped', detail: 'the server does not tell its time' };
   const detail = `the store's clock is ${duration(Math.abs(skew))} ${skew >= 0 ? 'ahead of' : 'behind'} this machine's`;
@@ -66,10 +66,20 @@ async function handlerCheck(scheduler: Scheduler): Promise<Check> {
   const instances = await scheduler.getInstances();
   if (instances.length === 0) return { name: 'handlers', status: 'warn', detail: 'no instance alive: no task runs until one starts' };
   const defined = new Set(instances.flatMap((instance) => instance.handlers));
-  const orphans = (await scheduler.getTaskInfos()).filter((info) => !defined.has(info.handler));
-  if (orphans.length === 0) return { name: 'handlers', status: 'ok', detail: `every task's handler is defined by one of the ${instances.length} instance(s) alive` };
-  const names = [...new Set(orphans.map((info) => info.handler))].join(', ');
-  return { name: 'handlers', status: 'fail', detail: `${orphans.length} task(s) have a handler no instance alive defines (${names}): ${orphans.slice(0, 5).map((info) => info.id).join(', ')}${orphans.length > 5 ? ', …' : ''}` };
+  const infos = await scheduler.getTaskInfos();
+  const orphans = infos.filter((info) => !defined.has(info.handler));
+  if (orphans.length > 0) {
+    const names = [...new Set(orphans.map((info) => info.handler))].join(', ');
+    return { name: 'handlers', status: 'fail', detail: `${orphans.length} task(s) have a handler no instance alive defines (${names}): ${orphans.slice(0, 5).map((info) => info.id).join(', ')}${orphans.length > 5 ? ', …' : ''}` };
+  }
+  // An instance that claims a task whose handler it lacks quarantines it: every instance on the
+  // store should define every handler its tasks use.
+  const used = [...new Set(infos.map((info) => info.handler))];
+  const lacking = instances.map((instance) => ({ instance, missing: used.filter((name) => !instance.handlers.includes(name)) })).filter(({ missing }) => missing.length > 0);
+  if (lacking.length > 0) {
+    return { name: 'handlers', status: 'warn', detail: `instance(s) lack handlers their store's tasks use, and would quarantine a task they claim: ${lacking.map(({ instance, missing }) => `${instance.instanceId} (${missing.join(', ')})`).join('; ')}` };
+  }
+  return { name: 'handlers', status: 'ok', detail: `each of the ${instances.length} instance(s) alive defines every handler the tasks use` };
 }
 
 /**
@@ -77,7 +87,8 @@ async function handlerCheck(scheduler: Scheduler): Promise<Check> {
  * MongoDB store creates its missing indexes when it connects).
  */
 export async function checksBeforeOpening(options: StoreOptions): Promise<Check[]> {
-  const url = options.store ?? process.env.HORAE_STORE;
+  // The store connect() opens: --store, else HORAE_STORE unless a config file is given.
+  const url = options.store ?? (options.config === undefined ? process.env.HORAE_STORE : undefined);
   if (url === undefined || !/^mongodb(\+srv)?:/i.test(url)) return [];
   const store = new MongoDBStore({ url, ...(options.database === undefined ? {} : { database: options.database }), ...(options.collection === undefined ? {} : { collection: options.collection }) });
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 3_000 });

@@ -32,6 +32,9 @@ export async function previewTask(scheduler: Scheduler, id: string, options: { s
   out.line(times.length === 0 ? colour.dim('  no fire times (paused or finished)') : times.map((time) => `  ${when(time, zoneOf(info, scheduler))}`).join('\n'));
 }
 
+/** The most fires a timeline lists: past that, a narrower window says more. */
+const MAX_FIRES = 50_000;
+
 function instant(text: string | undefined, fallback: number, flag: string): number {
   if (text === undefined) return fallback;
   const relative = /^\+(\d+)([hd])$/.exec(text);
@@ -48,14 +51,27 @@ export async function timeline(scheduler: Scheduler, options: { from?: string; t
   if (to <= from) throw new CliError('--to must be after --from', EXIT.usage);
   const infos = await scheduler.getTaskInfos(options.storeAlias === undefined ? {} : { store: options.storeAlias });
   const fires: { time: Date; id: string; store: string; zone: string; trigger: string }[] = [];
+  let truncated = false;
   for (const info of infos) {
     if (info.nextRunTime === null || info.nextRunTime.getTime() > to) continue;
-    for (const time of await scheduler.getNextFireTimes(info.id, { count: 1_000, store: info.store })) {
-      if (time.getTime() > to) break;
-      if (time.getTime() >= from) fires.push({ time, id: info.id, store: info.store, zone: zoneOf(info, scheduler), trigger: info.triggerDescription });
+    // From the task's next run time on, a thousand at a time, until past the window.
+    let batch = await scheduler.getNextFireTimes(info.id, { count: 1_000, store: info.store });
+    for (;;) {
+      for (const time of batch) {
+        if (time.getTime() > to) break;
+        if (time.getTime() >= from) fires.push({ time, id: info.id, store: info.store, zone: zoneOf(info, scheduler), trigger: info.triggerDescription });
+      }
+      const last = batch.at(-1);
+      if (batch.length < 1_000 || last === undefined || last.getTime() > to) break;
+      if (fires.length >= MAX_FIRES) {
+        truncated = true;
+        break;
+      }
+      batch = scheduler.previewFireTimes(info.triggerOptions, { count: 1_000, from: last.getTime() + 1 });
     }
   }
   fires.sort((a, b) => a.time.getTime() - b.time.getTime() || (a.id < b.id ? -1 : 1));
+  if (truncated) throw new CliError(`more than ${MAX_FIRES} fires in that window: narrow it (--to), or pick a store (--in)`);
   if (out.json) return out.data({ from: new Date(from), to: new Date(to), fires: fires.map(({ time, id, store }) => ({ time, taskId: id, store })) });
   if (fires.length === 0) return out.line(colour.dim('no fires in that window'));
   out.line(table(['TIME', 'TASK', 'TRIGGER', 'STORE'], fires.map((fire) => [when(fire.time, fire.zone), fire.id, fire.trigger, fire.store])));
