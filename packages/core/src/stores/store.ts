@@ -269,9 +269,9 @@ export interface TaskStore {
    * Optional: keeps the run history, shared by every instance using the store. Adds finished
    * runs (in one step where it can; the scheduler batches them off its dispatch path) and keeps
    * per task only the `perTask` newest, so that the history never grows without bound. Runs that
-   * ended more than `maxAge` ago must go in time, at the latest `maxAge` after the task's last
-   * write (a key expiry, a TTL index, a sweep): not even the runs of deleted tasks stay. The
-   * scheduler never shows runs past the age meanwhile. A store without it keeps no history.
+   * ended more than `maxAge` ago must go in time, within a few `maxAge` of the task's last write
+   * (a key expiry, a TTL index, a sweep; the Redis store takes up to about 2.2 × `maxAge`): not
+   * even the runs of deleted tasks stay. The scheduler never shows runs past the age meanwhile. A store without it keeps no history.
    * Payloads are kept verbatim.
    */
   addRuns?(runs: readonly StoredRun[], retention: RunRetention): Promise<void>;
