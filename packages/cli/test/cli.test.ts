@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileStore, Scheduler, type TaskStore } from '@horae/core';
 import { MongoDBStore } from '@horae/mongodb';
+import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { RedisStore } from '@horae/redis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -294,6 +295,14 @@ withServer('horae against Redis', 'REDIS_URL', (url) => {
     expect(ran.stdout).toMatch(/^succeeded on /);
     const doctor = await horae(['--store', url, '--prefix', prefix, 'doctor']);
     expect(doctor.stdout).toMatch(/^ok\s+clock\s+the store's clock is .* (ahead of|behind) this machine's$/m);
+    expect(doctor.stdout).toMatch(/^ok\s+due index\s+3 task row\(s\): 3 in the due index, 0 paused$/m);
+    // A planted fault: a task taken out of the due index behind the store's back.
+    const client = new Redis(url);
+    await client.zrem(`{${prefix}}:due`, 'digest');
+    client.disconnect();
+    const found = await horae(['--store', url, '--prefix', prefix, 'doctor']);
+    expect(found.code).toBe(4);
+    expect(found.stdout).toMatch(/^FAIL\s+due index\s+3 task row\(s\) but 2 in the due index and 0 paused/m);
   });
 });
 

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { MongoDBStore, missingIndexes } from '@horae/mongodb';
+import { RedisStore } from '@horae/redis';
 import type { Scheduler } from '@horae/core';
 import { EXIT } from '../exit.js';
 import { colour, duration, type Output } from '../format.js';
@@ -89,21 +90,49 @@ async function handlerCheck(scheduler: Scheduler): Promise<Check> {
 export async function checksBeforeOpening(options: StoreOptions): Promise<Check[]> {
   // The store connect() opens: --store, else HORAE_STORE unless a config file is given.
   const url = options.store ?? (options.config === undefined ? process.env.HORAE_STORE : undefined);
-  if (url === undefined || !/^mongodb(\+srv)?:/i.test(url)) return [];
+  if (url === undefined) return [];
+  try {
+    if (/^mongodb(\+srv)?:/i.test(url)) return [await mongoIndexes(url, options)];
+    if (/^rediss?:/i.test(url)) return [await redisDueIndex(url, options)];
+  } catch (error) {
+    // Unreachable: opening the store says so, in one line.
+    return [{ name: /^mongodb/i.test(url) ? 'indexes' : 'due index', status: 'skipped', detail: `not read: ${(error as Error).message}` }];
+  }
+  return [];
+}
+
+async function mongoIndexes(url: string, options: StoreOptions): Promise<Check> {
   const store = new MongoDBStore({ url, ...(options.database === undefined ? {} : { database: options.database }), ...(options.collection === undefined ? {} : { collection: options.collection }) });
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 3_000 });
   try {
     const missing = await missingIndexes(client.db(store.database), store.collections);
-    return [
-      missing.length === 0
-        ? { name: 'indexes', status: 'ok', detail: `the store's ${store.database} collections have their indexes` }
-        : { name: 'indexes', status: 'fail', detail: `missing: ${missing.join(', ')} (claims scan the collection without them; this doctor's connection created them again)` },
-    ];
-  } catch (error) {
-    // Unreachable: opening the store says so, in one line.
-    return [{ name: 'indexes', status: 'skipped', detail: `not read: ${(error as Error).message}` }];
+    return missing.length === 0
+      ? { name: 'indexes', status: 'ok', detail: `the store's ${store.database} collections have their indexes` }
+      : { name: 'indexes', status: 'fail', detail: `missing: ${missing.join(', ')} (claims scan the collection without them; this doctor's connection created them again)` };
   } finally {
     await client.close();
+  }
+}
+
+/**
+ * Whether every task row of a Redis store is in its due index or its paused set, by counting
+ * (what the store's own periodic check counts): a row missing from both never fires.
+ */
+async function redisDueIndex(url: string, options: StoreOptions): Promise<Check> {
+  // A store never started connects to nothing: it only names the keys.
+  const { tasks, due, paused } = new RedisStore(options.prefix === undefined ? {} : { prefix: options.prefix }).keys;
+  const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true, connectTimeout: 3_000 });
+  try {
+    await client.connect();
+    const [rows, indexed, held] = await Promise.all([client.hlen(tasks), client.zcard(due), client.scard(paused)]);
+    if (rows === indexed + held) return { name: 'due index', status: 'ok', detail: `${rows} task row(s): ${indexed} in the due index, ${held} paused` };
+    return {
+      name: 'due index',
+      status: 'fail',
+      detail: `${rows} task row(s) but ${indexed} in the due index and ${held} paused: tasks missing from it never fire until a running instance repairs it (within its indexCheckInterval)`,
+    };
+  } finally {
+    client.disconnect();
   }
 }
 
