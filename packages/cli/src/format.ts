@@ -17,8 +17,14 @@ export function stdoutOutput(json: boolean): Output {
   };
 }
 
-/** Colours when stdout is a terminal and NO_COLOR is not set (picocolors decides). */
-export const colour = pc;
+/**
+ * Colours only on a terminal, never with NO_COLOR (or TERM=dumb); FORCE_COLOR forces them.
+ * picocolors alone would also colour a pipe whenever CI is set.
+ */
+const coloured =
+  (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') ||
+  (process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb');
+export const colour = pc.createColors(coloured);
 
 // ANSI colour codes take no room on screen: widths are measured without them.
 // eslint-disable-next-line no-control-regex

@@ -243,6 +243,13 @@ describe.runIf(built)('horae without a store, or with a bad one', () => {
     ]);
   });
 
+  it('prints no colours into a pipe, even with CI set, and colours when FORCE_COLOR says so', async () => {
+    const piped = await horae(['preview', 'every 1h', '--count', '1'], { NO_COLOR: '', CI: 'true' });
+    expect(piped.stdout).not.toContain('\u001b[');
+    const forced = await horae(['preview', 'every 1h', '--count', '1'], { NO_COLOR: '', FORCE_COLOR: '1' });
+    expect(forced.stdout).toContain('\u001b[');
+  });
+
   it('answers a wrong command line with exit code 2 and one line', async () => {
     const unknown = await horae(['lst']);
     expect(unknown.code).toBe(2);
