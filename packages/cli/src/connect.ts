@@ -97,6 +97,16 @@ export function storeFromUrl(url: string, options: StoreOptions): TaskStore {
   throw new CliError(`--store ${JSON.stringify(url)} is not a store URL: give redis://host:port, mongodb://host:port/?..., or file:./directory`, EXIT.usage);
 }
 
+/** The distinct records (`store/id`) the warnings say were left out, unread. */
+export function unreadRecords(warnings: readonly string[]): Set<string> {
+  const unread = new Set<string>();
+  for (const line of warnings) {
+    const found = /^Task "(.*)" in store "(.*)" was left out/.exec(line);
+    if (found !== null) unread.add(`${found[2]!}/${found[1]!}`);
+  }
+  return unread;
+}
+
 /** A logger that keeps the warnings (records left unread, say) for the commands that report them. */
 export function collectingLogger(): Logger & { warnings: string[] } {
   const warnings: string[] = [];

@@ -18,8 +18,8 @@ export function stdoutOutput(json: boolean): Output {
 }
 
 /**
- * Colours only on a terminal, never with NO_COLOR (or TERM=dumb); FORCE_COLOR forces them.
- * picocolors alone would also colour a pipe whenever CI is set.
+ * Colours only on a terminal without NO_COLOR or TERM=dumb; FORCE_COLOR (but `0`) forces them
+ * anywhere, NO_COLOR included. picocolors alone would also colour a pipe whenever CI is set.
  */
 const coloured =
   (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') ||

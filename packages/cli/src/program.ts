@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
-import { connect, type Connection, type StoreOptions } from './connect.js';
+import { connect, unreadRecords, type Connection, type StoreOptions } from './connect.js';
 import { CliError, describeFailure, EXIT } from './exit.js';
 import { stdoutOutput, type Output } from './format.js';
 import { pause, remove, resume, run } from './commands/actions.js';
@@ -23,7 +23,7 @@ async function withStores(globals: Globals, work: (connection: Connection, out: 
   try {
     const code = (await work(connection, out)) ?? EXIT.ok;
     // Records this process could not read are left out of what it shows: say so, every time.
-    const unread = connection.logger.warnings.filter((line) => line.includes('was left out')).length;
+    const unread = unreadRecords(connection.logger.warnings).size;
     if (unread > 0) process.stderr.write(`horae: warning: ${unread} task record(s) could not be read here and are not shown (no or another HORAE_STORE_ENCRYPTION_KEY?): run horae doctor\n`);
     return code;
   } catch (error) {

@@ -5,7 +5,7 @@ import { RedisStore } from '@horae/redis';
 import type { Scheduler } from '@horae/core';
 import { EXIT } from '../exit.js';
 import { colour, duration, type Output } from '../format.js';
-import type { Connection, StoreOptions } from '../connect.js';
+import { unreadRecords, type Connection, type StoreOptions } from '../connect.js';
 
 /** One finding of `horae doctor`. */
 export interface Check {
@@ -22,6 +22,8 @@ async function serverSkew(url: string): Promise<number | undefined> {
   const scheme = /^([a-z+]+):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'redis' || scheme === 'rediss') {
     const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+    // Failures come back from the commands; without a listener ioredis also prints them.
+    client.on('error', () => undefined);
     try {
       await client.connect();
       const before = Date.now();
@@ -54,13 +56,14 @@ async function clockCheck(url: string | undefined): Promise<Check> {
 }
 
 function keyCheck(unreadable: readonly string[], tasks: number): Check {
+  const count = unreadRecords(unreadable).size;
   const keySet = (process.env.HORAE_STORE_ENCRYPTION_KEY ?? '') !== '';
-  if (unreadable.length === 0) {
+  if (count === 0) {
     return { name: 'records', status: 'ok', detail: `all ${tasks} task records read${keySet ? ' and decrypted with HORAE_STORE_ENCRYPTION_KEY' : ''}` };
   }
   const encrypted = unreadable.some((line) => /decrypt|encrypt|seal/i.test(line));
   const fix = encrypted ? (keySet ? 'HORAE_STORE_ENCRYPTION_KEY is not the key they were written with' : 'they are encrypted and HORAE_STORE_ENCRYPTION_KEY is not set') : 'see the reasons with HORAE_DEBUG=1';
-  return { name: 'records', status: 'fail', detail: `${unreadable.length} task record(s) cannot be read here: ${fix}` };
+  return { name: 'records', status: 'fail', detail: `${count} task record(s) cannot be read here: ${fix}` };
 }
 
 async function handlerCheck(scheduler: Scheduler): Promise<Check> {
@@ -122,6 +125,7 @@ async function redisDueIndex(url: string, options: StoreOptions): Promise<Check>
   // A store never started connects to nothing: it only names the keys.
   const { tasks, due, paused } = new RedisStore(options.prefix === undefined ? {} : { prefix: options.prefix }).keys;
   const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true, connectTimeout: 3_000 });
+  client.on('error', () => undefined);
   try {
     await client.connect();
     const [rows, indexed, held] = await Promise.all([client.hlen(tasks), client.zcard(due), client.scard(paused)]);
@@ -143,7 +147,7 @@ export async function doctor(connection: Connection, out: Output, opened: readon
   checks.push(await clockCheck(connection.url).catch((error: unknown): Check => ({ name: 'clock', status: 'warn', detail: `could not read the store's clock: ${(error as Error).message}` })));
   const before = logger.warnings.length;
   const tasks = await scheduler.getTaskInfos();
-  checks.push(keyCheck(logger.warnings.slice(before).filter((line) => line.includes('was left out')), tasks.length));
+  checks.push(keyCheck(logger.warnings.slice(before), tasks.length));
   const quarantined = await scheduler.getQuarantinedTasks();
   checks.push(
     quarantined.length === 0
