@@ -84,6 +84,42 @@ describe('@horae/nestjs/schedule, the drop-in', () => {
     expect(message(() => registry.addCronJob('every-second', job))).toBe(message(() => theirs.addCronJob('every-second', job)));
   });
 
+  it('fails at init on a name used twice by one kind of job, with the message of @nestjs/schedule', async () => {
+    const theirs = new original.SchedulerRegistry();
+    const upstream = (kind: 'addCronJob' | 'addInterval' | 'addTimeout', name: string) => {
+      const add = () => (kind === 'addCronJob' ? theirs.addCronJob(name, new CronJob('* * * * *', () => undefined)) : theirs[kind](name, 1));
+      add();
+      try {
+        add();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'did not throw';
+    };
+    @Injectable()
+    class TwoPolls {
+      @Interval('poll', 1_000)
+      first() {}
+      @Interval('poll', 2_000)
+      second() {}
+    }
+    @Injectable()
+    class TwoCrons {
+      @Cron('* * * * *', { name: 'sweep' })
+      first() {}
+      @Cron('*/5 * * * *', { name: 'sweep' })
+      second() {}
+    }
+    for (const [provider, expected] of [
+      [TwoPolls, upstream('addInterval', 'poll')],
+      [TwoCrons, upstream('addCronJob', 'sweep')],
+    ] as const) {
+      @Module({ imports: [ScheduleModule.forRoot({ logger: recordingLogger() })], providers: [provider] })
+      class App {}
+      await expect(boot(App)).rejects.toThrow(expected);
+    }
+  });
+
   it('runs @Cron, @Interval and @Timeout methods as the original does, under stable names', async () => {
     const { registry, scheduler } = await start();
     await vi.advanceTimersByTimeAsync(4_000);

@@ -19,6 +19,8 @@ import { DEFAULT_THRESHOLD, LOCAL_STORE, UNBOUNDED_INSTANCES, cronTrigger, type 
 export class ScheduleExplorer implements OnModuleInit, OnApplicationBootstrap {
   /** Jobs that should be running after bootstrap, by task id and store. */
   private readonly toStart: { id: string; store: string }[] = [];
+  /** The names declared so far, by kind: a name used twice by one kind fails as upstream fails. */
+  private readonly named = new Map<string, 'Cron Job' | 'Interval' | 'Timeout'>();
 
   constructor(
     @Inject(HORAE_MODULE_OPTIONS) private readonly options: ScheduleModuleOptions,
@@ -50,6 +52,17 @@ export class ScheduleExplorer implements OnModuleInit, OnApplicationBootstrap {
     }
   }
 
+  /**
+   * Claims a job's name: the same name twice for one kind fails with @nestjs/schedule's own
+   * message (what app tests match); across kinds, where upstream keeps separate lists, the task
+   * ids of Horae still collide, with Horae's message.
+   */
+  private claim(kind: 'Cron Job' | 'Interval' | 'Timeout', id: string, found: DiscoveredMethod): void {
+    if (this.named.get(id) === kind) throw errors.jobExists(kind, id);
+    this.declarations.claim(id, found.where);
+    this.named.set(id, kind);
+  }
+
   private binding(id: string, store: string, found: DiscoveredMethod): JobBinding {
     return {
       scheduler: this.scheduler,
@@ -62,7 +75,7 @@ export class ScheduleExplorer implements OnModuleInit, OnApplicationBootstrap {
 
   private async addCron(found: DiscoveredMethod, cronTime: CronTimeInput, options: CronOptions): Promise<void> {
     const id = options.name ?? found.where;
-    this.declarations.claim(id, found.where);
+    this.claim('Cron Job', id, found);
     const trigger = cronTrigger(cronTime, options.timeZone, options.utcOffset, `@Cron on ${found.where}`, this.scheduler.timezone);
     const source = typeof cronTime === 'string' || cronTime instanceof Date ? cronTime : cronTime.toJSDate();
     const zone = typeof trigger === 'object' && 'timezone' in trigger ? (trigger.timezone as string) : undefined;
@@ -89,7 +102,7 @@ export class ScheduleExplorer implements OnModuleInit, OnApplicationBootstrap {
       throw errors.invalidTimeout('Interval', found.where, timeout);
     }
     const id = name ?? found.where;
-    this.declarations.claim(id, found.where);
+    this.claim('Interval', id, found);
     this.scheduler.define(id, methodHandler(found, this.moduleRef));
     await this.scheduler.addTask({
       id,
@@ -113,7 +126,7 @@ export class ScheduleExplorer implements OnModuleInit, OnApplicationBootstrap {
       throw errors.invalidTimeout('Timeout', found.where, timeout);
     }
     const id = name ?? found.where;
-    this.declarations.claim(id, found.where);
+    this.claim('Timeout', id, found);
     // In this process only: "N ms after this process started" is not a shared schedule.
     await this.scheduler.addTask({
       id,
