@@ -1,14 +1,8 @@
 import { createInterface } from 'node:readline/promises';
-import type { Scheduler, TaskInfo } from '@horae/core';
+import type { Scheduler } from '@horae/core';
 import { CliError, EXIT } from '../exit.js';
 import { badge, colour, duration, when, type Output } from '../format.js';
-import { zoneOf } from './tasks.js';
-
-async function infoOf(scheduler: Scheduler, id: string, store: string | undefined): Promise<TaskInfo> {
-  const info = await scheduler.getTaskInfo(id, store === undefined ? {} : { store });
-  if (info === null) throw new CliError(`no task "${id}"${store === undefined ? '' : ` in store "${store}"`}: list the ids with horae list`, EXIT.notFound);
-  return info;
-}
+import { infoOf, zoneOf } from './tasks.js';
 
 /**
  * `horae run <id>`: a running instance runs the task now. The CLI has no handler code: it moves

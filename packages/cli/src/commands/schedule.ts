@@ -2,7 +2,7 @@ import type { Scheduler } from '@horae/core';
 import { CliError, EXIT } from '../exit.js';
 import { colour, table, when, type Output } from '../format.js';
 import { parseTriggerSpec } from '../trigger-spec.js';
-import { zoneOf } from './tasks.js';
+import { infoOf, zoneOf } from './tasks.js';
 
 function count(text: string | undefined, fallback: number): number {
   const value = Number(text ?? fallback);
@@ -24,8 +24,7 @@ export function previewSpec(scheduler: Scheduler, spec: string, options: { timez
 
 /** `horae preview --task <id>`: a task's next fire times. */
 export async function previewTask(scheduler: Scheduler, id: string, options: { storeAlias?: string; count?: string }, out: Output): Promise<void> {
-  const info = await scheduler.getTaskInfo(id, options.storeAlias === undefined ? {} : { store: options.storeAlias });
-  if (info === null) throw new CliError(`no task "${id}": list the ids with horae list`, EXIT.notFound);
+  const info = await infoOf(scheduler, id, options.storeAlias);
   const times = await scheduler.getNextFireTimes(id, { count: count(options.count, 10), store: info.store });
   if (out.json) return out.data({ task: info.id, description: info.triggerDescription, nextFireTimes: times });
   out.line(colour.bold(`${info.id}: ${info.triggerDescription}`));
@@ -79,8 +78,7 @@ export async function timeline(scheduler: Scheduler, options: { from?: string; t
 
 /** `horae reschedule <id> <trigger>`: a new trigger, or with `--dry-run` the old and new next fire times. */
 export async function reschedule(scheduler: Scheduler, id: string, spec: string, options: { storeAlias?: string; timezone?: string; dryRun?: boolean }, out: Output): Promise<void> {
-  const info = await scheduler.getTaskInfo(id, options.storeAlias === undefined ? {} : { store: options.storeAlias });
-  if (info === null) throw new CliError(`no task "${id}": list the ids with horae list`, EXIT.notFound);
+  const info = await infoOf(scheduler, id, options.storeAlias);
   // A new trigger that names no zone keeps the task's.
   const timezone = options.timezone ?? zoneOf(info, scheduler);
   const trigger = scheduler.triggers.create(parseTriggerSpec(spec, timezone), { timezone, now: Date.now(), taskId: id });

@@ -45,7 +45,8 @@ export async function list(scheduler: Scheduler, options: ListOptions, out: Outp
   out.line(colour.dim(`${infos.length} task${infos.length === 1 ? '' : 's'}`));
 }
 
-async function infoOf(scheduler: Scheduler, id: string, store: string | undefined): Promise<TaskInfo> {
+/** A task's snapshot, or the CLI's not-found error (exit code 3). */
+export async function infoOf(scheduler: Scheduler, id: string, store: string | undefined): Promise<TaskInfo> {
   const info = await scheduler.getTaskInfo(id, store === undefined ? {} : { store });
   if (info === null) throw new CliError(`no task "${id}"${store === undefined ? '' : ` in store "${store}"`}: list the ids with horae list`, EXIT.notFound);
   return info;

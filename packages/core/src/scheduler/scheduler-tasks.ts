@@ -10,7 +10,7 @@ import type { TaskInfo, TaskInfoQuery, TaskPage, TaskPageQuery } from './inspect
 import { upcomingFireTimes } from '../triggers/upcoming.js';
 import type { SchedulerState } from './scheduler-options.js';
 import { Task, type TaskOperations } from './task-handle.js';
-import { fireTimes } from './task-options.js';
+import { checkCount, fireTimes } from './task-options.js';
 
 /**
  * The scheduler's tasks: adding, changing, running, reading and deleting them, and the
@@ -221,7 +221,7 @@ export abstract class SchedulerTasks implements TaskOperations {
    */
   async getNextFireTimes(id: string, options: { count?: number; store?: string } = {}): Promise<Date[]> {
     const { count = 10, store } = options;
-    if (!Number.isInteger(count) || count < 1 || count > 1_000) throw errors.invalidOption(id, 'count', count, 'give a whole number from 1 to 1,000');
+    checkCount(id, 'count', count);
     const { record } = await this.rooms.catalog.locate(id, store);
     if (record.nextRunTime === null) return [];
     const after = upcomingFireTimes(record.trigger, record.nextRunTime, record.nextRunTime, count - 1);

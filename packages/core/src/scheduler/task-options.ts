@@ -95,6 +95,13 @@ export function fireTimes(id: string, given: readonly (Date | number)[]): number
   return times as number[];
 }
 
+/** Checks a size (a page's limit, a number of fire times): a whole number from 1 to 1,000. */
+export function checkCount(taskId: string | undefined, option: string, value: unknown): void {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 1_000) {
+    throw errors.invalidOption(taskId, option, value, 'give a whole number from 1 to 1,000');
+  }
+}
+
 /**
  * Turns what an application gives (task options, changes, a next run time) into validated task
  * records. Everything is checked here, before anything is written: a bad value is a typed error
@@ -144,7 +151,7 @@ export class TaskOptions {
     if (typeof options !== 'object' || options === null) throw errors.invalidOption(id, 'run query', options, 'give { limit, before, store }');
     checkKeys('the run query', options, ['limit', 'before', 'store'], id);
     const { limit = 20 } = options;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw errors.invalidOption(id, 'limit', limit, 'give a whole number from 1 to 1,000');
+    checkCount(id, 'limit', limit);
     if (options.store !== undefined) this.context.isPersistent(id, options.store);
     if (options.before === undefined) return { limit };
     const before = toEpoch(options.before, this.context.timezone);
@@ -157,7 +164,7 @@ export class TaskOptions {
     if (typeof query !== 'object' || query === null) throw errors.invalidOption(undefined, 'task query', query, 'give an object such as { state, q, sortBy, limit, cursor }');
     checkKeys('the task query', query, TASK_PAGE_QUERY_KEYS);
     const { limit = 50, cursor, sortBy, store } = query;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw errors.invalidOption(undefined, 'limit', limit, 'give a whole number from 1 to 1,000');
+    checkCount(undefined, 'limit', limit);
     if (sortBy !== undefined && !TASK_SORT_KEYS.includes(sortBy)) throw errors.invalidOption(undefined, 'sortBy', sortBy, `give one of ${TASK_SORT_KEYS.join(', ')}`);
     if (store !== undefined) this.context.isPersistent(undefined, store);
     if (cursor === undefined) return { limit, after: undefined };
@@ -174,7 +181,7 @@ export class TaskOptions {
     if (typeof options !== 'object' || options === null) throw errors.invalidOption(taskId, 'preview options', options, 'give { count, from, timezone }');
     checkKeys('the preview options', options, ['count', 'from', 'timezone'], taskId);
     const { count = 10 } = options;
-    if (!Number.isInteger(count) || count < 1 || count > 1_000) throw errors.invalidOption(taskId, 'count', count, 'give a whole number from 1 to 1,000');
+    checkCount(taskId, 'count', count);
     const now = this.context.clock();
     const from = options.from === undefined ? now : toEpoch(options.from, this.context.timezone);
     if (from === undefined) throw errors.invalidOption(taskId, 'from', options.from, 'give a Date, epoch milliseconds or an ISO string');
