@@ -24,6 +24,8 @@ export function show(value: unknown): string {
 const subject = (taskId: string | undefined): string => (taskId === undefined ? '' : `Task "${taskId}": `);
 
 export const errors = {
+  /** A broken invariant inside Horae: a bug to report, never the user's doing. */
+  internal: (what: string) => new HoraeError('INTERNAL', `Horae internal error: ${what}. Please report it with this message.`),
   taskNotFound: (taskId: string, store?: string) =>
     new HoraeError(
       'TASK_NOT_FOUND',

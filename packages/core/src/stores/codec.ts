@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { HoraeError } from '../errors/index.js';
+import { errors, HoraeError } from '../errors/index.js';
 import { taskRecord, type TaskRecord } from '../tasks/task.js';
 import { isValidEpoch, TIME_RANGE } from '../time/time.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
@@ -178,7 +178,7 @@ export class TaskCodec {
     if (this.sealKey === undefined) return undefined;
     const tag = this.payloadTags.get(record);
     // Every claimed record comes from decode(): a miss is a bug, never a reason to drop the seal.
-    if (tag === undefined) throw new Error(`Horae internal error: task "${record.id}" was released without having been read from its store.`);
+    if (tag === undefined) throw errors.internal(`task "${record.id}" was released without having been read from its store`);
     return this.sealOf(record.id, record.revision + 1, nextRunTime, tag);
   }
 
