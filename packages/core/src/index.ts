@@ -30,6 +30,7 @@ export type {
   StoredInstance,
   StoredRun,
   StoredTask,
+  SynchronousDispatch,
   TaskDispatch,
   TaskRelease,
   TaskStore,

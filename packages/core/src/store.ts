@@ -43,6 +43,7 @@ export type {
   StoredInstance,
   StoredRun,
   StoredTask,
+  SynchronousDispatch,
   TaskDispatch,
   TaskRelease,
   TaskStore,

@@ -19,8 +19,8 @@ export interface InstanceRun {
   readonly runId: string;
   readonly store: string;
   readonly scheduledAt: Date;
-  /** When its lease expires unless renewed. */
-  readonly expiresAt: Date;
+  /** When its lease expires unless renewed; `null` in a store of this process, where leases do not expire (they end with the process). */
+  readonly expiresAt: Date | null;
 }
 
 /**

@@ -19,6 +19,12 @@ export interface Execution {
   /** Called once when the execution is over (all its runs finished or failed). */
   readonly onSettled?: () => void;
   /**
+   * Called once the executor has taken the execution, before any of its handlers is called: the
+   * scheduler announces the run (`task:submitted`) from it, so that the announcement comes before
+   * anything a handler does even when the handler is called within `submit`.
+   */
+  readonly onSubmitted?: () => void;
+  /**
    * Give the runs an abort signal of their own rather than the one they usually share (still
    * aborted by shutdown): for hosts where objects made during one request cannot be used in
    * another, such as Cloudflare Workers' cron invocations.
@@ -55,7 +61,8 @@ export interface Executor {
 }
 
 interface RunningInstance {
-  readonly done: Promise<void>;
+  /** Settles when its runs have ended; set once its first handler has been called. */
+  done?: Promise<void>;
   /** The run's own controller, for an isolated execution. */
   readonly controller?: AbortController;
   /** Set once a shutdown has aborted it: a later shutdown neither waits for it nor warns again. */
@@ -98,15 +105,16 @@ export abstract class BaseExecutor implements Executor {
     if ((set?.size ?? 0) >= task.maxInstances) throw errors.maxInstances(task.id, task.maxInstances);
     if (set === undefined) this.instances.set(task.id, (set = new Set()));
     const own = execution.isolated === true ? new AbortController() : undefined;
-    const instance: RunningInstance = {
-      ...(own === undefined ? {} : { controller: own }),
-      done: this.runAll(host, execution, own?.signal ?? (this.controller ??= new AbortController()).signal).finally(() => {
-        set.delete(instance);
-        if (set.size === 0 && this.instances.get(task.id) === set) this.instances.delete(task.id);
-        execution.onSettled?.();
-      }),
-    };
+    const instance: RunningInstance = own === undefined ? {} : { controller: own };
+    // Counted before its handler is called: a handler that asks how many instances run sees itself.
     set.add(instance);
+    execution.onSubmitted?.();
+    // The first handler is called within this call, as a timer's callback is within the timer.
+    instance.done = this.runAll(host, execution, own?.signal ?? (this.controller ??= new AbortController()).signal).finally(() => {
+      set.delete(instance);
+      if (set.size === 0 && this.instances.get(task.id) === set) this.instances.delete(task.id);
+      execution.onSettled?.();
+    });
     return this.waitsForRuns ? instance.done : undefined;
   }
 
@@ -115,7 +123,7 @@ export abstract class BaseExecutor implements Executor {
     const controller = this.controller;
     this.controller = undefined;
     if (running.length === 0) return;
-    const all = Promise.all(running.map((instance) => instance.done));
+    const all = Promise.all(running.flatMap((instance) => instance.done ?? []));
     if (wait) {
       if (timeout === undefined) {
         await all;
@@ -142,7 +150,7 @@ export abstract class BaseExecutor implements Executor {
 
   /** Resolves when no run is in progress here (now or later, whichever comes first). */
   protected whenIdle(): Promise<void> {
-    return Promise.all([...this.instances.values()].flatMap((set) => [...set].map((instance) => instance.done))).then(() => undefined);
+    return Promise.all([...this.instances.values()].flatMap((set) => [...set].flatMap((instance) => instance.done ?? []))).then(() => undefined);
   }
 
   /** Whether `submit` should return the run's promise (inline) or let it go (async). */
@@ -152,9 +160,6 @@ export abstract class BaseExecutor implements Executor {
   protected abstract invoke(handler: HandlerDefinition, args: unknown, context: RunContext): Promise<unknown>;
 
   private async runAll(host: ExecutorHost, execution: Execution, signal: AbortSignal): Promise<void> {
-    // Start handlers on the next microtask, so that `task:submitted` (emitted when submit
-    // returns) comes before anything a handler does.
-    await Promise.resolve();
     const { task, store } = execution;
     for (const runTime of execution.runTimes) {
       const scheduledAt = new Date(runTime);

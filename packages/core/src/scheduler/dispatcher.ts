@@ -1,19 +1,30 @@
 import { errors } from '../errors/index.js';
 import type { EventHub } from '../events/events.js';
 import type { Logger } from '../logger/logger.js';
-import type { TaskDispatch } from '../stores/store.js';
+import type { DispatchOutcome, SynchronousDispatch, TaskDispatch } from '../stores/store.js';
 import type { TaskRecord } from '../tasks/task.js';
 import type { RunLeases } from './run-leases.js';
 import { planRuns, type RunPlan } from './run-plan.js';
 import type { PreparedRun, Runner } from './runner.js';
 import type { StoreHandle } from './store-handle.js';
+import { SlotWaits } from './slot-waits.js';
 import { WakeTimer } from './wake-timer.js';
-
-/** How often a fire refused a run lease at dispatch asks again for a slot, ms. */
-const SLOT_RETRY = 250;
 
 /** When the loop made no progress yet a store reports work due, look again after this long (ms). */
 const IDLE_RECHECK = 10;
+
+/** Rounds run back to back in one turn (each asked for by a handler) before yielding to the event loop. */
+const MAX_ROUNDS_IN_ONE_TURN = 100;
+
+/** What a round found so far: when to look again, and how many tasks it dispatched. */
+class Tally {
+  wakeAt: number | null = null;
+  dispatched = 0;
+
+  earlier(time: number | null): void {
+    if (time !== null && (this.wakeAt === null || time < this.wakeAt)) this.wakeAt = time;
+  }
+}
 
 /** What the dispatcher needs of the scheduler. */
 export interface DispatcherContext {
@@ -66,22 +77,29 @@ export class Dispatcher {
   private round: Promise<void> = Promise.resolve();
   private rerun = false;
   private readonly failingStores = new Set<string>();
-  /** Fires refused a run lease at dispatch, waiting for a slot (see waitForRunSlot). */
-  private readonly waitingForSlot = new Set<Promise<void>>();
+  /** Fires refused a run lease at dispatch, waiting for a slot. */
+  private readonly slotWaits: SlotWaits;
+  /** Store work of rounds done in one turn, not awaited by them (see inBackground). */
+  private readonly background = new Set<Promise<void>>();
 
   constructor(private readonly context: DispatcherContext) {
-    this.timer = new WakeTimer(() => this.wakeup(), context.unrefTimer, context.clock);
+    this.timer = new WakeTimer(() => this.startRound(true), context.unrefTimer, context.clock);
+    this.slotWaits = new SlotWaits(context);
   }
 
   /** Looks for due tasks now, unless a round is under way (which then runs once more). */
   wakeup(): void {
+    this.startRound(false);
+  }
+
+  private startRound(fromTimer: boolean): void {
     if (this.context.state() !== 'running') return;
     if (this.processing) {
       this.rerun = true;
       return;
     }
     this.processing = true;
-    this.round = this.processLoop();
+    this.round = this.processLoop(fromTimer);
   }
 
   /** Wakes the loop earlier if a task now runs before the timer would have fired. */
@@ -103,14 +121,15 @@ export class Dispatcher {
     this.timer.clear();
   }
 
-  /** Resolves once the fires waiting for a run slot have given up (within {@link SLOT_RETRY}). */
-  async slotWaitsSettled(): Promise<void> {
-    await Promise.all(this.waitingForSlot);
+  /** Ends the waits of fires for a run slot (at shutdown): each is reported as refused. */
+  stopSlotWaits(): Promise<void> {
+    return this.slotWaits.stop();
   }
 
-  /** Resolves once the round under way has ended. */
+  /** Resolves once the round under way has ended, and the store work it left in the background. */
   async roundSettled(): Promise<void> {
     await this.round;
+    await Promise.all(this.background);
   }
 
   /**
@@ -171,13 +190,27 @@ export class Dispatcher {
     return done === undefined ? { released: true, plan, removed } : { released: true, plan, removed, done };
   }
 
-  private async processLoop(): Promise<void> {
+  /**
+   * One round and the reruns asked for during it. A round the timer started dispatches the stores
+   * in this process's memory in the timer's own callback (see {@link SynchronousDispatch}); a
+   * round asked for by a call (`addTask`, `resume`, a store's wake-up) starts a microtask later,
+   * so that no handler runs inside the caller's own call.
+   */
+  private async processLoop(fromTimer: boolean): Promise<void> {
     const { state, logger, clock, storeRetryInterval } = this.context;
+    if (!fromTimer) await Promise.resolve();
     try {
       let wakeAt: number | null;
+      let rounds = 0;
       do {
         this.rerun = false;
-        wakeAt = await this.processDueTasks();
+        const due = this.processDueTasks();
+        if (due instanceof Promise) wakeAt = await due;
+        else {
+          wakeAt = due;
+          // Handlers that keep making work due at once get the event loop back now and then.
+          if (++rounds % MAX_ROUNDS_IN_ONE_TURN === 0) await Promise.resolve();
+        }
       } while (this.rerun && state() === 'running');
       if (state() === 'running') this.timer.set(wakeAt);
     } catch (error) {
@@ -190,49 +223,103 @@ export class Dispatcher {
     }
   }
 
-  /** Dispatches every due task of every store; returns when to look again. */
-  private async processDueTasks(): Promise<number | null> {
-    const { clock, state, batchSize, leaseDuration, logger, storeRetryInterval } = this.context;
-    const now = clock();
-    let wakeAt: number | null = null;
-    let dispatched = 0;
-    const earlier = (time: number | null): void => {
-      if (time !== null && (wakeAt === null || time < wakeAt)) wakeAt = time;
-    };
-    for (const handle of this.context.stores()) {
-      try {
-        const claim = (): Promise<TaskRecord[]> => handle.claimDue(now, batchSize, this.context.instanceId(), leaseDuration);
-        let claiming: Promise<TaskRecord[]> | undefined = claim();
-        while (claiming !== undefined) {
-          const claimed = await claiming;
-          // Lateness is judged as of the claim, not the start of the round: a slow store or a
-          // long batch before this one must not let a fire past its grace time run as on time.
-          const claimedAt = Math.max(now, clock());
-          claiming = undefined;
-          if (claimed.length === batchSize && state() === 'running') {
-            // A full batch: claim the next one while this one is dispatched, saving a round trip
-            // per batch. Its failure is taken up when it is awaited, not reported as unhandled.
-            claiming = claim();
-            claiming.catch(() => undefined);
-          }
-          if (state() === 'running') await this.dispatchBatch(claimed, handle, claimedAt);
-          // Paused or shut down while claiming: hand the tasks back untouched for later.
-          else await handle.dispatch(claimed.map((task) => this.unchangedRelease(handle, task)));
-          dispatched += claimed.length;
-        }
-        earlier(await handle.nextRunTime());
-        if (this.failingStores.delete(handle.alias)) logger.info(`Store "${handle.alias}" is reachable again.`);
-      } catch (error) {
-        // One message per outage, not one per retry.
-        if (!this.failingStores.has(handle.alias)) {
-          this.failingStores.add(handle.alias);
-          logger.error(`Store "${handle.alias}" failed; retrying every ${storeRetryInterval} ms until it answers.`, error);
-        }
-        earlier(now + storeRetryInterval);
+  /**
+   * Dispatches every due task of every store; returns when to look again. Stores in this
+   * process's memory go first and are done in this turn, up to a run that must be awaited (the
+   * inline executor's); the others take a round trip per step.
+   */
+  private processDueTasks(): number | null | Promise<number | null> {
+    const now = this.context.clock();
+    const tally = new Tally();
+    const handles = this.context.stores();
+    const ordered = [...handles.filter((handle) => handle.sync !== undefined), ...handles.filter((handle) => handle.sync === undefined)];
+    const from = (first: number): void | Promise<void> => {
+      for (let index = first; index < ordered.length; index++) {
+        const pending = this.processStore(ordered[index]!, now, tally);
+        if (pending !== undefined) return pending.then(() => from(index + 1));
       }
+    };
+    const finish = (): number | null => (tally.dispatched === 0 && tally.wakeAt !== null && tally.wakeAt <= now ? now + IDLE_RECHECK : tally.wakeAt);
+    const pending = from(0);
+    return pending === undefined ? finish() : pending.then(finish);
+  }
+
+  /** Dispatches one store's due tasks; a failing store is reported (once per outage) and retried. */
+  private processStore(handle: StoreHandle, now: number, tally: Tally): void | Promise<void> {
+    const failed = (error: unknown): void => {
+      if (!this.failingStores.has(handle.alias)) {
+        this.failingStores.add(handle.alias);
+        this.context.logger.error(`Store "${handle.alias}" failed; retrying every ${this.context.storeRetryInterval} ms until it answers.`, error);
+      }
+      tally.earlier(now + this.context.storeRetryInterval);
+    };
+    try {
+      const { sync } = handle;
+      const pending = sync === undefined ? this.drainStore(handle, now, tally) : this.drainStoreNow(handle, sync, now, tally);
+      if (pending !== undefined) return pending.catch(failed);
+    } catch (error) {
+      failed(error);
     }
-    if (dispatched === 0 && wakeAt !== null && wakeAt <= now) wakeAt = now + IDLE_RECHECK;
-    return wakeAt;
+  }
+
+  /** A store that does I/O: a round trip per batch, the next batch claimed while one is dispatched. */
+  private async drainStore(handle: StoreHandle, now: number, tally: Tally): Promise<void> {
+    const { clock, state, batchSize, leaseDuration } = this.context;
+    const claim = (): Promise<TaskRecord[]> => handle.claimDue(now, batchSize, this.context.instanceId(), leaseDuration);
+    let claiming: Promise<TaskRecord[]> | undefined = claim();
+    while (claiming !== undefined) {
+      const claimed = await claiming;
+      // Lateness is judged as of the claim, not the start of the round: a slow store or a
+      // long batch before this one must not let a fire past its grace time run as on time.
+      const claimedAt = Math.max(now, clock());
+      claiming = undefined;
+      if (claimed.length === batchSize && state() === 'running') {
+        // A full batch: claim the next one while this one is dispatched, saving a round trip
+        // per batch. Its failure is taken up when it is awaited, not reported as unhandled.
+        claiming = claim();
+        claiming.catch(() => undefined);
+      }
+      await this.dispatchClaimed(claimed, handle, claimedAt);
+      tally.dispatched += claimed.length;
+    }
+    tally.earlier(await handle.nextRunTime());
+    this.answered(handle);
+  }
+
+  /** A store in this process's memory: the same steps in this turn, until a run must be awaited. */
+  private drainStoreNow(handle: StoreHandle, sync: SynchronousDispatch, now: number, tally: Tally): void | Promise<void> {
+    const { clock, state, batchSize, leaseDuration } = this.context;
+    for (;;) {
+      const { records, quarantining } = handle.claimDueNow(sync, now, batchSize, this.context.instanceId(), leaseDuration);
+      this.inBackground(handle, quarantining);
+      const pending = records.length === 0 ? undefined : this.dispatchClaimed(records, handle, Math.max(now, clock()), sync);
+      tally.dispatched += records.length;
+      if (pending !== undefined) return pending.then(() => this.drainStoreNow(handle, sync, now, tally));
+      if (records.length + quarantining.length < batchSize || state() !== 'running') break;
+    }
+    tally.earlier(handle.nextRunTimeNow(sync));
+    this.answered(handle);
+  }
+
+  private answered(handle: StoreHandle): void {
+    if (this.failingStores.delete(handle.alias)) this.context.logger.info(`Store "${handle.alias}" is reachable again.`);
+  }
+
+  /** Store work a round in this turn does not wait for (quarantines): failures logged, shutdown waits for it. */
+  private inBackground(handle: StoreHandle, work: readonly Promise<void>[]): void {
+    for (const promise of work) {
+      const tracked = promise.catch((error: unknown) => this.context.logger.error(`Store "${handle.alias}" could not quarantine a task; it is tried again once its claim expires.`, error));
+      this.background.add(tracked);
+      void tracked.finally(() => this.background.delete(tracked));
+    }
+  }
+
+  /** Dispatches a claimed batch or, when paused or shut down since the claim, hands it back untouched. */
+  private dispatchClaimed(claimed: readonly TaskRecord[], handle: StoreHandle, now: number, sync?: SynchronousDispatch): void | Promise<void> {
+    if (this.context.state() === 'running') return this.dispatchBatch(claimed, handle, now, sync);
+    const unchanged = claimed.map((task) => this.unchangedRelease(handle, task));
+    if (sync !== undefined) handle.dispatchNow(sync, unchanged);
+    else return handle.dispatch(unchanged).then(() => undefined);
   }
 
   /**
@@ -240,14 +327,16 @@ export class Dispatcher {
    * is never run twice: if this instance dies before the commit, the claims expire and another
    * instance dispatches the fires. The run leases are recorded in the same store step as the
    * commit (see {@link StoreHandle.dispatch}), so if this instance dies after it, its runs are
-   * reported as interrupted once their leases expire, instead of vanishing.
+   * reported as interrupted once their leases expire, instead of vanishing. With `sync`, in this
+   * turn up to the first run that must be awaited.
    */
-  private async dispatchBatch(claimed: readonly TaskRecord[], handle: StoreHandle, now: number): Promise<void> {
+  private dispatchBatch(claimed: readonly TaskRecord[], handle: StoreHandle, now: number, sync?: SynchronousDispatch): void | Promise<void> {
     const planned: Planned[] = [];
+    const quarantining: Promise<void>[] = [];
     for (const task of claimed) {
       const refusal = this.context.runner.cannotRunHere(task);
       if (refusal !== undefined) {
-        await handle.quarantine(task.id, refusal);
+        quarantining.push(handle.quarantine(task.id, refusal));
         continue;
       }
       try {
@@ -255,23 +344,37 @@ export class Dispatcher {
       } catch (error) {
         // Never read as "finished" (which would delete the task) nor left to fail the batch:
         // the one task goes to the quarantine with the reason, the others are dispatched.
-        await handle.quarantine(task.id, `its trigger failed to compute its next run time: ${error instanceof Error ? error.message : String(error)}`, error);
+        quarantining.push(handle.quarantine(task.id, `its trigger failed to compute its next run time: ${error instanceof Error ? error.message : String(error)}`, error));
       }
     }
-    if (planned.length === 0) return;
-    const outcomes = await handle.dispatch(planned.map((entry) => entry.dispatch));
-    for (const [index, { task, plan, run }] of planned.entries()) {
+    const dispatches = planned.map((entry) => entry.dispatch);
+    if (sync !== undefined) {
+      this.inBackground(handle, quarantining);
+      return planned.length === 0 ? undefined : this.startRuns(planned, handle.dispatchNow(sync, dispatches), handle, 0);
+    }
+    return (async () => {
+      await Promise.all(quarantining);
+      if (planned.length > 0) await this.startRuns(planned, await handle.dispatch(dispatches), handle, 0);
+    })();
+  }
+
+  /** Starts the runs of a committed batch from `first` on; the inline executor's one after another. */
+  private startRuns(planned: readonly Planned[], outcomes: readonly DispatchOutcome[], handle: StoreHandle, first: number): void | Promise<void> {
+    const { events, runner, runLeases } = this.context;
+    for (let index = first; index < planned.length; index++) {
+      const { task, plan, run } = planned[index]!;
       // Not released: changed since the claim, or the claim was lost; not this instance's fire.
       if (outcomes[index]?.released !== true) continue;
-      if (plan.nextRunTime === null) this.context.events.emit('task:removed', { taskId: task.id, store: handle.alias });
-      this.context.runner.reportMissed(task, handle.alias, plan.missed, plan.missedCount);
+      if (plan.nextRunTime === null) events.emit('task:removed', { taskId: task.id, store: handle.alias });
+      runner.reportMissed(task, handle.alias, plan.missed, plan.missedCount);
       if (run === undefined) continue;
       if (outcomes[index]?.runLeased !== true) {
-        this.waitForRunSlot(task, handle, plan, run);
+        this.slotWaits.wait(task, handle, plan, run);
         continue;
       }
-      this.context.runLeases.adopt(handle, task.id, run.runId);
-      await this.context.runner.start(task, handle, plan.runTimes, run, undefined, plan.coalesced);
+      runLeases.adopt(handle, task.id, run.runId);
+      const running = runner.start(task, handle, plan.runTimes, run, undefined, plan.coalesced);
+      if (running !== undefined) return running.then(() => this.startRuns(planned, outcomes, handle, index + 1));
     }
   }
 
@@ -295,45 +398,12 @@ export class Dispatcher {
       return { task, plan, runTimes, dispatch, refusal: error instanceof Error ? error : new Error(String(error)) };
     }
     const runId = runLeases.newRunId();
-    const run = { ...runLeases.lease(task.id, runId, runTimes[0]!), maxInstances: task.maxInstances };
+    const run = { ...runLeases.lease(handle, task.id, runId, runTimes[0]!), maxInstances: task.maxInstances };
     return { task, plan, runTimes, dispatch: { ...dispatch, run }, run: { ...found, runId } };
   }
 
   /** The release that hands a claimed task back as it was. */
   private unchangedRelease(handle: StoreHandle, task: TaskRecord): TaskDispatch {
     return handle.releaseOf(task, this.context.instanceId(), task.nextRunTime, false);
-  }
-
-  /**
-   * A fire whose run lease the store refused at dispatch (`maxInstances` runs hold leases: live
-   * ones, or those of a replica that died, which lapse within one lease duration) is committed to
-   * this instance, which waits for a slot rather than skipping the fire at once: it asks again
-   * every {@link SLOT_RETRY} ms until the fire's misfire grace time is spent (one lease duration at
-   * most, by when a dead replica's leases have lapsed). Only then is it reported as refused.
-   */
-  private waitForRunSlot(task: TaskRecord, handle: StoreHandle, plan: RunPlan, refused: PreparedRun): void {
-    const { clock, leaseDuration, runLeases, runner, state } = this.context;
-    const standsFor = [...plan.coalesced, ...plan.runTimes];
-    const graceEnds = task.misfireGraceTime === null ? Infinity : plan.runTimes[0]! + task.misfireGraceTime;
-    const deadline = Math.min(graceEnds, clock() + leaseDuration);
-    // Read afresh after every await: a shutdown may come meanwhile.
-    const stopped = (): boolean => state() === 'stopped';
-    const waiting = (async () => {
-      while (!stopped() && clock() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(SLOT_RETRY, deadline - clock())));
-        if (stopped()) break;
-        const runId = await runLeases.acquire(handle, task.id, task.maxInstances, plan.runTimes[0]!);
-        if (runId === null) continue;
-        if (stopped()) {
-          await runLeases.release(runId);
-          break;
-        }
-        await runner.start(task, handle, plan.runTimes, { ...refused, runId }, undefined, plan.coalesced);
-        return;
-      }
-      runner.reportRefused(task, handle.alias, standsFor, errors.maxInstances(task.id, task.maxInstances));
-    })().catch((error: unknown) => runner.reportRefused(task, handle.alias, standsFor, error));
-    this.waitingForSlot.add(waiting);
-    void waiting.finally(() => this.waitingForSlot.delete(waiting));
   }
 }

@@ -98,7 +98,7 @@ export class Instances {
       for (const lease of await handle.runLeases()) {
         const seen = entry(lease.owner);
         seen.stores.add(handle.alias);
-        seen.runs.push({ taskId: lease.taskId, runId: lease.runId, store: handle.alias, scheduledAt: new Date(lease.scheduledAt), expiresAt: new Date(lease.expiresAt) });
+        seen.runs.push({ taskId: lease.taskId, runId: lease.runId, store: handle.alias, scheduledAt: new Date(lease.scheduledAt), expiresAt: Number.isFinite(lease.expiresAt) ? new Date(lease.expiresAt) : null });
       }
     }
     return [...found.values()]

@@ -18,10 +18,14 @@ interface Host {
  * The run leases of one scheduler instance: taken before each run so that `maxInstances` holds
  * across every instance on a store, renewed by a heartbeat while the run goes on, given back
  * when it ends. The same heartbeat collects the expired leases of dead instances and reports
- * their runs as interrupted.
+ * their runs as interrupted. A store in this process's memory dies with the process, along with
+ * every instance that could hold its leases: its leases never expire and need no heartbeat, so a
+ * scheduler on memory stores alone keeps no timer for its runs.
  */
 export class RunLeases {
   private readonly active = new Map<string, ActiveRun>();
+  /** How many of the active runs hold leases in persistent stores (those that need renewing). */
+  private persistentRuns = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private handles: () => StoreHandle[] = () => [];
   /** Stores whose heartbeat failed: one warning per outage, not one per beat. */
@@ -42,7 +46,7 @@ export class RunLeases {
   /** Takes a lease for one run; resolves to its id, or `null` when `maxInstances` runs hold one. */
   async acquire(handle: StoreHandle, taskId: string, maxInstances: number, scheduledAt: number): Promise<string | null> {
     const runId = this.newRunId();
-    const acquired = await handle.acquireRunLease({ taskId, runId, owner: this.ownerId(), scheduledAt }, maxInstances, this.duration);
+    const acquired = await handle.acquireRunLease({ taskId, runId, owner: this.ownerId(), scheduledAt }, maxInstances, this.durationIn(handle));
     if (!acquired) return null;
     this.adopt(handle, taskId, runId);
     return runId;
@@ -54,13 +58,19 @@ export class RunLeases {
   }
 
   /** The lease to ask for with a run, for a store that records it along with the dispatch. */
-  lease(taskId: string, runId: string, scheduledAt: number): { lease: RunLease; duration: number } {
-    return { lease: { taskId, runId, owner: this.ownerId(), scheduledAt }, duration: this.duration };
+  lease(handle: StoreHandle, taskId: string, runId: string, scheduledAt: number): { lease: RunLease; duration: number } {
+    return { lease: { taskId, runId, owner: this.ownerId(), scheduledAt }, duration: this.durationIn(handle) };
+  }
+
+  /** A lease's duration in a store: unbounded in one that lives and dies with this process. */
+  private durationIn(handle: StoreHandle): number {
+    return handle.persistent ? this.duration : Infinity;
   }
 
   /** Starts renewing a lease the store recorded, until it is released. */
   adopt(handle: StoreHandle, taskId: string, runId: string): void {
     this.active.set(runId, { handle, taskId });
+    if (handle.persistent) this.persistentRuns += 1;
     this.arm();
   }
 
@@ -72,6 +82,7 @@ export class RunLeases {
     const run = this.active.get(runId);
     if (run === undefined) return Promise.resolve();
     this.active.delete(runId);
+    if (run.handle.persistent) this.persistentRuns -= 1;
     this.arm();
     let queue = this.releasing.get(run.handle);
     if (queue === undefined) this.releasing.set(run.handle, (queue = []));
@@ -121,13 +132,12 @@ export class RunLeases {
   }
 
   /**
-   * The heartbeat runs while this instance has runs to renew, or shares a persistent store whose
-   * dead instances' runs need reporting; a scheduler on memory stores alone keeps one timer. It
+   * The heartbeat runs while this instance has runs to renew in a persistent store, or shares one
+   * whose dead instances' runs need reporting; a scheduler on memory stores alone keeps none. It
    * never keeps the process alive by itself.
    */
   private arm(): void {
-    const handles = this.handles();
-    const needed = this.active.size > 0 || handles.some((handle) => handle.persistent);
+    const needed = this.persistentRuns > 0 || this.handles().some((handle) => handle.persistent);
     if (needed && this.heartbeat === undefined) {
       this.heartbeat = setInterval(() => void this.beat(this.handles()), Math.max(10, Math.floor(this.duration / 3)));
       // Workers' timers are numbers, with nothing to unref (and no process to keep alive).
@@ -142,6 +152,7 @@ export class RunLeases {
   async beat(handles: Iterable<StoreHandle>): Promise<void> {
     for (const handle of handles) {
       try {
+        if (!handle.persistent) continue;
         const mine = [...this.active].filter(([, run]) => run.handle === handle).map(([runId]) => runId);
         if (mine.length > 0) await handle.renewRunLeases(this.ownerId(), mine, this.duration);
         for (const lease of await handle.takeExpiredRunLeases()) {

@@ -80,23 +80,30 @@ export class Runner {
     const { executor, handler, runId } = run;
     const { runLeases, events, logger } = this.context;
     const release = settled === undefined ? () => void runLeases.release(runId) : () => void runLeases.release(runId).then(settled);
+    let announced = false;
+    const announce = (): void => {
+      if (announced) return;
+      announced = true;
+      events.emit('task:submitted', {
+        taskId: task.id,
+        store: handle.alias,
+        executor: task.executor,
+        scheduledRunTimes: (folded.length === 0 ? runTimes : [...folded, ...runTimes]).map((time) => new Date(time)),
+      });
+    };
     let running: void | Promise<void>;
     try {
       // Runs with a `settled` callback come from runFires, whose hosts may not share objects
       // between requests: their runs get abort signals of their own.
-      running = executor.submit({ task, store: handle.alias, handler, runTimes, onSettled: release, ...(settled === undefined ? {} : { isolated: true }) });
+      running = executor.submit({ task, store: handle.alias, handler, runTimes, onSettled: release, onSubmitted: announce, ...(settled === undefined ? {} : { isolated: true }) });
     } catch (error) {
       release();
       logger.error(`Task "${task.id}" could not be run.`, error);
       for (const time of [...folded, ...runTimes]) events.emit('task:error', { taskId: task.id, store: handle.alias, scheduledAt: new Date(time), error, duration: 0 });
       return undefined;
     }
-    events.emit('task:submitted', {
-      taskId: task.id,
-      store: handle.alias,
-      executor: task.executor,
-      scheduledRunTimes: (folded.length === 0 ? runTimes : [...folded, ...runTimes]).map((time) => new Date(time)),
-    });
+    // An executor of an app's own that does not call onSubmitted still has its runs announced.
+    announce();
     return running instanceof Promise ? running : undefined;
   }
 

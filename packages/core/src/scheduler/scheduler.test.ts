@@ -144,7 +144,9 @@ describe('scheduler lifecycle', () => {
 
   it('claims and leases for 5 s by default, so a dead instance is recognised within about 5 s', async () => {
     const durations: number[] = [];
+    // Taken for a shared store: run leases in a store of this process's memory never expire.
     class Recording extends MemoryStore {
+      override readonly persistent = true;
       override claimDueTasks(options: ClaimOptions): Promise<StoredTask[]> {
         durations.push(options.duration);
         return super.claimDueTasks(options);

@@ -93,8 +93,8 @@ export class StartStop {
     // One deadline for the whole shutdown, however many times the executors are asked.
     const deadline = timeout === undefined ? undefined : Date.now() + timeout;
     const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - Date.now()));
-    // Fires waiting for a run slot give up (and are reported) at their next look.
-    await dispatcher.slotWaitsSettled();
+    // Fires waiting for a run slot give up now (and are reported).
+    await dispatcher.stopSlotWaits();
     // An observer runs nothing, shutdown tasks included: they are the running instances'.
     if (!this.observing) await this.fireShutdownTasks();
     // Executors first: their timeout must also bound runs the dispatch round is waiting on.

@@ -2,7 +2,7 @@ import { TaskCodec, UnreadableRecordError } from '../stores/codec.js';
 import { isHoraeError } from '../errors/index.js';
 import type { InstanceDescription } from '../cluster/instance.js';
 import type { PendingRun, TaskRun } from '../history/task-run.js';
-import type { DispatchOutcome, HeldRunLease, QuarantinedTask, RunLease, RunRetention, StoreContext, StoredTask, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
+import type { DispatchOutcome, HeldRunLease, QuarantinedTask, RunLease, RunRetention, StoreContext, StoredTask, SynchronousDispatch, TaskDispatch, TaskRelease, TaskStore } from '../stores/store.js';
 import type { TaskRecord } from '../tasks/task.js';
 import type { TriggerRegistry } from '../triggers/registry.js';
 
@@ -166,6 +166,29 @@ export class StoreHandle {
     return records;
   }
 
+  /** The store's synchronous dispatch steps, when it keeps its tasks in this process (see {@link SynchronousDispatch}). */
+  get sync(): SynchronousDispatch | undefined {
+    return this.store.sync;
+  }
+
+  /**
+   * {@link claimDue} in the caller's turn, for a store with synchronous dispatch steps; records
+   * that cannot be read are on their way to the quarantine in `quarantining`.
+   */
+  claimDueNow(sync: SynchronousDispatch, now: number, limit: number, owner: string, duration: number): { records: TaskRecord[]; quarantining: Promise<void>[] } {
+    return this.decodeAll(sync.claimDueTasks({ now, limit, owner, duration }));
+  }
+
+  /** {@link dispatch} in the caller's turn, for a store with synchronous dispatch steps. */
+  dispatchNow(sync: SynchronousDispatch, dispatches: readonly TaskDispatch[]): DispatchOutcome[] {
+    return sync.dispatchTasks(dispatches);
+  }
+
+  /** {@link nextRunTime} in the caller's turn, for a store with synchronous dispatch steps. */
+  nextRunTimeNow(sync: SynchronousDispatch): number | null {
+    return sync.getNextRunTime();
+  }
+
   async claimDue(now: number, limit: number, owner: string, duration: number): Promise<TaskRecord[]> {
     return this.readAll(await this.store.claimDueTasks({ now, limit, owner, duration }));
   }
@@ -278,20 +301,26 @@ export class StoreHandle {
   }
 
   private async readAll(stored: StoredTask[]): Promise<TaskRecord[]> {
-    const records: TaskRecord[] = [];
-    // Decoded synchronously: only an unreadable record costs a round trip (to the quarantine),
-    // not every record of a claim or a listing a turn of the event loop.
-    for (const task of stored) {
-      let record: TaskRecord;
-      try {
-        record = this.codec.decode(task);
-      } catch (error) {
-        await this.quarantineUnreadable(task.id, error);
-        continue;
-      }
-      records.push(record);
-    }
+    const { records, quarantining } = this.decodeAll(stored);
+    await Promise.all(quarantining);
     return records;
+  }
+
+  /**
+   * Decodes records in the caller's turn: only an unreadable record costs a round trip (to the
+   * quarantine, under way in `quarantining`), not every record of a claim a turn of the event loop.
+   */
+  private decodeAll(stored: readonly StoredTask[]): { records: TaskRecord[]; quarantining: Promise<void>[] } {
+    const records: TaskRecord[] = [];
+    const quarantining: Promise<void>[] = [];
+    for (const task of stored) {
+      try {
+        records.push(this.codec.decode(task));
+      } catch (error) {
+        quarantining.push(this.quarantineUnreadable(task.id, error));
+      }
+    }
+    return { records, quarantining };
   }
 
   private async read(stored: StoredTask): Promise<TaskRecord | null> {

@@ -15,6 +15,7 @@ import type {
   StoredRun,
   StoredTask,
   StoreContext,
+  SynchronousDispatch,
   TaskDispatch,
   TaskRelease,
   TaskStore,
@@ -94,6 +95,38 @@ export class MemoryStore implements TaskStore {
   /** The schedulers using this store; when several share it, each learns of the others' changes. */
   private readonly users = new Set<Pick<StoreContext, 'wake'>>();
 
+  /**
+   * The dispatch steps in the caller's turn: this store does no I/O (see {@link SynchronousDispatch}).
+   * Not offered when a subclass (or the app) replaced one of the promise-based steps: those are
+   * then what dispatching calls.
+   */
+  get sync(): SynchronousDispatch | undefined {
+    const own = MemoryStore.prototype;
+    return this.claimDueTasks === own.claimDueTasks && this.dispatchTasks === own.dispatchTasks && this.getNextRunTime === own.getNextRunTime ? this.steps : undefined;
+  }
+
+  private readonly steps: SynchronousDispatch = {
+    getNextRunTime: () => this.due.peek()?.runTime ?? null,
+    claimDueTasks: ({ now, limit, owner, duration }) => {
+      const claimed: StoredTask[] = [];
+      // An entry's heap key is at or before now exactly when it is due and not under a live claim.
+      for (let next = this.due.peek(); next !== undefined && next.runTime <= now && claimed.length < limit; next = this.due.peek()) {
+        next.claim = { owner, expiresAt: now + duration };
+        this.place(next);
+        claimed.push(next.task);
+      }
+      return claimed;
+    },
+    dispatchTasks: (dispatches) =>
+      dispatches.map((dispatch) => {
+        if (!this.releasable(dispatch)) return { released: false, runLeased: false };
+        const { run } = dispatch;
+        const runLeased = run !== undefined && this.acquire(run.lease, run.maxInstances, run.duration);
+        this.release(dispatch);
+        return { released: true, runLeased };
+      }),
+  };
+
   constructor(options: { maxRuns?: number } = {}) {
     checkStoreOptions('MemoryStore', options, ['maxRuns']);
     const { maxRuns = 10_000 } = options;
@@ -160,7 +193,7 @@ export class MemoryStore implements TaskStore {
   }
 
   getNextRunTime(): Promise<number | null> {
-    return Promise.resolve(this.due.peek()?.runTime ?? null);
+    return Promise.resolve(this.steps.getNextRunTime());
   }
 
   removeAllTasks(): Promise<void> {
@@ -169,15 +202,8 @@ export class MemoryStore implements TaskStore {
     return Promise.resolve();
   }
 
-  claimDueTasks({ now, limit, owner, duration }: ClaimOptions): Promise<StoredTask[]> {
-    const claimed: StoredTask[] = [];
-    // An entry's heap key is at or before now exactly when it is due and not under a live claim.
-    for (let next = this.due.peek(); next !== undefined && next.runTime <= now && claimed.length < limit; next = this.due.peek()) {
-      next.claim = { owner, expiresAt: now + duration };
-      this.place(next);
-      claimed.push(next.task);
-    }
-    return Promise.resolve(claimed);
+  claimDueTasks(options: ClaimOptions): Promise<StoredTask[]> {
+    return Promise.resolve(this.steps.claimDueTasks(options));
   }
 
   claimTask(id: string, { owner, duration }: Lease): Promise<StoredTask | null> {
@@ -190,15 +216,7 @@ export class MemoryStore implements TaskStore {
   }
 
   dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
-    return Promise.resolve(
-      dispatches.map((dispatch) => {
-        if (!this.releasable(dispatch)) return { released: false, runLeased: false };
-        const { run } = dispatch;
-        const runLeased = run !== undefined && this.acquire(run.lease, run.maxInstances, run.duration);
-        this.release(dispatch);
-        return { released: true, runLeased };
-      }),
-    );
+    return Promise.resolve(this.steps.dispatchTasks(dispatches));
   }
 
   acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {

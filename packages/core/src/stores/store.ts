@@ -172,6 +172,21 @@ export interface RunLease {
 }
 
 /**
+ * The dispatch steps of a store that keeps its tasks in this process's memory, answered in the
+ * caller's turn (no I/O, no promise). A store offering them (see {@link TaskStore.sync}) has its
+ * due tasks dispatched within the timer callback that found them due: a handler is called in
+ * that callback, as `setTimeout` and `setInterval` call theirs, which fake timers (`vi.useFakeTimers`,
+ * `jest.useFakeTimers`) advanced synchronously then see, and a burst of due tasks costs no turn
+ * of the event loop per batch. Each answers as the method of the same name on {@link TaskStore}.
+ * @public
+ */
+export interface SynchronousDispatch {
+  getNextRunTime(): number | null;
+  claimDueTasks(options: ClaimOptions): StoredTask[];
+  dispatchTasks(dispatches: readonly TaskDispatch[]): DispatchOutcome[];
+}
+
+/**
  * The contract between the scheduler and a place that keeps tasks. All methods are async; the
  * scheduler calls nothing else, so a store of your own plugs in by implementing this (see the
  * custom store guide in the docs).
@@ -198,6 +213,11 @@ export interface TaskStore {
    * (never an inline function) and have JSON arguments; their payloads are strings.
    */
   readonly persistent: boolean;
+  /**
+   * Optional: the dispatch steps answered synchronously, for a store in this process's memory
+   * (see {@link SynchronousDispatch}). A store that does I/O leaves it out.
+   */
+  readonly sync?: SynchronousDispatch;
 
   start(context: StoreContext): Promise<void>;
   shutdown(): Promise<void>;

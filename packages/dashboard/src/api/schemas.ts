@@ -58,7 +58,7 @@ export const Instance = z
     aliveUntil: isoTime.nullable(),
     handlers: z.array(z.string()),
     stores: z.array(z.string()),
-    runs: z.array(z.object({ taskId: z.string(), runId: z.string(), store: z.string(), scheduledAt: isoTime, expiresAt: isoTime })),
+    runs: z.array(z.object({ taskId: z.string(), runId: z.string(), store: z.string(), scheduledAt: isoTime, expiresAt: isoTime.nullable() })),
   })
   .openapi('Instance');
 

@@ -56,7 +56,7 @@ export function instanceJSON(instance: InstanceInfo) {
     aliveUntil: isoOrNull(instance.aliveUntil),
     handlers: [...instance.handlers],
     stores: [...instance.stores],
-    runs: instance.runs.map((run) => ({ taskId: run.taskId, runId: run.runId, store: run.store, scheduledAt: iso(run.scheduledAt), expiresAt: iso(run.expiresAt) })),
+    runs: instance.runs.map((run) => ({ taskId: run.taskId, runId: run.runId, store: run.store, scheduledAt: iso(run.scheduledAt), expiresAt: isoOrNull(run.expiresAt) })),
   };
 }
 
