@@ -1,7 +1,8 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
 import { errors } from '../errors/index.js';
 import type { DateInput } from '../time/time.js';
+import { zoneOffsets, type ZoneOffsets } from '../time/zone-offsets.js';
 import {
   CRON_FIELD_NAMES,
   FieldError,
@@ -66,8 +67,8 @@ class CronSchedule {
   private readonly memo = new Map<number, number | null>();
   private lastAfter = 0;
   private lastNext: number | null = null;
-  /** The zone's offset rules; null for zones that never change offset (UTC and the like). */
-  private readonly offsets: IANAZone | null;
+  /** The zone's offsets, shared with every schedule in the zone. */
+  private readonly offsets: ZoneOffsets;
   /** Whether the hour field is `*`: such expressions follow elapsed time across a change. */
   private readonly elapsed: boolean;
 
@@ -76,8 +77,7 @@ class CronSchedule {
     zone: string,
     private readonly filters: CronFilters,
   ) {
-    const offsets = IANAZone.create(zone);
-    this.offsets = offsets.isValid && !offsets.isUniversal ? offsets : null;
+    this.offsets = zoneOffsets(zone);
     this.elapsed = wallClock.fields.hour.values.length === 24;
   }
 
@@ -98,13 +98,14 @@ class CronSchedule {
 
   private compute(after: number): number | null {
     const offsets = this.offsets;
-    if (offsets === null) return this.nextWall(after);
-    const offset = (instant: number): number => offsets.offset(instant) * 60_000;
+    const offset = (instant: number): number => offsets.offset(instant);
     // A wall time before the one `after` shows can still fire after it: shifted out of a gap, or
-    // in the second copy of a repeated hour. Search from the smallest offset around.
-    const lowest = Math.min(offset(after - MAX_GAP), offset(after), offset(after + MAX_GAP));
+    // in the second copy of a repeated hour. Search from the smallest offset around; where the
+    // offset holds around `after`, from the wall time `after` shows.
+    const lowest = offsets.steady(after - MAX_GAP, after + MAX_GAP) ? offset(after) : Math.min(offset(after - MAX_GAP), offset(after), offset(after + MAX_GAP));
     let cursor = after + lowest;
-    let best: number | null = null;
+    // Widened by hand: assignments inside the inner loop are not seen by the narrowing.
+    let best = null as number | null;
     for (let step = 0; step < MAX_FILTER_STEPS; step++) {
       const wall = this.nextWall(cursor);
       if (wall === null) break;
@@ -113,6 +114,9 @@ class CronSchedule {
       for (const instant of this.instantsOf(wall, offset)) {
         if (instant > after && (best === null || instant < best)) best = instant;
       }
+      // The offset the same from before `after` to well past `best`: later wall times map to
+      // later instants, so `best` is the answer (else look on, for a shifted or repeated time).
+      if (best !== null && offsets.steady(after - MAX_GAP, best + MAX_GAP)) break;
       cursor = wall;
     }
     return best;
