@@ -5,6 +5,8 @@ import type { ScheduledRun } from './options.js';
 /** What this package reads of Nest's `InstanceWrapper`: a small structural type, not the internal class. */
 export interface DiscoveredWrapper {
   readonly token: unknown;
+  /** The provider's name (its class name, or its token's). */
+  readonly name?: unknown;
   readonly instance: unknown;
   readonly isTransient?: boolean;
   isDependencyTreeStatic(): boolean;

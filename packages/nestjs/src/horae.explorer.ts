@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import { DEFAULT_SHUTDOWN_TIMEOUT, readShutdownTimeout, Scheduler } from '@horae/core';
+import { Bootstrap } from './bootstrap.js';
 import { TaskDeclarations } from './declarations.js';
 import { discoverMethods, methodHandler } from './discovery.js';
 import { errors, logs } from './messages.js';
@@ -53,6 +54,7 @@ export class HoraeExplorer implements OnModuleInit, OnApplicationBootstrap, Befo
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
     @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
+    @Inject(Bootstrap) private readonly bootstrap: Bootstrap,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -63,14 +65,16 @@ export class HoraeExplorer implements OnModuleInit, OnApplicationBootstrap, Befo
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.options.autoStart === false) return;
-    await this.scheduler.start();
+    await this.bootstrap.start(this.scheduler);
     await this.removeDisabled();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    // Stop claiming, wait for running handlers up to the timeout, then abort them (ctx.signal).
-    // A second app.close() finds the scheduler stopped and returns at once.
-    await this.scheduler.shutdown({ timeout: shutdownTimeoutOf(this.options) });
+    // Stop claiming, wait for running handlers up to the timeout, then abort them (ctx.signal);
+    // without drainOnShutdown, abort them at once. A second app.close() finds the scheduler
+    // stopped and returns at once.
+    if (this.options.drainOnShutdown === false) await this.scheduler.shutdown({ wait: false });
+    else await this.scheduler.shutdown({ timeout: shutdownTimeoutOf(this.options) });
   }
 
   private routeErrors(): void {

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OptionalFactoryDependency } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Scheduler } from '@horae/core';
+import { Bootstrap } from './bootstrap.js';
 import { TaskDeclarations } from './declarations.js';
 import { HoraeExplorer, type FeatureRegistration } from './horae.explorer.js';
 import { ConfigurableModuleClass } from './module-definition.js';
@@ -57,9 +58,10 @@ export class HoraeFeatureModule {}
     { provide: Scheduler, useFactory: (options: HoraeModuleOptions) => createScheduler(options), inject: [HORAE_MODULE_OPTIONS] },
     { provide: HORAE_SCHEDULER, useExisting: Scheduler },
     { provide: TaskDeclarations, useFactory: () => new TaskDeclarations() },
+    { provide: Bootstrap, useFactory: () => new Bootstrap() },
     HoraeExplorer,
   ],
-  exports: [Scheduler, HORAE_SCHEDULER, HORAE_MODULE_OPTIONS, TaskDeclarations],
+  exports: [Scheduler, HORAE_SCHEDULER, HORAE_MODULE_OPTIONS, TaskDeclarations, Bootstrap],
 })
 export class HoraeModule extends ConfigurableModuleClass {
   /**

@@ -74,6 +74,9 @@ export const errors = {
       'INVALID_TIMEZONE',
       `${where}: utcOffset ${String(offset)} is not a whole number of hours (in minutes: -720..840, a multiple of 60, or -12..14 hours); use timeZone with an IANA name for other offsets.`,
     ),
+  /** `ScheduleModule`'s `requestScoped` that is neither `'skip'` nor `'run'` (`INVALID_OPTION`). */
+  invalidRequestScoped: (value: unknown) =>
+    new HoraeError('INVALID_OPTION', `ScheduleModule: requestScoped ${typeof value === 'string' ? JSON.stringify(value) : String(value)} is not allowed; give 'skip' (the default: warn and skip them, as @nestjs/schedule) or 'run' (a fresh instance for each run).`),
   /** An `@Interval` or `@Timeout` delay that is not a usable number of milliseconds (`INVALID_OPTION`). */
   invalidTimeout: (kind: 'Interval' | 'Timeout', where: string, value: unknown) =>
     new HoraeError(
@@ -95,6 +98,9 @@ export const logs = {
   /** (log) A task declared `disabled` was taken out of its store. */
   disabledRemoved: (id: string, store: string) =>
     `Task "${id}" is disabled (@Scheduled({ disabled })); it was removed from store "${store}" and will not run until enabled again.`,
+  /** (warn) `@nestjs/schedule`'s own words for a job of a request-scoped provider, which the drop-in skips unless `requestScoped: 'run'`. */
+  nonStaticSkipped: (kind: 'cron' | 'interval' | 'timeout', provider: unknown, method: string) =>
+    `Cannot register ${kind === 'cron' ? 'cron job' : kind} "${String(provider)}@${method}" because it is defined in a non static provider.`,
   /** (debug) A method of a request-scoped provider runs on a fresh instance each time. */
   requestScopedResolved: (where: MethodRef) =>
     `${where} is in a request-scoped provider: each run resolves a fresh instance with its own context id.`,

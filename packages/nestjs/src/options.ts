@@ -46,6 +46,12 @@ export interface HoraeModuleOptions<TConfig = unknown> {
    * they take.
    */
   shutdownTimeout?: number;
+  /**
+   * Whether `app.close()` waits for running handlers, up to `shutdownTimeout` (default `true`;
+   * `ScheduleModule`'s default is `false`, as `@nestjs/schedule` does not wait). `false`: close
+   * returns at once and the runs still going are aborted through `ctx.signal`.
+   */
+  drainOnShutdown?: boolean;
   /** Find `@Scheduled` methods on providers and controllers at module init (default `true`). */
   discover?: boolean;
   /** Start the scheduler at application bootstrap (default `true`); `false`: call `scheduler.start()` yourself. */

@@ -1,10 +1,11 @@
-import { Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Injectable, Module, Scope, type INestApplication } from '@nestjs/common';
 import { Scheduler } from '@horae/core';
 import * as original from '@nestjs/schedule';
 import { CronJob, CronTime } from 'cron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Cron, CronExpression, Interval, ScheduleModule, SchedulerRegistry, Timeout, LOCAL_STORE } from '../src/schedule/index.js';
-import { boot, recordingLogger } from './helpers.js';
+import { boot, deferred, recordingLogger } from './helpers.js';
+import { PersistentMemoryStore } from './fixtures/persistent-memory-store.js';
 
 const START = new Date('2030-01-01T00:00:00.500Z');
 const fired: string[] = [];
@@ -17,6 +18,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
   for (const app of apps.splice(0)) await app.close();
 });
 
@@ -230,7 +232,7 @@ describe('@horae/nestjs/schedule, the drop-in', () => {
     expect(registry.getIntervals()).toEqual([]);
   });
 
-  it('takes a CronJob of the cron package in addCronJob and runs it through the scheduler', async () => {
+  it('leaves a CronJob of the cron package given to addCronJob to run on its own timer, as the original does', async () => {
     const { registry, scheduler } = await start();
     const job = new CronJob('*/2 * * * * *', () => void fired.push('user-job'));
     registry.addCronJob('user-job', job);
@@ -238,20 +240,91 @@ describe('@horae/nestjs/schedule, the drop-in', () => {
     await vi.advanceTimersByTimeAsync(4_000);
     expect(fired).not.toContain('user-job');
     job.start();
-    expect(job.isActive).toBe(true);
     await vi.advanceTimersByTimeAsync(4_000);
     expect(fired.filter((what) => what === 'user-job')).toHaveLength(2);
-    const info = await scheduler.getTaskInfo('user-job', { store: LOCAL_STORE });
-    expect(info?.triggerDescription).toContain('*/2 * * * * *');
-    void job.stop();
+    // Its callback lives in this process only: it is not a task.
+    expect(await scheduler.getTaskInfo('user-job', { store: LOCAL_STORE })).toBeNull();
+    registry.deleteCronJob('user-job');
     expect(job.isActive).toBe(false);
     await vi.advanceTimersByTimeAsync(4_000);
     expect(fired.filter((what) => what === 'user-job')).toHaveLength(2);
-    registry.deleteCronJob('user-job');
-    await registry.settled();
-    await vi.advanceTimersByTimeAsync(0);
-    expect(await scheduler.getTaskInfo('user-job', { store: LOCAL_STORE })).toBeNull();
     expect(() => registry.addCronJob('bad', {} as CronJob)).toThrow('SchedulerRegistry.addCronJob("bad"): the job is object; give a CronJob from the "cron" package');
+  });
+
+  it('keeps a job of a shared store that was stopped before bootstrap stopped, and starts the others', async () => {
+    const runs: string[] = [];
+    @Injectable()
+    class Jobs {
+      @Cron('* * * * * *', { name: 'kept-stopped' })
+      stopped() {
+        runs.push('kept-stopped');
+      }
+      @Cron('* * * * * *', { name: 'running' })
+      running() {
+        runs.push('running');
+      }
+    }
+    @Injectable()
+    class StopsAtInit {
+      constructor(private readonly registry: SchedulerRegistry) {}
+      onModuleInit() {
+        return this.registry.getCronJob('kept-stopped').stop();
+      }
+    }
+    const shared = new PersistentMemoryStore();
+    @Module({ imports: [ScheduleModule.forRoot({ logger: recordingLogger(), stores: { default: shared } })], providers: [Jobs, StopsAtInit] })
+    class App {}
+    const app = await boot(App);
+    apps.push(app);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(runs.filter((run) => run === 'kept-stopped')).toEqual([]);
+    expect(runs.filter((run) => run === 'running')).toHaveLength(3);
+    expect((await app.get(Scheduler).getTaskInfo('kept-stopped'))?.nextRunTime).toBeNull();
+  });
+
+  it("runs request-scoped providers' jobs with requestScoped: 'run', and refuses another value", async () => {
+    let resolved = 0;
+    @Injectable({ scope: Scope.REQUEST })
+    class PerRequest {
+      constructor() {
+        resolved += 1;
+      }
+      @Interval('per-request', 1_000)
+      poll() {
+        fired.push('per-request');
+      }
+    }
+    @Module({ imports: [ScheduleModule.forRoot({ logger: recordingLogger(), requestScoped: 'run' })], providers: [PerRequest] })
+    class App {}
+    const app = await boot(App);
+    apps.push(app);
+    const before = resolved;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(fired.filter((what) => what === 'per-request')).toHaveLength(3);
+    expect(resolved - before).toBe(3);
+    expect(() => ScheduleModule.forRoot({ requestScoped: 'always' as 'run' })).toThrow(`ScheduleModule: requestScoped "always" is not allowed; give 'skip'`);
+  });
+
+  it('waits for running handlers at close with drainOnShutdown: true', async () => {
+    vi.useRealTimers();
+    const gate = deferred();
+    let ended = false;
+    @Injectable()
+    class Slow {
+      @Interval('slow', 50)
+      async run() {
+        await gate.promise;
+        ended = true;
+      }
+    }
+    @Module({ imports: [ScheduleModule.forRoot({ logger: recordingLogger(), drainOnShutdown: true, shutdownTimeout: 5_000 })], providers: [Slow] })
+    class App {}
+    const app = await boot(App);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    const closing = app.close();
+    setTimeout(() => gate.resolve(), 100);
+    await closing;
+    expect(ended).toBe(true);
   });
 
   it('honours cronJobs / intervals / timeouts: false', async () => {

@@ -9,6 +9,12 @@ export interface JobBinding {
   readonly id: string;
   /** The store the task lives in. */
   readonly store: string;
+  /**
+   * Whether that store lives in this process: then this process's view of the job is the whole
+   * truth, and a stopped job's method is not called even by a tick its task's pause has not
+   * reached yet (stop() takes effect at once, as `cron`'s does).
+   */
+  readonly local: boolean;
   /** Calls the method, in this process. */
   readonly invoke: TaskHandler;
   /** Reports an error of an operation nobody awaits (a handle method called without `await`). */
@@ -53,6 +59,8 @@ export class HoraeCronJob {
   lastExecution: Date | null = null;
   private active: boolean;
   private callbacksRunning = 0;
+  /** fireOnTick calls under way, whose run goes ahead even while the job is stopped. */
+  private forced = 0;
   private time: CronTimeView;
   private readonly callbacks: CronJobCallback[] = [];
   /** The store operations of start, stop and setTime, one after the other in call order. */
@@ -105,6 +113,15 @@ export class HoraeCronJob {
     });
   }
 
+  /** Stops the job and removes its task (`deleteCronJob`); a failure is logged and rejects. @internal */
+  delete(): Promise<void> {
+    this.active = false;
+    return this.enqueue('be deleted', async () => {
+      const { scheduler, store } = this.binding;
+      if ((await scheduler.getTask(this.name, { store })) !== null) await scheduler.deleteTask(this.name, { store });
+    });
+  }
+
   /** Stops (pauses) the job's task, a run in progress goes on; `isActive` is `false` at once. */
   stop(): Promise<void> {
     this.active = false;
@@ -141,7 +158,13 @@ export class HoraeCronJob {
   async fireOnTick(): Promise<void> {
     const { scheduler, store, invoke, id } = this.binding;
     if (scheduler.state !== 'stopped') {
-      await scheduler.runTask(id, { store, force: true });
+      // Called on purpose: runs even while the job is stopped, as cron's fireOnTick does.
+      this.forced += 1;
+      try {
+        await scheduler.runTask(id, { store, force: true });
+      } finally {
+        this.forced -= 1;
+      }
       return;
     }
     const controller = new AbortController();
@@ -167,6 +190,11 @@ export class HoraeCronJob {
     );
   }
 
+  /** Marks the job stopped in this process only, leaving its task as it is (at shutdown). @internal */
+  detach(): void {
+    this.active = false;
+  }
+
   /** A fresh snapshot of the job's task, read from its store. */
   info(): Promise<TaskInfo | null> {
     return this.binding.scheduler.getTaskInfo(this.name, { store: this.binding.store });
@@ -175,6 +203,7 @@ export class HoraeCronJob {
   /** Wraps the handler so that `lastDate` and `isCallbackRunning` follow its runs, and added callbacks run after it. */
   track(handler: TaskHandler): TaskHandler {
     return async (args, ctx) => {
+      if (this.binding.local && !this.active && this.forced === 0) return undefined;
       this.lastExecution = new Date();
       this.callbacksRunning += 1;
       try {
@@ -280,6 +309,11 @@ export class TimerHandle {
   /** Stops the timer, as `clearInterval(handle)` does. */
   clear(): void {
     this._onTimeout = null;
+  }
+
+  /** Marks the handle cleared without acting on its task (at shutdown). @internal */
+  detach(): void {
+    this.cleared = true;
   }
 }
 

@@ -1,8 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Scheduler, type AddTaskOptions, type TriggerInput } from '@horae/core';
+import { Injectable, Logger } from '@nestjs/common';
 import { errors } from '../messages.js';
 import { HoraeCronJob, TimerHandle } from './jobs.js';
-import { LOCAL_STORE, cronTrigger, UNBOUNDED_INSTANCES, DEFAULT_THRESHOLD } from './schedule-options.js';
 
 /** The members of a `cron` package `CronJob` that the registry uses, duck-typed. */
 export interface CronJobLike {
@@ -12,11 +10,9 @@ export interface CronJobLike {
   stop(): unknown;
   readonly isActive?: boolean;
   readonly running?: boolean;
-  threshold?: number;
-  waitForCompletion?: boolean;
 }
 
-/** A job in the registry: a Horae-backed job, or a `cron` package job adopted by `addCronJob`. */
+/** A job in the registry: a Horae-backed job, or a `cron` package job given to `addCronJob`. */
 export type RegisteredCronJob = HoraeCronJob | CronJobLike;
 
 function isCronJobLike(job: unknown): job is CronJobLike {
@@ -33,9 +29,9 @@ function isCronJobLike(job: unknown): job is CronJobLike {
 
 /**
  * `@nestjs/schedule`'s `SchedulerRegistry`, on Horae: the same methods, names and error
- * messages. Jobs declared with `@Cron` are {@link HoraeCronJob}s; `addCronJob` also takes a
- * `CronJob` of the `cron` package, as the original does, and runs it through the scheduler (in
- * this process's `local` memory store, since its callback cannot be shared with other replicas).
+ * messages. Jobs declared with `@Cron` are {@link HoraeCronJob}s, backed by tasks; `addCronJob`
+ * takes a `CronJob` of the `cron` package as the original does and leaves it to run itself, on
+ * its own timer in this process (its callback exists nowhere else), with a failing tick logged.
  * `getInterval` / `getTimeout` return {@link TimerHandle}s that Node's `clearInterval` /
  * `clearTimeout` stop; values given to `addInterval` / `addTimeout` are kept as they are.
  *
@@ -59,10 +55,6 @@ export class SchedulerRegistry {
   private readonly cronJobs = new Map<string, RegisteredCronJob>();
   private readonly intervals = new Map<string, unknown>();
   private readonly timeouts = new Map<string, unknown>();
-  /** Operations on adopted jobs, in call order (start right after add must see the task). */
-  private readonly queues = new WeakMap<object, Promise<unknown>>();
-
-  constructor(@Inject(Scheduler) private readonly scheduler: Scheduler) {}
 
   /** Whether a job of a kind is registered under a name. */
   doesExist(type: 'cron' | 'interval' | 'timeout', name: string): boolean {
@@ -91,8 +83,8 @@ export class SchedulerRegistry {
   }
 
   /**
-   * Registers a job: a `CronJob` of the `cron` package (run by Horae from now on, stopped as the
-   * original leaves it until `job.start()`), or a job taken from this registry.
+   * Registers a job: a `CronJob` of the `cron` package (it runs on its own timer, as with the
+   * original; a failing tick is logged, not thrown), or a job taken from this registry.
    */
   addCronJob(name: string, job: RegisteredCronJob): void {
     if (this.cronJobs.get(name)) throw errors.jobExists('Cron Job', name);
@@ -101,7 +93,15 @@ export class SchedulerRegistry {
       return;
     }
     if (!isCronJobLike(job)) throw errors.notACronJob(name, job);
-    this.adopt(name, job);
+    const fireOnTick = job.fireOnTick.bind(job);
+    // As the original registry does: its timer calls job.fireOnTick, whose failure is logged.
+    job.fireOnTick = async () => {
+      try {
+        await fireOnTick();
+      } catch (error) {
+        this.logger.error(error);
+      }
+    };
     this.cronJobs.set(name, job);
   }
 
@@ -119,15 +119,15 @@ export class SchedulerRegistry {
     return this.cronJobs;
   }
 
-  /** Stops a job and removes it (and its task). */
+  /** Stops a job and removes it; a `@Cron` job's task is deleted. */
   deleteCronJob(name: string): void {
     const job = this.getCronJob(name) as RegisteredCronJob;
     this.cronJobs.delete(name);
     if (job instanceof HoraeCronJob) {
-      this.background(`Cron Job "${name}" could not be deleted`, this.deleteTask(name, job));
+      // A failure is logged by the job.
+      job.delete().catch(() => undefined);
     } else {
       void job.stop();
-      this.enqueue(job, () => this.deleteTask(name, undefined));
     }
   }
 
@@ -151,87 +151,33 @@ export class SchedulerRegistry {
     this.timeouts.delete(name);
   }
 
+  /**
+   * Empties the registry at shutdown, as `@nestjs/schedule` does: every job is stopped as this
+   * process sees it and removed, and the timers of `addInterval` / `addTimeout` and of `cron`
+   * jobs are cleared. The tasks of `@Cron` and `@Interval` jobs are left as they are: the
+   * scheduler stops with the application, and a task of a shared store goes on running on the
+   * other replicas. @internal
+   */
+  closeAll(): void {
+    for (const [kind, map] of [['interval', this.intervals], ['timeout', this.timeouts]] as const) {
+      for (const value of map.values()) {
+        if (value instanceof TimerHandle) value.detach();
+        else if (kind === 'interval') clearInterval(value as NodeJS.Timeout);
+        else clearTimeout(value as NodeJS.Timeout);
+      }
+      map.clear();
+    }
+    for (const job of this.cronJobs.values()) {
+      if (job instanceof HoraeCronJob) job.detach();
+      else void job.stop();
+    }
+    this.cronJobs.clear();
+  }
+
   /** Registers a decorator-declared job (used by the explorer). @internal */
   registerDeclared(kind: 'cron' | 'interval' | 'timeout', name: string, handle: HoraeCronJob | TimerHandle): void {
     const map = kind === 'cron' ? this.cronJobs : kind === 'interval' ? this.intervals : this.timeouts;
     if (map.has(name)) throw errors.jobExists(kind === 'cron' ? 'Cron Job' : kind === 'interval' ? 'Interval' : 'Timeout', name);
     map.set(name, handle);
-  }
-
-  /** Hands a `cron` package job to the scheduler: its timer stops, its start/stop act on a task. */
-  private adopt(name: string, job: CronJobLike): void {
-    const wasActive = job.isActive === true || job.running === true;
-    const ownStop = job.stop.bind(job);
-    const ownFireOnTick = job.fireOnTick.bind(job);
-    if (wasActive) void ownStop();
-    let active = wasActive;
-    const trigger = (): TriggerInput => cronTrigger(job.cronTime.source, job.cronTime.timeZone ?? undefined, job.cronTime.utcOffset ?? undefined, `Cron Job "${name}"`, this.scheduler.timezone);
-    const task: AddTaskOptions = {
-      id: name,
-      store: LOCAL_STORE,
-      handler: async () => {
-        await ownFireOnTick();
-      },
-      trigger: trigger(),
-      coalesce: true,
-      misfireGraceTime: job.threshold ?? DEFAULT_THRESHOLD,
-      maxInstances: job.waitForCompletion === true ? 1 : UNBOUNDED_INSTANCES,
-      replaceExisting: true,
-      ...(wasActive ? {} : { nextRunTime: null }),
-    };
-    this.enqueue(job, () => this.scheduler.addTask(task));
-    Object.defineProperties(job, {
-      isActive: { get: () => active, configurable: true },
-      running: { get: () => active, configurable: true },
-      start: {
-        configurable: true,
-        value: () => {
-          active = true;
-          // From job.cronTime each time: cron's own setTime stops, changes cronTime and starts.
-          this.enqueue(job, () => this.scheduler.rescheduleTask(name, trigger(), { store: LOCAL_STORE }));
-        },
-      },
-      stop: {
-        configurable: true,
-        value: () => {
-          active = false;
-          this.enqueue(job, async () => {
-            if ((await this.scheduler.getTask(name, { store: LOCAL_STORE })) !== null) await this.scheduler.pauseTask(name, { store: LOCAL_STORE });
-          });
-        },
-      },
-      fireOnTick: {
-        configurable: true,
-        // As the original registry does: a failing tick is logged, not thrown.
-        value: async () => {
-          try {
-            await ownFireOnTick();
-          } catch (error) {
-            this.logger.error(error);
-          }
-        },
-      },
-    });
-  }
-
-  private enqueue(job: object, operation: () => Promise<unknown>): void {
-    const previous = this.queues.get(job) ?? Promise.resolve();
-    const next = previous.then(operation, operation);
-    this.queues.set(job, next.catch(() => undefined));
-    this.background(`An operation on a cron job failed`, next);
-  }
-
-  /** Waits for the operations queued on adopted jobs so far (tests, shutdown). */
-  async settled(): Promise<void> {
-    await Promise.all([...this.cronJobs.values()].map((job) => this.queues.get(job) ?? Promise.resolve()));
-  }
-
-  private async deleteTask(name: string, job: HoraeCronJob | undefined): Promise<void> {
-    const store = job === undefined ? LOCAL_STORE : job.store;
-    if ((await this.scheduler.getTask(name, { store })) !== null) await this.scheduler.deleteTask(name, { store });
-  }
-
-  private background(message: string, promise: Promise<unknown>): void {
-    promise.catch((error: unknown) => this.logger.error(message, error instanceof Error ? error.stack : String(error)));
   }
 }

@@ -34,11 +34,24 @@ export interface ScheduleModuleOptions extends HoraeModuleOptions {
   intervals?: boolean;
   /** Register `@Timeout` methods (default `true`). */
   timeouts?: boolean;
+  /**
+   * Jobs declared in request-scoped (non-static) providers: `'skip'` (the default) warns and
+   * skips them, as `@nestjs/schedule` does; `'run'` runs each on a fresh instance resolved for
+   * the run, as `HoraeModule` does.
+   */
+  requestScoped?: 'skip' | 'run';
 }
 
-/** The options with a `local` memory store added when they have none. */
-export function withLocalStore<T extends HoraeModuleOptions>(options: T | undefined): T {
-  const given = options ?? ({} as T);
+/**
+ * The options as the drop-in runs them: a `local` memory store added when they have none, and
+ * `app.close()` not waiting for running handlers unless `drainOnShutdown` says so (as
+ * `@nestjs/schedule`, which does not wait).
+ */
+export function withLocalStore<T extends ScheduleModuleOptions>(options: T | undefined): T {
+  const given: T = { drainOnShutdown: false, ...(options ?? ({} as T)) };
+  if (given.requestScoped !== undefined && given.requestScoped !== 'skip' && given.requestScoped !== 'run') {
+    throw errors.invalidRequestScoped(given.requestScoped);
+  }
   if (given.stores?.[LOCAL_STORE] !== undefined) return given;
   return { ...given, stores: { ...given.stores, [LOCAL_STORE]: new MemoryStore() } };
 }
