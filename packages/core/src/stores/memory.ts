@@ -97,10 +97,13 @@ export class MemoryStore implements TaskStore {
 
   /**
    * The dispatch steps in the caller's turn: this store does no I/O (see {@link SynchronousDispatch}).
-   * Not offered when a subclass (or the app) replaced one of the promise-based steps: those are
-   * then what dispatching calls.
+   * Not offered while several schedulers share the store (each then takes a turn of the event
+   * loop per step, as on a shared store, so that they share the work rather than the first one
+   * awake taking it all), nor when a subclass (or the app) replaced one of the promise-based
+   * steps: those are then what dispatching calls.
    */
   get sync(): SynchronousDispatch | undefined {
+    if (this.users.size > 1) return undefined;
     const own = MemoryStore.prototype;
     return this.claimDueTasks === own.claimDueTasks && this.dispatchTasks === own.dispatchTasks && this.getNextRunTime === own.getNextRunTime ? this.steps : undefined;
   }
