@@ -13,7 +13,7 @@ const NativeDate = Date;
 
 const DAY = 86_400_000;
 /** Days kept per zone; older ones are dropped all at once (they are cheap to build again). */
-const MAX_DAYS = 4_096;
+const MAX_DAYS = 16_384;
 /** The longest stretch {@link ZoneOffsets.steady} looks through, days. */
 const MAX_STEADY_DAYS = 400;
 

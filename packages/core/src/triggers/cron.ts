@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { errors } from '../errors/index.js';
 import type { DateInput } from '../time/time.js';
 import { zoneOffsets, type ZoneOffsets } from '../time/zone-offsets.js';
+import { compileWallClock, type WallClockSearch } from './cron-wall.js';
 import {
   CRON_FIELD_NAMES,
   FieldError,
@@ -38,7 +39,9 @@ interface CronFilters {
 }
 
 /** The first wall time (epoch ms read as UTC) the expression matches strictly after `after`. */
-function nextWallOf(wallClock: CronExpression, after: number): number {
+function nextWallOf(wallClock: CronExpression, search: WallClockSearch | null, after: number): number {
+  const found = search?.next(after);
+  if (found !== undefined) return found;
   wallClock.reset(new Date(after));
   // On a clock without daylight saving every valid expression matches again; an error here is
   // a real one, never "no more fires" (reading it as that once deleted tasks).
@@ -67,6 +70,8 @@ class CronSchedule {
   private readonly memo = new Map<number, number | null>();
   private lastAfter = 0;
   private lastNext: number | null = null;
+  /** The wall-time search by calendar arithmetic; null where cron-parser searches (`L`, `#`). */
+  private readonly search: WallClockSearch | null;
   /** The zone's offsets, shared with every schedule in the zone. */
   private readonly offsets: ZoneOffsets;
   /** Whether the hour field is `*`: such expressions follow elapsed time across a change. */
@@ -78,6 +83,7 @@ class CronSchedule {
     private readonly filters: CronFilters,
   ) {
     this.offsets = zoneOffsets(zone);
+    this.search = compileWallClock(wallClock);
     this.elapsed = wallClock.fields.hour.values.length === 24;
   }
 
@@ -114,9 +120,11 @@ class CronSchedule {
       for (const instant of this.instantsOf(wall, offset)) {
         if (instant > after && (best === null || instant < best)) best = instant;
       }
-      // The offset the same from before `after` to well past `best`: later wall times map to
-      // later instants, so `best` is the answer (else look on, for a shifted or repeated time).
-      if (best !== null && offsets.steady(after - MAX_GAP, best + MAX_GAP)) break;
+      // No offset change within MAX_GAP of `best`: a later wall time maps to a later instant
+      // (it could only come earlier through a change near `best` of more than the wall times'
+      // distance, and no change exceeds MAX_GAP), so `best` is the answer. Else look on, for a
+      // shifted or repeated time.
+      if (best !== null && offsets.steady(best - MAX_GAP, best + MAX_GAP)) break;
       cursor = wall;
     }
     return best;
@@ -146,7 +154,7 @@ class CronSchedule {
   private nextWall(after: number): number | null {
     let cursor = after;
     for (let step = 0; step < MAX_FILTER_STEPS; step++) {
-      const candidate = nextWallOf(this.wallClock, cursor);
+      const candidate = nextWallOf(this.wallClock, this.search, cursor);
       const skipTo = this.rejectedUntil(candidate);
       if (skipTo === undefined) return candidate;
       if (skipTo === null) return null;
