@@ -48,9 +48,9 @@ export function compileWallClock(expression: CronExpression): WallClockSearch | 
   const fields = [second.values, minute.values, hour.values, dayOfMonth.values, dayOfWeek.values, month.values] as const;
   if (!fields.every((values) => plainNumbers(values as readonly unknown[]))) return null;
   if (dayOfMonth.hasLastChar || dayOfWeek.hasLastChar || dayOfWeek.nthDay !== 0) return null;
-  const seconds = nextTable(second.values as readonly number[], 60);
-  const minutes = nextTable(minute.values as readonly number[], 60);
-  const hours = nextTable(hour.values as readonly number[], 24);
+  const seconds = nextTable(second.values, 60);
+  const minutes = nextTable(minute.values, 60);
+  const hours = nextTable(hour.values, 24);
   const months = nextTable((month.values as readonly number[]).map((value) => value - 1), 12);
   const monthDays = new Set(dayOfMonth.values as readonly number[]);
   const weekDays = new Set(dayOfWeek.values as readonly number[]);
