@@ -98,7 +98,8 @@ export class EventHub {
   /**
    * Sees every event's payload as it is emitted, before (and whether or not) listeners do: for
    * the scheduler's own bookkeeping (the run history), which must not cost an event object per
-   * run. It must not throw.
+   * run. It must not throw. (The dispatch emits `task:submitted` and `task:removed` only when a
+   * listener wants them.)
    */
   tap(observer: <TType extends SchedulerEventType>(type: TType, payload: SchedulerEventMap[TType]) => void): void {
     this.observer = observer;

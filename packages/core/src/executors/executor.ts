@@ -76,7 +76,9 @@ interface RunningInstance {
  */
 export abstract class BaseExecutor implements Executor {
   protected host: ExecutorHost | undefined;
-  private readonly instances = new Map<string, Set<RunningInstance>>();
+  /** The runs in progress here, and how many of each task: no collection per task. */
+  private readonly running = new Set<RunningInstance>();
+  private readonly counts = new Map<string, number>();
   /**
    * One abort controller for every run: shutdown aborts them all at once anyway, and one
    * controller per run was a quarter of the cost of starting a run. Replaced after a shutdown.
@@ -92,7 +94,7 @@ export abstract class BaseExecutor implements Executor {
   }
 
   runningInstances(taskId: string): number {
-    return this.instances.get(taskId)?.size ?? 0;
+    return this.counts.get(taskId) ?? 0;
   }
 
   cannotRun?(handler: HandlerDefinition): string | undefined;
@@ -101,25 +103,27 @@ export abstract class BaseExecutor implements Executor {
     const host = this.host;
     const { task } = execution;
     if (host === undefined) throw errors.executorNotStarted(this.alias, task.id);
-    let set = this.instances.get(task.id);
-    if ((set?.size ?? 0) >= task.maxInstances) throw errors.maxInstances(task.id, task.maxInstances);
-    if (set === undefined) this.instances.set(task.id, (set = new Set()));
+    const count = this.counts.get(task.id) ?? 0;
+    if (count >= task.maxInstances) throw errors.maxInstances(task.id, task.maxInstances);
     const own = execution.isolated === true ? new AbortController() : undefined;
     const instance: RunningInstance = own === undefined ? {} : { controller: own };
     // Counted before its handler is called: a handler that asks how many instances run sees itself.
-    set.add(instance);
+    this.running.add(instance);
+    this.counts.set(task.id, count + 1);
     execution.onSubmitted?.();
     // The first handler is called within this call, as a timer's callback is within the timer.
-    instance.done = this.runAll(host, execution, own?.signal ?? (this.controller ??= new AbortController()).signal).finally(() => {
-      set.delete(instance);
-      if (set.size === 0 && this.instances.get(task.id) === set) this.instances.delete(task.id);
+    instance.done = this.runAll(host, execution, own?.signal ?? (this.controller ??= new AbortController()).signal, () => {
+      this.running.delete(instance);
+      const left = (this.counts.get(task.id) ?? 1) - 1;
+      if (left === 0) this.counts.delete(task.id);
+      else this.counts.set(task.id, left);
       execution.onSettled?.();
     });
     return this.waitsForRuns ? instance.done : undefined;
   }
 
   async shutdown({ wait, timeout }: ExecutorShutdownOptions): Promise<void> {
-    const running = [...this.instances.values()].flatMap((set) => [...set]).filter((instance) => instance.aborted !== true);
+    const running = [...this.running].filter((instance) => instance.aborted !== true);
     const controller = this.controller;
     this.controller = undefined;
     if (running.length === 0) return;
@@ -150,7 +154,7 @@ export abstract class BaseExecutor implements Executor {
 
   /** Resolves when no run is in progress here (now or later, whichever comes first). */
   protected whenIdle(): Promise<void> {
-    return Promise.all([...this.instances.values()].flatMap((set) => [...set].flatMap((instance) => instance.done ?? []))).then(() => undefined);
+    return Promise.all([...this.running].flatMap((instance) => instance.done ?? [])).then(() => undefined);
   }
 
   /** Whether `submit` should return the run's promise (inline) or let it go (async). */
@@ -159,20 +163,25 @@ export abstract class BaseExecutor implements Executor {
   /** Calls the handler; resolves with its result, rejects with its error. */
   protected abstract invoke(handler: HandlerDefinition, args: unknown, context: RunContext): Promise<unknown>;
 
-  private async runAll(host: ExecutorHost, execution: Execution, signal: AbortSignal): Promise<void> {
-    const { task, store } = execution;
-    for (const runTime of execution.runTimes) {
-      const scheduledAt = new Date(runTime);
-      const context: RunContext = { taskId: task.id, taskName: task.name, scheduledAt, signal, logger: host.logger };
-      const started = performance.now();
-      try {
-        const result = await this.invoke(execution.handler, task.args, context);
-        host.emit('task:executed', { taskId: task.id, store, scheduledAt, result, duration: performance.now() - started });
-      } catch (error) {
-        host.logger.error(`Task "${task.id}" (${task.name}) failed for its run at ${scheduledAt.toISOString()}.`, error);
-        host.emit('task:error', { taskId: task.id, store, scheduledAt, error, duration: performance.now() - started });
+  /** Runs an execution's handlers one after another; `ended` is called once they have, whatever happened. */
+  private async runAll(host: ExecutorHost, execution: Execution, signal: AbortSignal, ended: () => void): Promise<void> {
+    try {
+      const { task, store } = execution;
+      for (const runTime of execution.runTimes) {
+        const scheduledAt = new Date(runTime);
+        const context: RunContext = { taskId: task.id, taskName: task.name, scheduledAt, signal, logger: host.logger };
+        const started = performance.now();
+        try {
+          const result = await this.invoke(execution.handler, task.args, context);
+          host.emit('task:executed', { taskId: task.id, store, scheduledAt, result, duration: performance.now() - started });
+        } catch (error) {
+          host.logger.error(`Task "${task.id}" (${task.name}) failed for its run at ${scheduledAt.toISOString()}.`, error);
+          host.emit('task:error', { taskId: task.id, store, scheduledAt, error, duration: performance.now() - started });
+        }
+        if (signal.aborted) break;
       }
-      if (signal.aborted) break;
+    } finally {
+      ended();
     }
   }
 }

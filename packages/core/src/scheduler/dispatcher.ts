@@ -41,7 +41,7 @@ export interface DispatcherContext {
   /** Whether the scheduler dispatches (`running`), holds (`paused`) or has stopped. */
   readonly state: () => 'running' | 'paused' | 'stopped';
   /** The stores to dispatch from: those started. */
-  readonly stores: () => StoreHandle[];
+  readonly stores: () => readonly StoreHandle[];
 }
 
 /** A claimed task with what its dispatch does. */
@@ -365,7 +365,7 @@ export class Dispatcher {
       const { task, plan, run } = planned[index]!;
       // Not released: changed since the claim, or the claim was lost; not this instance's fire.
       if (outcomes[index]?.released !== true) continue;
-      if (plan.nextRunTime === null) events.emit('task:removed', { taskId: task.id, store: handle.alias });
+      if (plan.nextRunTime === null && events.has('task:removed')) events.emit('task:removed', { taskId: task.id, store: handle.alias });
       runner.reportMissed(task, handle.alias, plan.missed, plan.missedCount);
       if (run === undefined) continue;
       if (outcomes[index]?.runLeased !== true) {
@@ -387,19 +387,22 @@ export class Dispatcher {
     const { runner, runLeases } = this.context;
     // The store said it is due: by its clock, which may be ahead of this one.
     const plan = planRuns(task, Math.max(now, task.nextRunTime ?? now), Math.random);
-    const dispatch = handle.releaseOf(task, this.context.instanceId(), plan.nextRunTime, removeWhenFinished);
+    const owner = this.context.instanceId();
     const runTimes = plan.runTimes.length > 0 ? plan.runTimes : forceAt !== undefined ? [forceAt] : [];
-    if (runTimes.length === 0) return { task, plan, runTimes, dispatch };
+    if (runTimes.length === 0) return { task, plan, runTimes, dispatch: handle.releaseOf(task, owner, plan.nextRunTime, removeWhenFinished) };
     let found: Omit<PreparedRun, 'runId'>;
     try {
       found = runner.resolve(task);
     } catch (error) {
       runner.reportRefused(task, handle.alias, [...plan.coalesced, ...runTimes], error);
-      return { task, plan, runTimes, dispatch, refusal: error instanceof Error ? error : new Error(String(error)) };
+      const refusal = error instanceof Error ? error : new Error(String(error));
+      return { task, plan, runTimes, dispatch: handle.releaseOf(task, owner, plan.nextRunTime, removeWhenFinished), refusal };
     }
+    // Built as literals, without spreads: this runs for every fire of a burst.
     const runId = runLeases.newRunId();
-    const run = { ...runLeases.lease(handle, task.id, runId, runTimes[0]!), maxInstances: task.maxInstances };
-    return { task, plan, runTimes, dispatch: { ...dispatch, run }, run: { ...found, runId } };
+    const lease = runLeases.lease(handle, task.id, runId, runTimes[0]!, task.maxInstances);
+    const dispatch = handle.releaseOf(task, owner, plan.nextRunTime, removeWhenFinished, lease);
+    return { task, plan, runTimes, dispatch, run: { executor: found.executor, handler: found.handler, runId } };
   }
 
   /** The release that hands a claimed task back as it was. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SchedulerEventMap, SchedulerEventType } from '../events/events.js';
 import type { Logger } from '../logger/logger.js';
-import type { RunLease } from '../stores/store.js';
+import type { TaskDispatch } from '../stores/store.js';
 import type { StoreHandle } from './store-handle.js';
 
 interface ActiveRun {
@@ -27,7 +27,7 @@ export class RunLeases {
   /** How many of the active runs hold leases in persistent stores (those that need renewing). */
   private persistentRuns = 0;
   private heartbeat: NodeJS.Timeout | undefined;
-  private handles: () => StoreHandle[] = () => [];
+  private handles: () => readonly StoreHandle[] = () => [];
   /** Stores whose heartbeat failed: one warning per outage, not one per beat. */
   private readonly failing = new Set<StoreHandle>();
   /** Releases waiting to be sent, by store. */
@@ -58,8 +58,8 @@ export class RunLeases {
   }
 
   /** The lease to ask for with a run, for a store that records it along with the dispatch. */
-  lease(handle: StoreHandle, taskId: string, runId: string, scheduledAt: number): { lease: RunLease; duration: number } {
-    return { lease: { taskId, runId, owner: this.ownerId(), scheduledAt }, duration: this.durationIn(handle) };
+  lease(handle: StoreHandle, taskId: string, runId: string, scheduledAt: number, maxInstances: number): NonNullable<TaskDispatch['run']> {
+    return { lease: { taskId, runId, owner: this.ownerId(), scheduledAt }, maxInstances, duration: this.durationIn(handle) };
   }
 
   /** A lease's duration in a store: unbounded in one that lives and dies with this process. */
@@ -121,7 +121,7 @@ export class RunLeases {
   }
 
   /** Starts beating for these stores, whenever there is something to beat for. */
-  start(handles: () => StoreHandle[]): void {
+  start(handles: () => readonly StoreHandle[]): void {
     this.handles = handles;
     this.arm();
   }

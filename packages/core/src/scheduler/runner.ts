@@ -84,6 +84,8 @@ export class Runner {
     const announce = (): void => {
       if (announced) return;
       announced = true;
+      // Nothing listens (the run history's tap does not need it): no payload to build per run.
+      if (!events.has('task:submitted')) return;
       events.emit('task:submitted', {
         taskId: task.id,
         store: handle.alias,

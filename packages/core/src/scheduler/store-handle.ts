@@ -94,12 +94,17 @@ export class StoreHandle {
    * The release of a record claimed through this handle, sealed for its new revision and next
    * run time when the store encrypts (see {@link TaskCodec}).
    */
-  releaseOf(record: TaskRecord, owner: string, nextRunTime: number | null, removeWhenFinished: boolean): TaskRelease {
+  releaseOf(record: TaskRecord, owner: string, nextRunTime: number | null, removeWhenFinished: boolean, run?: TaskDispatch['run']): TaskDispatch {
     const seal = this.codec.releaseSeal(record, nextRunTime);
     // Built as one literal: this runs for every fire of a burst.
+    if (run === undefined) {
+      return seal === undefined
+        ? { id: record.id, owner, claimedRevision: record.revision, nextRunTime, removeWhenFinished }
+        : { id: record.id, owner, claimedRevision: record.revision, nextRunTime, removeWhenFinished, seal };
+    }
     return seal === undefined
-      ? { id: record.id, owner, claimedRevision: record.revision, nextRunTime, removeWhenFinished }
-      : { id: record.id, owner, claimedRevision: record.revision, nextRunTime, removeWhenFinished, seal };
+      ? { id: record.id, owner, claimedRevision: record.revision, nextRunTime, removeWhenFinished, run }
+      : { id: record.id, owner, claimedRevision: record.revision, nextRunTime, removeWhenFinished, seal, run };
   }
 
   /** Hands back one claimed task: the release path of a batch, for one. */

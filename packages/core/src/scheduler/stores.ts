@@ -12,6 +12,8 @@ import type { StoreHandle } from './store-handle.js';
 export class StoreSet {
   private readonly handles = new Map<string, StoreHandle>();
   private readonly started = new Set<string>();
+  /** {@link startedHandles}' answer until the started stores change (it is asked on every run). */
+  private startedCache: readonly StoreHandle[] | undefined;
   private readonly staging = new Map<string, StoreHandle>();
 
   constructor(private readonly handleFor: (alias: string, store: TaskStore) => StoreHandle) {}
@@ -23,6 +25,7 @@ export class StoreSet {
   add(alias: string, store: TaskStore): StoreHandle {
     const handle = this.handleFor(alias, store);
     this.handles.set(alias, handle);
+    this.startedCache = undefined;
     return handle;
   }
 
@@ -31,6 +34,7 @@ export class StoreSet {
     const handle = this.get(undefined, alias);
     this.handles.delete(alias);
     this.staging.delete(alias);
+    this.startedCache = undefined;
     if (this.started.delete(alias)) await handle.shutdown();
   }
 
@@ -54,19 +58,21 @@ export class StoreSet {
   }
 
   /** The started stores, in the order they started. */
-  startedHandles(): StoreHandle[] {
-    return [...this.started].flatMap((alias) => this.handles.get(alias) ?? []);
+  startedHandles(): readonly StoreHandle[] {
+    return (this.startedCache ??= [...this.started].flatMap((alias) => this.handles.get(alias) ?? []));
   }
 
   async start(handle: StoreHandle, context: StoreContext): Promise<void> {
     await handle.start(context);
     this.started.add(handle.alias);
+    this.startedCache = undefined;
   }
 
   /** Shuts every started store down; one that fails is logged, and the others still are. */
   async shutdownAll(logger: Logger): Promise<void> {
     for (const handle of this.startedHandles()) {
       this.started.delete(handle.alias);
+      this.startedCache = undefined;
       try {
         await handle.shutdown();
       } catch (error) {

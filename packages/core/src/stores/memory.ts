@@ -65,6 +65,24 @@ class Entry implements HeapEntry {
   }
 }
 
+/** A run lease held in the store: one shape for all, no object spread per run. */
+class HeldLease {
+  readonly taskId: string;
+  readonly runId: string;
+  readonly owner: string;
+  readonly scheduledAt: number;
+
+  constructor(
+    lease: RunLease,
+    public expiresAt: number,
+  ) {
+    this.taskId = lease.taskId;
+    this.runId = lease.runId;
+    this.owner = lease.owner;
+    this.scheduledAt = lease.scheduledAt;
+  }
+}
+
 /**
  * Keeps tasks in the process's memory: the default store. Tasks are lost when the process
  * exits; inline functions and any arguments are allowed. Adding, updating and deleting are
@@ -84,9 +102,9 @@ export class MemoryStore implements TaskStore {
   readonly persistent: boolean = false;
   private readonly entries = new Map<string, Entry>();
   private readonly due = new RunTimeHeap<Entry>();
-  /** Run leases by task, then by run id: counting a task's runs never looks at other tasks'. */
-  private readonly runLeases = new Map<string, Map<string, RunLease & { expiresAt: number }>>();
-  private readonly runTasks = new Map<string, string>();
+  /** Run leases by task (counting a task's runs never looks at other tasks'), and by run id. */
+  private readonly runLeases = new Map<string, HeldLease[]>();
+  private readonly runLeasesById = new Map<string, HeldLease>();
   private readonly quarantine = new Map<string, QuarantinedTask>();
   private readonly runLog: RunLog;
   private readonly instances = new Map<string, StoredInstance>();
@@ -229,7 +247,7 @@ export class MemoryStore implements TaskStore {
   renewRunLeases(owner: string, runIds: readonly string[], duration: number): Promise<void> {
     const expiresAt = Date.now() + duration;
     for (const runId of runIds) {
-      const held = this.runLeases.get(this.runTasks.get(runId) ?? '')?.get(runId);
+      const held = this.runLeasesById.get(runId);
       if (held?.owner === owner) held.expiresAt = expiresAt;
     }
     return Promise.resolve();
@@ -248,12 +266,10 @@ export class MemoryStore implements TaskStore {
   takeExpiredRunLeases(): Promise<RunLease[]> {
     const now = Date.now();
     const expired: RunLease[] = [];
-    for (const held of this.runLeases.values()) {
-      for (const { expiresAt, ...lease } of held.values()) {
-        if (expiresAt > now) continue;
-        this.forgetRunLease(lease.taskId, lease.runId);
-        expired.push(lease);
-      }
+    for (const held of [...this.runLeasesById.values()]) {
+      if (held.expiresAt > now) continue;
+      this.forgetRunLease(held.taskId, held.runId);
+      expired.push({ taskId: held.taskId, runId: held.runId, owner: held.owner, scheduledAt: held.scheduledAt });
     }
     return Promise.resolve(expired);
   }
@@ -262,7 +278,7 @@ export class MemoryStore implements TaskStore {
   getRunLeases(): Promise<HeldRunLease[]> {
     const now = Date.now();
     const alive: HeldRunLease[] = [];
-    for (const held of this.runLeases.values()) for (const lease of held.values()) if (lease.expiresAt > now) alive.push({ ...lease });
+    for (const held of this.runLeasesById.values()) if (held.expiresAt > now) alive.push({ taskId: held.taskId, runId: held.runId, owner: held.owner, scheduledAt: held.scheduledAt, expiresAt: held.expiresAt });
     return Promise.resolve(alive);
   }
 
@@ -310,22 +326,27 @@ export class MemoryStore implements TaskStore {
   }
 
   private acquire(lease: RunLease, maxInstances: number, duration: number): boolean {
+    const held = this.runLeases.get(lease.taskId);
     const now = Date.now();
-    let held = this.runLeases.get(lease.taskId);
-    let live = 0;
-    if (held !== undefined) for (const other of held.values()) if (other.expiresAt > now) live++;
-    if (live >= maxInstances) return false;
-    if (held === undefined) this.runLeases.set(lease.taskId, (held = new Map<string, RunLease & { expiresAt: number }>()));
-    held.set(lease.runId, { ...lease, expiresAt: now + duration });
-    this.runTasks.set(lease.runId, lease.taskId);
+    if (held !== undefined) {
+      let live = 0;
+      for (const other of held) if (other.expiresAt > now) live++;
+      if (live >= maxInstances) return false;
+    }
+    const entry = new HeldLease(lease, now + duration);
+    if (held === undefined) this.runLeases.set(lease.taskId, [entry]);
+    else held.push(entry);
+    this.runLeasesById.set(lease.runId, entry);
     return true;
   }
 
   private forgetRunLease(taskId: string, runId: string): void {
-    const held = this.runLeases.get(taskId);
-    held?.delete(runId);
-    if (held?.size === 0) this.runLeases.delete(taskId);
-    this.runTasks.delete(runId);
+    const entry = this.runLeasesById.get(runId);
+    if (entry === undefined || entry.taskId !== taskId) return;
+    this.runLeasesById.delete(runId);
+    const held = this.runLeases.get(taskId)!;
+    held.splice(held.indexOf(entry), 1);
+    if (held.length === 0) this.runLeases.delete(taskId);
   }
 
   quarantineTask(id: string, reason: string): Promise<void> {
@@ -371,7 +392,7 @@ export class MemoryStore implements TaskStore {
 
   /** Puts an entry where it belongs in the heap, after its task or claim changed. */
   private place(entry: Entry): void {
-    this.due.remove(entry);
-    if (entry.nextRunTime !== null) this.due.push(entry);
+    if (entry.nextRunTime === null) this.due.remove(entry);
+    else this.due.update(entry);
   }
 }

@@ -40,6 +40,16 @@ export class RunTimeHeap<TEntry extends HeapEntry> {
     this.down(last.heapIndex);
   }
 
+  /** Moves an entry whose run time changed to its place (adds it if it is not in the heap). */
+  update(entry: TEntry): void {
+    if (entry.heapIndex < 0) {
+      this.push(entry);
+      return;
+    }
+    this.up(entry.heapIndex);
+    this.down(entry.heapIndex);
+  }
+
   clear(): void {
     for (const entry of this.items) entry.heapIndex = -1;
     this.items.length = 0;
