@@ -72,11 +72,17 @@ const contenders: Record<string, Contender> = {
   },
 };
 
+/** A: times at any millisecond; B: the same rounded up to whole seconds (~100 tasks due at once, 10 times). */
+type Scenario = 'ms' | 's';
+
 /** Intended times: random whole-ms offsets (the same for every contender) from a whole-second start. */
-function intendedTimes(count: number, spread: number, lead: number, seed: number): number[] {
+function intendedTimes(count: number, spread: number, lead: number, seed: number, scenario: Scenario): number[] {
   const random = seededRandom(seed);
   const start = Math.ceil((Date.now() + lead) / 1000) * 1000;
-  return Array.from({ length: count }, () => start + Math.floor(random() * spread));
+  return Array.from({ length: count }, () => {
+    const offset = Math.floor(random() * spread);
+    return scenario === 's' ? start + Math.ceil(offset / 1000) * 1000 : start + offset;
+  });
 }
 
 function round(contender: Contender, intended: number[], tag: string): Promise<RoundResult> {
@@ -85,16 +91,16 @@ function round(contender: Contender, intended: number[], tag: string): Promise<R
 
 // ------------------------------------------------------------------ child: one contender
 
-async function child(name: string, roundIndex: string): Promise<void> {
+async function child(name: string, roundIndex: string, scenario: Scenario): Promise<void> {
   const contender = contenders[name]!;
   // A tag of its own keeps this child's keys apart (see lib.ts).
   const tag = `lateness-${roundIndex}-${process.pid}`;
   const admin = adminClient();
   try {
     // Warm-up round (discarded), under a tag of its own: compiles each contender's hot path.
-    await round(contender, intendedTimes(100, 1_000, 500, 7), `${tag}-warm`);
+    await round(contender, intendedTimes(100, 1_000, 500, 7, scenario), `${tag}-warm`);
     await deleteTagKeys(admin, `${tag}-warm`);
-    const result = await round(contender, intendedTimes(TASKS, SPREAD_MS, LEAD_MS, 42 + Number(roundIndex)), tag);
+    const result = await round(contender, intendedTimes(TASKS, SPREAD_MS, LEAD_MS, 42 + Number(roundIndex), scenario), tag);
     await deleteTagKeys(admin, tag);
     await sendToParent(result);
   } finally {
@@ -113,31 +119,29 @@ interface Pooled {
 const sortedLateness = (rounds: RoundResult[]): number[] => rounds.flatMap((r) => r.lateness).sort((a, b) => a - b);
 const p99Of = (rounds: RoundResult[]): number => quantile(sortedLateness(rounds), 0.99);
 
-async function parent(): Promise<void> {
-  await redisHeader('Redis benchmark 1: fire lateness, Horae (RedisStore) vs BullMQ (delayed jobs)');
-  console.log(`${TASKS.toLocaleString('en-US')} one-shot tasks, each due at a random millisecond within ${SPREAD_MS / 1000} s (seeded; the same times for every contender in a round).`);
-  console.log('Lateness = handler time − intended time (sub-ms epoch clock); early = Date.now() in the handler < intended time.');
-  console.log(`Each contender alone in a fresh child process, after a discarded warm-up round; ${ROUNDS} rounds each, interleaved,`);
-  console.log(`statistics over all ${(ROUNDS * TASKS).toLocaleString('en-US')} fires. Setup = time to schedule the ${TASKS.toLocaleString('en-US')} tasks (median).\n`);
-
-  const names = Object.keys(contenders);
-  const pooled: Pooled[] = names.map((name) => ({ name, rounds: [] }));
+async function runScenario(scenario: Scenario): Promise<Pooled[]> {
+  const pooled: Pooled[] = Object.keys(contenders).map((name) => ({ name, rounds: [] }));
   const background = new BackgroundLog();
   const admin = adminClient();
   try {
     for (let r = 0; r < ROUNDS; r++) {
       for (const row of pooled) {
         await background.quiet(admin);
-        row.rounds.push(await runChild<RoundResult>(process.argv[1]!, [row.name, String(r)], 90_000));
+        row.rounds.push(await runChild<RoundResult>(process.argv[1]!, [row.name, String(r), scenario], 90_000));
       }
     }
   } finally {
     admin.disconnect();
   }
+  console.log(`${background.summary()}\n`);
+  return pooled;
+}
 
+function printScenario(pooled: Pooled[]): void {
   const bullP99 = p99Of(pooled.find((row) => row.name.startsWith('BullMQ'))!.rounds);
+  const floorP99 = p99Of(pooled.find((row) => row.name.startsWith('setTimeout floor'))!.rounds);
   printTable(
-    ['contender', 'p50 ms', 'p99 ms', 'max ms', 'min ms', 'early', 'missed', 'p99 per round', 'setup ms', 'p99 vs BullMQ'],
+    ['contender', 'p50 ms', 'p99 ms', 'max ms', 'min ms', 'early', 'missed', 'p99 per round', 'setup ms', 'p99 vs floor', 'p99 vs BullMQ'],
     pooled.map(({ name, rounds }) => {
       const sorted = sortedLateness(rounds);
       const duplicates = rounds.reduce((sum, r) => sum + r.duplicates, 0);
@@ -151,27 +155,45 @@ async function parent(): Promise<void> {
         String(TASKS * rounds.length - sorted.length) + (duplicates > 0 ? ` (+${duplicates} dup)` : ''),
         rounds.map((r) => fmt(p99Of([r]))).join(' / '),
         fmt(median(rounds.map((r) => r.setupMs)), 0),
+        ratio(quantile(sorted, 0.99), floorP99),
         ratio(quantile(sorted, 0.99), bullP99),
       ];
     }),
   );
-  console.log(`\n${background.summary()}`);
   for (const { name, rounds } of pooled) {
     const overran = rounds.reduce((sum, r) => sum + r.overran, 0);
     if (overran > 0) console.log(`Warning: ${name} took so long to schedule that ${overran} tasks were already due; their lateness includes setup.`);
   }
+  console.log('');
+}
 
+async function parent(): Promise<void> {
+  await redisHeader('Redis benchmark 1: fire lateness, Horae (RedisStore) vs BullMQ (delayed jobs)');
+  console.log(`${TASKS.toLocaleString('en-US')} one-shot tasks, each due at a random millisecond within ${SPREAD_MS / 1000} s (seeded; the same times for every contender in a round).`);
+  console.log('Lateness = handler time − intended time (sub-ms epoch clock); early = Date.now() in the handler < intended time.');
+  console.log(`Each contender alone in a fresh child process, after a discarded warm-up round; ${ROUNDS} rounds each, interleaved,`);
+  console.log(`statistics over all ${(ROUNDS * TASKS).toLocaleString('en-US')} fires. Setup = time to schedule the ${TASKS.toLocaleString('en-US')} tasks (median).\n`);
+
+  const a = await runScenario('ms');
+  console.log('### A. Millisecond times\n');
+  printScenario(a);
+  const b = await runScenario('s');
+  console.log('### B. The same times rounded up to whole seconds (~100 tasks due at once, 10 times)\n');
+  printScenario(b);
+
+  const pooled = a;
+  const bullP99 = p99Of(pooled.find((row) => row.name.startsWith('BullMQ'))!.rounds);
   const horae = pooled.find((row) => row.name.startsWith('Horae'))!.rounds;
   const horaeP99 = p99Of(horae);
   const missed = TASKS * ROUNDS - sortedLateness(horae).length;
   const early = horae.reduce((sum, r) => sum + r.early, 0);
   printGoal(
-    "Horae p99 lateness at least 10x lower than BullMQ's (delayed jobs, default Worker)",
+    "Horae p99 lateness at least 10x lower than BullMQ's (delayed jobs, default Worker; scenario A)",
     horaeP99 * 10 <= bullP99 && missed === 0 && early === 0,
     `Horae p99 ${fmt(horaeP99)} ms vs BullMQ ${fmt(bullP99)} ms = ${fmt(bullP99 / horaeP99, 1)}x lower; Horae early ${early}, missed ${missed}`,
   );
 }
 
-const [name, roundIndex] = process.argv.slice(2);
-if (name !== undefined) await child(name, roundIndex ?? '0');
+const [name, roundIndex, scenario] = process.argv.slice(2);
+if (name !== undefined) await child(name, roundIndex ?? '0', scenario === 's' ? 's' : 'ms');
 else await parent();
