@@ -515,6 +515,11 @@ function mongoSuites(replicaSetUrl: string, standaloneUrl: string): void {
       try {
         claimed = await store.claimDueTasks({ now: 0, limit: 100, owner: 'big', duration: 60 * SECOND });
         await store.getNextRunTime();
+        // The drain closes the change stream in the background: profile until its close is in.
+        await vi.waitFor(
+          async () => expect(await db.collection('system.profile').countDocuments({ ns: `${DATABASE}.${opened.collection}`, 'command.killCursors': { $exists: true } })).toBeGreaterThan(0),
+          { timeout: 5 * SECOND, interval: 20 },
+        );
       } finally {
         await db.command({ profile: 0 });
       }
