@@ -15,7 +15,7 @@ import { Cron } from 'croner';
 import nodeCron, { type ScheduledTask } from 'node-cron';
 import { Scheduler, type TriggerSpec } from '@horae/core';
 import { CRON_EXPRESSIONS, TASK_COUNT, noop } from './lib/workload.js';
-import { fmt, header, printGoal, printTable, ratio, runChild, sendToParent } from './lib/report.js';
+import { fmt, header, printGoal, printTable, ratio, runChild, sendToParent, heapUsed } from './lib/report.js';
 
 const GOAL_BYTES = 300;
 /**
@@ -100,15 +100,6 @@ const cases: Record<string, () => Case> = {
   'node-cron-scheduled': () =>
     peer('node-cron, schedule (started)', (i) => nodeCron.schedule(cronExpression(i), noop), (job) => (job as ScheduledTask).destroy()),
 };
-
-function heapUsed(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('run with node --expose-gc');
-  // Two full collections: the first may only finalise what the second frees.
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 // ------------------------------------------------------------------ child: one case
 

@@ -9,7 +9,7 @@
  * within 1.5x its p99 at 10,000 (a claim must not grow with the tasks that are not due).
  */
 import { MemoryStore, Scheduler, type TaskDispatch } from '@horae/core';
-import { fmt, header, printGoal, printTable, quantile, runChild, sendToParent } from './lib/report.js';
+import { fmt, header, printGoal, printTable, quantile, runChild, sendToParent, heapUsed } from './lib/report.js';
 
 const SIZES = [10_000, 1_000_000] as const;
 const DUE = 100;
@@ -24,14 +24,6 @@ interface Measured {
   claimP99: number;
   firstPageMs: number;
   tenPagesMs: number;
-}
-
-function heapUsed(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('run with --expose-gc');
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
 }
 
 async function child(tasks: number): Promise<void> {

@@ -91,3 +91,12 @@ export function header(title: string): void {
   console.log(`@horae/core under test: ${horae.replace(/^file:\/\/.*?\/(packages\/)/, '$1')}\n`);
   if (!horae.includes('/dist/')) console.log('WARNING: @horae/core resolves to its sources, not its build; run through register.mjs (see README).\n');
 }
+
+/** The heap in use after two full collections (the first may only finalise what the second frees); needs `--expose-gc`. */
+export function heapUsed(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with node --expose-gc');
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
