@@ -38,7 +38,7 @@ export type {
 export { ENCRYPTION_KEY_VARIABLE, RECORD_SCHEMA_VERSION } from './stores/codec.js';
 export { storeErrors } from './stores/store-errors.js';
 export { checkStoreOptions } from './stores/store-options.js';
-export { dispatchEach, type DispatchSteps } from './stores/dispatch-each.js';
+export { dispatchEach, type DispatchEachOptions, type DispatchSteps } from './stores/dispatch-each.js';
 export { MemoryStore } from './stores/memory.js';
 export type { RunOutcome, TaskRun } from './history/task-run.js';
 export type { InstanceInfo, InstanceRun } from './cluster/instance.js';

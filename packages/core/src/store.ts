@@ -50,7 +50,7 @@ export type {
 } from './stores/store.js';
 export { storeErrors } from './stores/store-errors.js';
 export { checkStoreOptions } from './stores/store-options.js';
-export { dispatchEach, type DispatchSteps } from './stores/dispatch-each.js';
+export { dispatchEach, type DispatchEachOptions, type DispatchSteps } from './stores/dispatch-each.js';
 export { HoraeError, isHoraeError, type HoraeErrorCode } from './errors/index.js';
 export { defaultLogger, type Logger } from './logger/logger.js';
 export { checkKeys } from './options/keys.js';

@@ -1,3 +1,4 @@
+import { errors } from '../errors/index.js';
 import type { DispatchOutcome, RunLease, TaskDispatch, TaskRelease } from './store.js';
 
 /** The steps {@link dispatchEach} takes for each dispatch, each atomic on its own. */
@@ -6,6 +7,16 @@ export interface DispatchSteps {
   release(release: TaskRelease): Promise<boolean>;
   acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean>;
   releaseRunLease(taskId: string, runId: string): Promise<void>;
+}
+
+/** How {@link dispatchEach} proceeds. @public */
+export interface DispatchEachOptions {
+  /**
+   * How many tasks are dispatched at once; default 1, one after another. A store whose tasks are
+   * independent records (files, rows) can take several at a time; dispatches of the same task
+   * still go one after another, in the order given.
+   */
+  readonly concurrency?: number;
 }
 
 /**
@@ -22,21 +33,39 @@ export interface DispatchSteps {
  *       release: (release) => this.release(release),
  *       acquireRunLease: (lease, max, duration) => this.acquireRunLease(lease, max, duration),
  *       releaseRunLease: (taskId, runId) => this.releaseRunLease(taskId, runId),
- *     });
+ *     }, { concurrency: 8 });
  *   }
  *   // ...
  * }
  * ```
  * @public
  */
-export async function dispatchEach(dispatches: readonly TaskDispatch[], steps: DispatchSteps): Promise<DispatchOutcome[]> {
-  const outcomes: DispatchOutcome[] = [];
-  for (const dispatch of dispatches) {
-    const { run } = dispatch;
-    const leased = run !== undefined && (await steps.acquireRunLease(run.lease, run.maxInstances, run.duration));
-    const released = await steps.release(dispatch);
-    if (leased && !released) await steps.releaseRunLease(run.lease.taskId, run.lease.runId);
-    outcomes.push({ released, runLeased: leased && released });
+export async function dispatchEach(dispatches: readonly TaskDispatch[], steps: DispatchSteps, options: DispatchEachOptions = {}): Promise<DispatchOutcome[]> {
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw errors.invalidOption(undefined, 'concurrency', concurrency, 'a whole number of dispatches, at least 1');
+  const outcomes = new Array<DispatchOutcome>(dispatches.length);
+  // Each task's dispatches in one queue, so that no two of one task ever overlap.
+  const queues = new Map<string, number[]>();
+  for (const [index, dispatch] of dispatches.entries()) {
+    const queue = queues.get(dispatch.id);
+    if (queue === undefined) queues.set(dispatch.id, [index]);
+    else queue.push(index);
   }
+  const pending = [...queues.values()];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < pending.length) {
+      for (const index of pending[next++]!) outcomes[index] = await dispatchOne(dispatches[index]!, steps);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
   return outcomes;
+}
+
+async function dispatchOne(dispatch: TaskDispatch, steps: DispatchSteps): Promise<DispatchOutcome> {
+  const { run } = dispatch;
+  const leased = run !== undefined && (await steps.acquireRunLease(run.lease, run.maxInstances, run.duration));
+  const released = await steps.release(dispatch);
+  if (leased && !released) await steps.releaseRunLease(run.lease.taskId, run.lease.runId);
+  return { released, runLeased: leased && released };
 }

@@ -21,7 +21,7 @@ export function byRunTime({ doc: a }: LiveHead, { doc: b }: LiveHead): number {
 export interface ClaimsContext {
   readonly tasks: GenerationFiles<TaskGeneration>;
   readonly cas: CompareAndSwap;
-  /** The tasks that exist, after the directories are ready. */
+  /** The tasks that exist, after the directories are ready (for claims: from the kept listing). */
   readonly liveTasks: () => Promise<LiveHead[]>;
   readonly ready: () => Promise<void>;
 }

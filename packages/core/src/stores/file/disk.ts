@@ -41,11 +41,39 @@ export async function writeTempFile(directory: string, data: string): Promise<st
   return path;
 }
 
+/** The directory flushes under way and asked for, per directory (see {@link syncDirectory}). */
+const directorySyncs = new Map<string, { running: Promise<void>; next: Promise<void> | undefined }>();
+
 /**
  * Flushes a directory's entries (a new link or rename) to disk. Best effort: some platforms
  * cannot open a directory, and the entry is there either way until a power loss.
+ *
+ * One flush covers every entry made before it began, so callers share them: while one runs,
+ * every new caller waits for the single one that starts after it. A burst of a hundred claims
+ * then costs two or three flushes of the directory instead of a hundred, and each caller is still
+ * covered by a flush that began after its entry was made.
  */
-export async function syncDirectory(directory: string): Promise<void> {
+export function syncDirectory(directory: string): Promise<void> {
+  const state = directorySyncs.get(directory);
+  if (state === undefined) {
+    const fresh = { running: flushDirectory(directory).finally(() => finished(directory, fresh)), next: undefined };
+    directorySyncs.set(directory, fresh);
+    return fresh.running;
+  }
+  state.next ??= state.running.then(() => {
+    state.next = undefined;
+    state.running = flushDirectory(directory).finally(() => finished(directory, state));
+    return state.running;
+  });
+  return state.next;
+}
+
+/** Forgets a directory's flushes once none is running or asked for. */
+function finished(directory: string, state: { next: Promise<void> | undefined }): void {
+  if (state.next === undefined && directorySyncs.get(directory) === state) directorySyncs.delete(directory);
+}
+
+async function flushDirectory(directory: string): Promise<void> {
   try {
     const handle = await open(directory, 'r');
     try {

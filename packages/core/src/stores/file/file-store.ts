@@ -119,7 +119,7 @@ export class FileStore implements TaskStore {
       setAside: (name, reason) => this.intake.setAside(join(this.runs.directory, name), `${RUNS_DIRECTORY}/${name}`, reason),
     });
     this.slots = new RunSlots(this.runs, this.cas);
-    this.claims = new FileClaims({ tasks: this.tasks, cas: this.cas, liveTasks: () => this.liveTasks(), ready: () => this.ready() });
+    this.claims = new FileClaims({ tasks: this.tasks, cas: this.cas, liveTasks: () => this.liveTasks({ kept: true }), ready: () => this.ready() });
     // A record holds a task file's text, escaped (up to 6 bytes a byte), maybe its bytes in base64 too.
     this.quarantine = new Quarantine(join(this.directory, QUARANTINE_DIRECTORY), 8 * this.maxFileSize + 64 * 1024);
     this.history = new FileHistory(join(this.directory, HISTORY_DIRECTORY), {
@@ -150,7 +150,10 @@ export class FileStore implements TaskStore {
     this.logger = context.logger;
     this.reportQuarantined = (id, reason) => context.quarantined(id, reason);
     await this.ready();
-    await this.watcher.start(() => context.wake(), context.logger);
+    await this.watcher.start(() => context.wake(), context.logger, {
+      watching: (on) => this.tasks.keepListing(on),
+      change: (name) => this.tasks.noteChange(name),
+    });
   }
 
   async shutdown(): Promise<void> {
@@ -204,7 +207,7 @@ export class FileStore implements TaskStore {
 
   async getNextRunTime(): Promise<number | null> {
     let next: number | null = null;
-    for (const { doc } of await this.liveTasks()) {
+    for (const { doc } of await this.liveTasks({ kept: true })) {
       if (doc.nextRunTime === null) continue;
       // A task under a claim is its claimer's business until the claim would expire.
       const runTime = doc.claim === null ? doc.nextRunTime : Math.max(doc.nextRunTime, doc.claim.expiresAt);
@@ -229,14 +232,19 @@ export class FileStore implements TaskStore {
 
   /**
    * Task by task (see {@link dispatchEach}): each release is one compare-and-swap of the task's
-   * file, and a run lease is a file of its own, so no step covers both.
+   * file, and a run lease is a file of its own, so no step covers both. Tasks are files of their
+   * own, so several are dispatched at once: a burst of due tasks waits on the disk in parallel.
    */
   dispatchTasks(dispatches: readonly TaskDispatch[]): Promise<DispatchOutcome[]> {
-    return dispatchEach(dispatches, {
-      release: (release) => this.claims.release(release),
-      acquireRunLease: (lease, maxInstances, duration) => this.acquireRunLease(lease, maxInstances, duration),
-      releaseRunLease: (taskId, runId) => this.releaseRunLease(taskId, runId),
-    });
+    return dispatchEach(
+      dispatches,
+      {
+        release: (release) => this.claims.release(release),
+        acquireRunLease: (lease, maxInstances, duration) => this.acquireRunLease(lease, maxInstances, duration),
+        releaseRunLease: (taskId, runId) => this.releaseRunLease(taskId, runId),
+      },
+      { concurrency: WRITE_CONCURRENCY },
+    );
   }
 
   async acquireRunLease(lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
@@ -353,9 +361,14 @@ export class FileStore implements TaskStore {
     return this.preparing;
   }
 
-  private async liveTasks(): Promise<LiveHead[]> {
+  /**
+   * The tasks that exist. `kept`: for the dispatcher's calls, from the listing kept up to date by
+   * watching the directory (see {@link GenerationFiles.keepListing}); changes it has not heard of
+   * yet wake it soon after.
+   */
+  private async liveTasks(options: { readonly kept?: boolean } = {}): Promise<LiveHead[]> {
     await this.ready();
-    return (await this.tasks.heads()).filter((head): head is LiveHead => isLive(head.doc));
+    return (await this.tasks.heads(undefined, options)).filter((head): head is LiveHead => isLive(head.doc));
   }
 
   /** The file-name key of a task to write, after checking its id, that its payload is JSON, and its size. */

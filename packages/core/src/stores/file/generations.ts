@@ -21,6 +21,7 @@ import { link, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors } from '../../errors/index.js';
 import { eachLimited, errorCode, isTempName, removeQuietly, syncDirectory, writeTempFile } from './disk.js';
+import { KeptListing, type Listing } from './kept-listing.js';
 import { entryProblem, jsonProblem, lstatIfExists, readRegularFile } from './safe-read.js';
 
 /** Digits of a generation in a file name, zero-padded so that a listing sorts by generation. */
@@ -51,6 +52,9 @@ export interface Head<TDoc> {
   /** `Date.now()` when the next generation was known not to exist: the age of this view. */
   readonly seenAt: number;
 }
+
+/** What a directory entry's name stands for (see {@link GenerationFiles.parseName}). */
+type ParsedName = { readonly key: string; readonly generation: number } | 'foreign' | 'temp' | undefined;
 
 /** A current generation file that could not be read. */
 export interface UnreadableFile {
@@ -111,6 +115,14 @@ export class GenerationFiles<TDoc extends object> {
   private readonly cache = new Map<string, { readonly doc: TDoc; readonly readAt: number }>();
   /** When a file waiting to be swept is worth looking at again, by name. */
   private readonly sweepAfter = new Map<string, number>();
+  /** What each name in the directory stands for: a listing parses thousands of names, mostly the same ones. */
+  private readonly parsedNames = new Map<string, ParsedName>();
+  /** The listing being read, shared by the callers that ask meanwhile (see {@link scan}). */
+  private scanning: { readonly listing: Promise<Listing>; readonly changes: number } | undefined;
+  /** Files this process published or removed so far: a listing begun before one of them is not shared. */
+  private changes = 0;
+  /** The listing kept between the dispatcher's calls (see {@link keepListing}). */
+  private readonly kept = new KeptListing();
 
   constructor(private readonly options: GenerationFilesOptions<TDoc>) {}
 
@@ -124,13 +136,26 @@ export class GenerationFiles<TDoc extends object> {
 
   /** Whether `name` is a generation file of this set. */
   isGenerationFile(name: string): boolean {
-    return typeof this.parseName(name) === 'object';
+    return typeof this.parseKnownName(name) === 'object';
   }
 
-  /** Every key's current generation; finished keys old enough are deleted on the way. */
-  async heads(filter?: (key: string) => boolean): Promise<Head<TDoc>[]> {
-    const seenAt = Date.now();
-    const listing = await this.scan();
+  /**
+   * Every key's current generation; finished keys old enough are deleted on the way. With
+   * `kept`, while a listing is kept (see {@link keepListing}), only the keys changed since are
+   * looked at again: for the dispatcher's calls, which those changes wake anyway. Without, the
+   * directory is listed, so that what another process just did is always seen.
+   */
+  async heads(filter?: (key: string) => boolean, { kept = false }: { readonly kept?: boolean } = {}): Promise<Head<TDoc>[]> {
+    const view = kept && this.kept.on ? await this.kept.view(() => this.scan(), (key) => this.head(key), (key) => this.latest.has(key)) : await this.scan();
+    if (view instanceof Map) {
+      const heads: Head<TDoc>[] = [];
+      await eachLimited([...view], READ_CONCURRENCY, async ([key, { generation, seenAt }]) => {
+        if (filter !== undefined && !filter(key)) return;
+        heads.push((await this.readHead(key, generation, seenAt)) ?? (await this.head(key)));
+      });
+      return heads;
+    }
+    const { generations: listing, seenAt } = view;
     const heads: Head<TDoc>[] = [];
     await eachLimited([...listing], READ_CONCURRENCY, async ([key, generations]) => {
       if (filter !== undefined && !filter(key)) return;
@@ -140,14 +165,36 @@ export class GenerationFiles<TDoc extends object> {
     return heads;
   }
 
+  /**
+   * Keeps the listing between calls of {@link heads} that ask for it (`true`), told of every
+   * change other processes make through {@link noteChange}; or lists the directory at every call
+   * (`false`, the default, and whenever changes cannot be watched reliably). See {@link KeptListing}.
+   */
+  keepListing(on: boolean): void {
+    this.kept.keep(on);
+  }
+
+  /** Another process created or removed `name`; `null` when names changed but which is unknown. */
+  noteChange(name: string | null): void {
+    if (!this.kept.on) return;
+    const parsed = name === null ? null : this.parseKnownName(name);
+    if (parsed === null || typeof parsed === 'object') this.kept.changed(parsed === null ? null : parsed.key);
+  }
+
+  /** The keys that had files when this process last looked, or that it wrote since, for which `filter` holds. */
+  knownKeys(filter: (key: string) => boolean): string[] {
+    return [...this.latest.keys()].filter(filter);
+  }
+
   /** The current generation of one key, read fresh (a few file checks when the key is known). */
   async head(key: string): Promise<Head<TDoc>> {
     for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
       const known = this.latest.get(key);
       const probed = known === undefined ? undefined : await this.probe(key, known);
       if (probed !== undefined) return probed;
-      const seenAt = Date.now();
-      const generations = (await this.scan()).get(key);
+      const listing = await this.scan();
+      const { seenAt } = listing;
+      const generations = listing.generations.get(key);
       if (generations === undefined) return { key, generation: 0, doc: null, seenAt };
       const head = await this.readHead(key, generations.at(-1)!, seenAt);
       if (head !== undefined) return head;
@@ -162,20 +209,27 @@ export class GenerationFiles<TDoc extends object> {
   async publish(head: Head<TDoc>, doc: TDoc): Promise<boolean> {
     const generation = head.generation + 1;
     const name = this.fileName(head.key, generation);
+    // A race already lost costs one check instead of a written and flushed file: when several
+    // processes go for the same due tasks, most of their attempts end here.
+    if (await this.exists(name)) return this.kept.lost(head.key);
     const temp = await writeTempFile(this.directory, JSON.stringify(doc));
+    // No later generation can exist before this one does: once linked, this view is current from here.
+    const linkedAt = Date.now();
     try {
-      if (Date.now() - head.seenAt > STALE_VIEW_MS) return false;
+      if (linkedAt - head.seenAt > STALE_VIEW_MS) return this.kept.lost(head.key);
       this.options.names?.add(name);
       try {
         await link(temp, join(this.directory, name));
       } catch (error) {
         this.options.names?.delete(name);
-        if (errorCode(error) === 'EEXIST') return false;
+        if (errorCode(error) === 'EEXIST') return this.kept.lost(head.key);
         throw error;
       }
     } finally {
       await removeQuietly(temp);
     }
+    this.changes++;
+    this.kept.published(head.key, generation, linkedAt);
     await syncDirectory(this.directory);
     this.noteGeneration(head.key, generation);
     this.cache.set(name, { doc, readAt: Date.now() });
@@ -189,6 +243,8 @@ export class GenerationFiles<TDoc extends object> {
     }
     this.latest.clear();
     this.cache.clear();
+    this.parsedNames.clear();
+    this.kept.keep(this.kept.on);
   }
 
   private parseName(name: string): { key: string; generation: number } | 'foreign' | undefined {
@@ -202,30 +258,64 @@ export class GenerationFiles<TDoc extends object> {
     return canonical ? { key, generation } : 'foreign';
   }
 
+  /**
+   * Lists the directory (see {@link readListing}). Callers that ask while a listing is being read
+   * share it, unless this process changed a file since it began: a listing then may not show that
+   * change, and this process must always see its own. Sharing is what keeps a burst of run leases
+   * or several wake-ups from listing a directory of thousands of files once each.
+   */
+  private scan(): Promise<Listing> {
+    const running = this.scanning;
+    if (running !== undefined && running.changes === this.changes) return running.listing;
+    const listing = this.readListing();
+    const scanning = { listing, changes: this.changes };
+    this.scanning = scanning;
+    const done = (): void => {
+      if (this.scanning === scanning) this.scanning = undefined;
+    };
+    listing.then(done, done);
+    return listing;
+  }
+
   /** Lists the directory: every key's generations, ascending. Sweeps temp files, reports foreign ones. */
-  private async scan(): Promise<Map<string, number[]>> {
+  private async readListing(): Promise<Listing> {
+    const seenAt = Date.now();
     const names = await readdir(this.directory);
-    const listing = new Map<string, number[]>();
+    const generations = new Map<string, number[]>();
     const temps: string[] = [];
     const foreign: string[] = [];
     for (const name of names) {
-      const parsed = isTempName(name) ? 'temp' : this.parseName(name);
+      const parsed = this.parseKnownName(name);
       if (parsed === 'temp') temps.push(name);
       else if (parsed === 'foreign') foreign.push(name);
-      else if (parsed !== undefined) listing.set(parsed.key, [...(listing.get(parsed.key) ?? []), parsed.generation]);
+      else if (parsed !== undefined) {
+        const known = generations.get(parsed.key);
+        if (known === undefined) generations.set(parsed.key, [parsed.generation]);
+        else known.push(parsed.generation);
+      }
     }
-    for (const generations of listing.values()) generations.sort((a, b) => a - b);
-    this.forgetAllBut(new Set(names), listing);
+    for (const list of generations.values()) if (list.length > 1) list.sort((a, b) => a - b);
+    this.forgetAllBut(new Set(names), generations);
     const now = Date.now();
     for (const name of temps) await this.sweep(name, ABANDONED_TEMP_MS, now);
     for (const name of foreign) await this.options.foreign?.(name);
-    return listing;
+    return { generations, seenAt };
+  }
+
+  /** {@link parseName}, remembered per name (a name always means the same). */
+  private parseKnownName(name: string): ParsedName {
+    const known = this.parsedNames.get(name);
+    if (known !== undefined || this.parsedNames.has(name)) return known;
+    const parsed = isTempName(name) ? 'temp' : this.parseName(name);
+    this.parsedNames.set(name, parsed);
+    return parsed;
   }
 
   /** Drops what is known about files that are gone; a listing is the truth at its time. */
   private forgetAllBut(names: ReadonlySet<string>, listing: ReadonlyMap<string, number[]>): void {
     for (const name of this.cache.keys()) if (!names.has(name)) this.cache.delete(name);
     for (const name of this.sweepAfter.keys()) if (!names.has(name)) this.sweepAfter.delete(name);
+    for (const name of this.parsedNames.keys()) if (!names.has(name)) this.parsedNames.delete(name);
     for (const key of this.latest.keys()) if (!listing.has(key)) this.latest.delete(key);
     for (const [key, generations] of listing) this.latest.set(key, generations.at(-1)!);
   }
@@ -284,6 +374,7 @@ export class GenerationFiles<TDoc extends object> {
     if (head.doc !== null && head.generation === generations.at(-1) && this.options.collectable(head.doc, now)) {
       for (const generation of generations) if (!(await this.removeFile(this.fileName(key, generation)))) return false;
       this.latest.delete(key);
+      this.kept.gone(key);
       return true;
     }
     for (const generation of generations) {
@@ -317,6 +408,7 @@ export class GenerationFiles<TDoc extends object> {
 
   /** Deletes a file; resolves to whether it is gone (already gone counts). */
   private async removeFile(name: string): Promise<boolean> {
+    this.changes++;
     this.options.names?.add(name);
     this.cache.delete(name);
     this.sweepAfter.delete(name);
@@ -334,6 +426,7 @@ export class GenerationFiles<TDoc extends object> {
 
   /** See {@link GenerationFilesOptions.setAside}; one that cannot go is looked at again a while later. */
   private async setAside(name: string, reason: string): Promise<boolean> {
+    this.changes++;
     this.options.names?.add(name);
     this.cache.delete(name);
     if (this.options.setAside !== undefined && (await this.options.setAside(name, reason))) {

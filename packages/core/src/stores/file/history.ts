@@ -16,6 +16,8 @@ import { decodeName, encodeName, taskKey } from './naming.js';
 import { readRegularFile } from './safe-read.js';
 
 const SUFFIX = '.run';
+/** Tries to write one run's file while other processes' sweeps keep removing its directory. */
+const MAX_WRITE_ATTEMPTS = 3;
 /** Ends as fixed-width digits, so that names sort as times do (enough digits past the year 275,000). */
 const END_DIGITS = 16;
 const RUN_NAME = /^(\d{16})-([a-z0-9._%-]+)\.run$/;
@@ -56,23 +58,34 @@ export class FileHistory {
     for (const [key, list] of byTask) {
       const directory = join(this.directory, key);
       if (!(await this.taskDirectory(directory, true))) continue;
-      for (const run of list) {
-        const payload = JSON.stringify({ taskId: run.taskId, runId: run.runId, endedAt: run.endedAt, payload: run.payload });
-        // Not flushed to disk: a crash may lose the last runs of the history (never a task),
-        // and a file cut short by one is left out when read, not mistaken for a run.
-        const temp = join(directory, `.horae-${randomBytes(8).toString('hex')}.tmp`);
-        await writeFile(temp, payload, { flag: 'wx', mode: 0o600 });
-        await rename(temp, join(directory, runName(run))).catch(async (error: unknown) => {
-          await removeQuietly(temp);
-          throw error;
-        });
-      }
+      for (const run of list) await this.write(directory, run);
       await this.trim(directory, retention);
     }
     // Tasks that record nothing more: their runs go once past the age, looked for now and then.
     if (retention.now - this.lastSweep >= Math.max(60_000, retention.maxAge / 10)) {
       this.lastSweep = retention.now;
       await this.sweep(retention);
+    }
+  }
+
+  /**
+   * Writes one run's file. Another process's sweep may remove a task's directory the moment it
+   * is empty, between this one making it and writing into it: it is made again then.
+   */
+  private async write(directory: string, run: StoredRun): Promise<void> {
+    const payload = JSON.stringify({ taskId: run.taskId, runId: run.runId, endedAt: run.endedAt, payload: run.payload });
+    for (let attempt = 1; ; attempt++) {
+      // Not flushed to disk: a crash may lose the last runs of the history (never a task),
+      // and a file cut short by one is left out when read, not mistaken for a run.
+      const temp = join(directory, `.horae-${randomBytes(8).toString('hex')}.tmp`);
+      try {
+        await writeFile(temp, payload, { flag: 'wx', mode: 0o600 });
+        await rename(temp, join(directory, runName(run)));
+        return;
+      } catch (error) {
+        await removeQuietly(temp);
+        if (errorCode(error) !== 'ENOENT' || attempt === MAX_WRITE_ATTEMPTS || !(await this.taskDirectory(directory, true))) throw error;
+      }
     }
   }
 

@@ -20,9 +20,13 @@ export class RunSlots {
   /** Takes a free slot of the task (file-name key `key`) for `lease`; `false` when `maxInstances` are running. */
   acquire(key: string, lease: RunLease, maxInstances: number, duration: number): Promise<boolean> {
     const run: RunLease = { taskId: lease.taskId, runId: lease.runId, owner: lease.owner, scheduledAt: lease.scheduledAt };
+    let listed = false;
     return this.cas.attempt(`take a run lease of task "${lease.taskId}"`, async () => {
       const seenAt = Date.now();
-      const slots = new Map((await this.files.heads((slot) => slotOf(slot)?.taskKey === key)).map((head) => [slotOf(head.key)?.slot, head]));
+      // First from the slots known here; after a lost race, from a listing of the directory.
+      const heads = listed ? await this.listed(key) : await this.known(key);
+      listed = true;
+      const slots = new Map(heads.map((head) => [slotOf(head.key)?.slot, head]));
       const now = Date.now();
       const isLeased = (head: Head<LeaseSlot> | undefined): boolean => (leaseOf(head)?.expiresAt ?? -Infinity) > now;
       // Every live lease counts, also in slots beyond a lowered maxInstances.
@@ -66,12 +70,27 @@ export class RunSlots {
 
   /** Frees the slot held by run `runId` of the task (file-name key `key`), if it still holds one. */
   async release(key: string, taskId: string, runId: string): Promise<void> {
-    const holding = (await this.files.heads((slot) => slotOf(slot)?.taskKey === key)).find(({ doc }) => doc?.lease?.runId === runId);
+    const holds = ({ doc }: Head<LeaseSlot>): boolean => doc?.lease?.runId === runId;
+    const holding = (await this.known(key)).find(holds) ?? (await this.listed(key)).find(holds);
     if (holding === undefined) return;
     await this.cas.change(this.files, holding.key, `release a run lease of task "${taskId}"`, ({ doc }) => {
       if (doc?.lease?.runId !== runId) return { result: undefined };
       return { next: { ...doc, lease: null, writtenAt: Date.now() }, result: undefined };
     }, holding);
+  }
+
+  /**
+   * The task's slots this process knows of (from its listings and its own changes), each read
+   * fresh: a few file checks, where a listing reads the whole directory, which holds every task's
+   * slots. A slot another process created since is found by the compare-and-swap that fails on it.
+   */
+  private known(key: string): Promise<Head<LeaseSlot>[]> {
+    return Promise.all(this.files.knownKeys((slot) => slot.startsWith(`${key}.`) && slotOf(slot)?.taskKey === key).map((slot) => this.files.head(slot)));
+  }
+
+  /** The task's slots, from a listing of the directory. */
+  private listed(key: string): Promise<Head<LeaseSlot>[]> {
+    return this.files.heads((slot) => slotOf(slot)?.taskKey === key);
   }
 
   /** Every lease alive now, with its expiry. */

@@ -8,6 +8,14 @@ import { readdir } from 'node:fs/promises';
 import type { Logger } from '../../logger/logger.js';
 import type { NameLog } from './generations.js';
 
+/** Told of other processes' changes, one name at a time, while they can be watched reliably. */
+export interface ChangeNotices {
+  /** Whether every change is reported from now on (`false`: from now on, not every one may be). */
+  watching(on: boolean): void;
+  /** Another process created or removed `name`; `null` when some names changed but which is unknown. */
+  change(name: string | null): void;
+}
+
 /** Wakes come at most this often: one change often touches several files. */
 const DEBOUNCE_MS = 20;
 
@@ -21,6 +29,7 @@ export class ChangeWatcher {
   /** The relevant names at the last poll. */
   private listing: ReadonlySet<string> | undefined;
   private wake: () => void = () => undefined;
+  private notices: ChangeNotices | undefined;
 
   /** Record here the names this process creates or removes: changes to them wake nobody. */
   readonly names: NameLog = {
@@ -45,20 +54,30 @@ export class ChangeWatcher {
     return Math.max(10_000, 3 * this.pollInterval);
   }
 
-  async start(wake: () => void, logger: Logger): Promise<void> {
+  /**
+   * Starts watching: `wake` is called (debounced) when another process changed a relevant name,
+   * and `notices`, if given, hears of each such name while the watch is reliable.
+   */
+  async start(wake: () => void, logger: Logger, notices?: ChangeNotices): Promise<void> {
     this.stop();
     this.wake = wake;
     this.listing = await this.relevantNames();
     try {
       // `persistent: false`: watching never keeps the process alive.
       this.watcher = watch(this.directory, { persistent: false }, (_event, name) => {
-        if (name === null || (this.relevant(name) && !this.isOwn(name))) this.schedule();
+        if (name !== null && (!this.relevant(name) || this.isOwn(name))) return;
+        this.notices?.change(name);
+        this.schedule();
       });
       this.watcher.on('error', (error) => {
         logger.debug(`Watching ${this.directory} failed; polling every ${this.pollInterval} ms instead.`, error);
         this.watcher?.close();
         this.watcher = undefined;
+        this.notices?.watching(false);
+        this.notices = undefined;
       });
+      this.notices = notices;
+      notices?.watching(true);
     } catch (error) {
       logger.debug(`Cannot watch ${this.directory}; polling every ${this.pollInterval} ms instead.`, error);
     }
@@ -67,6 +86,8 @@ export class ChangeWatcher {
   }
 
   stop(): void {
+    this.notices?.watching(false);
+    this.notices = undefined;
     this.watcher?.close();
     this.watcher = undefined;
     if (this.poller !== undefined) clearInterval(this.poller);
