@@ -5,7 +5,8 @@ import type { Logger } from '../logger/logger.js';
 import { reviseRecord, taskRecord, type TaskRecord } from '../tasks/task.js';
 import type { Trigger } from '../triggers/trigger.js';
 import { toEpoch } from '../time/time.js';
-import { pageInfos, queryInfos, snapshot, type TaskInfo, type TaskInfoQuery, type TaskPage, type TaskPageQuery, type TaskState } from './inspection.js';
+import { pageOf, queryInfos, snapshot, type TaskInfo, type TaskInfoQuery, type TaskPage, type TaskPageQuery, type TaskState } from './inspection.js';
+import { ListedTask } from './listed-task.js';
 import type { StoreHandle } from './store-handle.js';
 import type { StoreSet } from './stores.js';
 import type { Addition, TaskOptions } from './task-options.js';
@@ -299,8 +300,8 @@ export class TaskCatalog {
     return located;
   }
 
-  /** Every task (of one store, or of all), by next run time; paused ones last. */
-  async collect(storeAlias: string | undefined): Promise<Located[]> {
+  /** Every task (of one store, or of all), by next run time, paused ones last (in no order with `sorted: false`). */
+  async collect(storeAlias: string | undefined, { sorted = true }: { readonly sorted?: boolean } = {}): Promise<Located[]> {
     const { stores } = this.context;
     if (storeAlias !== undefined) stores.get(undefined, storeAlias);
     const found: Located[] = [];
@@ -316,6 +317,7 @@ export class TaskCatalog {
       if (storeAlias !== undefined && handle.alias !== storeAlias) continue;
       for (const record of await handle.all()) found.push({ record, store: handle.alias, pending: false, handle });
     }
+    if (!sorted) return found;
     const order = (located: Located): number => located.record.nextRunTime ?? Infinity;
     return found.sort((a, b) => (order(a) === order(b) ? 0 : order(a) < order(b) ? -1 : 1));
   }
@@ -326,17 +328,24 @@ export class TaskCatalog {
     return queryInfos(infos, query, triggerClassOf, dueBefore);
   }
 
-  /** One page of the tasks that match a query (see {@link TaskPageQuery}). */
-  async page(query: TaskPageQuery, page: { limit: number; after: Parameters<typeof pageInfos>[2]['after'] }): Promise<TaskPage> {
-    const { infos, triggerClassOf, dueBefore } = await this.snapshots(query);
-    return pageInfos(infos, query, page, triggerClassOf, dueBefore);
+  /** One page of the tasks that match a query (see {@link TaskPageQuery}); only its own tasks are snapshotted. */
+  async page(query: TaskPageQuery, page: Parameters<typeof pageOf>[2]): Promise<TaskPage> {
+    const dueBefore = this.dueBefore(query);
+    const listed = (await this.collect(query.store, { sorted: false })).map((located) => new ListedTask(located, located.record, located.store, this.stateOf(located)));
+    const { items, ...rest } = pageOf(listed, query, page, (entry) => entry.triggerClass, dueBefore);
+    return { ...rest, tasks: items.map((entry) => this.info(entry.source)) };
   }
 
-  private async snapshots(query: TaskInfoQuery): Promise<{ infos: TaskInfo[]; triggerClassOf: (info: TaskInfo) => string; dueBefore: number | undefined }> {
+  private dueBefore(query: TaskInfoQuery): number | undefined {
     const dueBefore = query.dueBefore === undefined ? undefined : toEpoch(query.dueBefore, this.context.timezone);
     if (query.dueBefore !== undefined && dueBefore === undefined) {
       throw errors.invalidOption(undefined, 'dueBefore', query.dueBefore, 'give a Date, epoch milliseconds or an ISO string');
     }
+    return dueBefore;
+  }
+
+  private async snapshots(query: TaskInfoQuery): Promise<{ infos: TaskInfo[]; triggerClassOf: (info: TaskInfo) => string; dueBefore: number | undefined }> {
+    const dueBefore = this.dueBefore(query);
     const found = await this.collect(query.store);
     const triggers = new Map(found.map((located) => [located.record.id + '\u0000' + located.store, located.record.trigger]));
     return {
@@ -348,9 +357,17 @@ export class TaskCatalog {
 
   /** A snapshot of a task with its state. */
   info(located: Located): TaskInfo {
-    const { record, store, pending } = located;
-    const running = this.context.executors.get(record.executor)?.runningInstances(record.id) ?? 0;
-    const state: TaskState = pending ? 'pending' : running > 0 ? 'running' : record.nextRunTime === null && record.trigger.firesOnShutdown !== true ? 'paused' : 'scheduled';
-    return snapshot(record, store, state, running);
+    const { record, store } = located;
+    return snapshot(record, store, this.stateOf(located), this.running(record));
+  }
+
+  private stateOf({ record, pending }: Located): TaskState {
+    if (pending) return 'pending';
+    if (this.running(record) > 0) return 'running';
+    return record.nextRunTime === null && record.trigger.firesOnShutdown !== true ? 'paused' : 'scheduled';
+  }
+
+  private running(record: TaskRecord): number {
+    return this.context.executors.get(record.executor)?.runningInstances(record.id) ?? 0;
   }
 }

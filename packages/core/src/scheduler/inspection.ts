@@ -114,10 +114,16 @@ export function snapshot(record: TaskRecord, store: string, state: TaskState, ru
   });
 }
 
+/**
+ * What a query filters and sorts on. A snapshot has it; so has a lighter view of a task, read only
+ * as far as a query needs, so that a page of a million tasks snapshots only the tasks it shows.
+ */
+export type TaskFacts = Pick<TaskInfo, 'id' | 'name' | 'handler' | 'trigger' | 'triggerDescription' | 'executor' | 'store' | 'state' | 'nextRunTime'>;
+
 /** Where a snapshot falls in an order: the sort value, then id and store to break ties. */
 type SortPosition = readonly [value: string | number, id: string, store: string];
 
-function positionOf(info: TaskInfo, key: TaskSortKey): SortPosition {
+function positionOf(info: TaskFacts, key: TaskSortKey): SortPosition {
   return [key === 'nextRunTime' ? (info.nextRunTime?.getTime() ?? Infinity) : info[key], info.id, info.store];
 }
 
@@ -134,7 +140,7 @@ function comparePositions(a: SortPosition, b: SortPosition, direction: 1 | -1): 
   return order !== 0 ? order * direction : compareText(a[1], b[1]) || compareText(a[2], b[2]);
 }
 
-function matcher(query: TaskInfoQuery, triggerClassOf: (info: TaskInfo) => string, dueBefore: number | undefined): (info: TaskInfo) => boolean {
+function matcher<T extends TaskFacts>(query: TaskInfoQuery, triggerClassOf: (info: T) => string, dueBefore: number | undefined): (info: T) => boolean {
   const needle = query.q?.trim().toLowerCase();
   return (info) =>
     (query.store === undefined || info.store === query.store) &&
@@ -160,39 +166,52 @@ export function queryInfos(
   return selected.sort((a, b) => comparePositions(positions.get(a)!, positions.get(b)!, direction));
 }
 
+/** One page of tasks as {@link pageOf} finds it: the views of the page's tasks, and the rest of a {@link TaskPage}. */
+export interface FoundPage<T> extends Omit<TaskPage, 'tasks'> {
+  readonly items: readonly T[];
+}
+
 /**
  * The page of a query that starts after `cursor` (the position of the last task of the page
  * before). A cursor names a position, not an offset: tasks added or removed meanwhile neither
- * repeat nor skip the tasks that stayed.
+ * repeat nor skip the tasks that stayed. One pass over the tasks: it counts them, and keeps the
+ * first `limit + 1` after the cursor in order (a page of 100 among a million tasks sorts 101).
  */
-export function pageInfos(
-  infos: TaskInfo[],
+export function pageOf<T extends TaskFacts>(
+  entries: Iterable<T>,
   query: TaskInfoQuery,
   page: { limit: number; after: SortPosition | undefined },
-  triggerClassOf: (info: TaskInfo) => string,
+  triggerClassOf: (entry: T) => string,
   dueBefore: number | undefined,
-): TaskPage {
+): FoundPage<T> {
   const matches = matcher(query, triggerClassOf, dueBefore);
   const counts: Record<TaskState, number> = { pending: 0, scheduled: 0, paused: 0, running: 0 };
-  const selected: TaskInfo[] = [];
-  for (const info of infos) {
-    if (!matches(info)) continue;
-    counts[info.state]++;
-    if (query.state === undefined || info.state === query.state) selected.push(info);
-  }
   const key = query.sortBy ?? 'nextRunTime';
   const direction = query.descending === true ? -1 : 1;
-  const after = page.after;
-  const sorted = queryInfos(selected, { sortBy: key, descending: query.descending }, triggerClassOf, undefined);
-  const rest = after === undefined ? sorted : sorted.filter((info) => comparePositions(positionOf(info, key), after, direction) > 0);
-  const tasks = rest.slice(0, page.limit);
-  const last = tasks.at(-1);
-  return {
-    tasks,
-    total: selected.length,
-    counts,
-    nextCursor: rest.length > page.limit && last !== undefined ? encodeCursor(positionOf(last, key)) : null,
-  };
+  const { after, limit } = page;
+  const first: { entry: T; position: SortPosition }[] = [];
+  let total = 0;
+  for (const entry of entries) {
+    if (!matches(entry)) continue;
+    counts[entry.state]++;
+    if (query.state !== undefined && entry.state !== query.state) continue;
+    total++;
+    const position = positionOf(entry, key);
+    if (after !== undefined && comparePositions(position, after, direction) <= 0) continue;
+    if (first.length > limit && comparePositions(position, first[limit]!.position, direction) >= 0) continue;
+    let low = 0;
+    let high = first.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (comparePositions(first[middle]!.position, position, direction) < 0) low = middle + 1;
+      else high = middle;
+    }
+    first.splice(low, 0, { entry, position });
+    if (first.length > limit + 1) first.pop();
+  }
+  const items = first.slice(0, limit);
+  const last = first.length > limit ? first[limit - 1] : undefined;
+  return { items: items.map(({ entry }) => entry), total, counts, nextCursor: last === undefined ? null : encodeCursor(last.position) };
 }
 
 // Base64url by hand from the Web APIs every runtime has (core runs where there is no Buffer).

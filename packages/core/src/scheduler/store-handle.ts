@@ -32,7 +32,9 @@ export interface StoreHandleHooks {
 export class StoreHandle {
   private readonly codec: TaskCodec;
   /** The records of the last {@link all} listing, by id, with the stored form they were read from. */
-  private listed = new Map<string, { stored: StoredTask; record: TaskRecord }>();
+  private readonly listed = new Map<string, { stored: StoredTask; record: TaskRecord; listing: number }>();
+  /** How many listings {@link all} made: the entries of `listed` not seen by the last one are dropped. */
+  private listings = 0;
 
   constructor(
     readonly alias: string,
@@ -147,27 +149,31 @@ export class StoreHandle {
    * again: dashboards and admin pages list every few seconds, and most tasks have not changed.
    */
   async all(): Promise<TaskRecord[]> {
-    const previous = this.listed;
-    const listed = new Map<string, { stored: StoredTask; record: TaskRecord }>();
+    const listing = ++this.listings;
     const records: TaskRecord[] = [];
     for (const task of await this.store.getAllTasks()) {
-      const seen = previous.get(task.id);
-      let record: TaskRecord;
+      const seen = this.listed.get(task.id);
       if (seen !== undefined && sameStoredForm(seen.stored, task)) {
-        record = seen.record;
-      } else {
-        try {
-          record = this.codec.decode(task);
-        } catch (error) {
-          await this.quarantineUnreadable(task.id, error);
-          continue;
-        }
+        // Updated in place: a listing of a million tasks allocates nothing for the unchanged ones.
+        seen.stored = task;
+        seen.listing = listing;
+        records.push(seen.record);
+        continue;
       }
-      listed.set(task.id, { stored: task, record });
+      let record: TaskRecord;
+      try {
+        record = this.codec.decode(task);
+      } catch (error) {
+        this.listed.delete(task.id);
+        await this.quarantineUnreadable(task.id, error);
+        continue;
+      }
+      this.listed.set(task.id, { stored: task, record, listing });
       records.push(record);
     }
     // Only what this listing saw is kept: deleted tasks leave the cache with the next listing.
-    this.listed = listed;
+    // (A listing that began later and ended first has marked its tasks with a higher number.)
+    for (const [id, entry] of this.listed) if (entry.listing < listing) this.listed.delete(id);
     return records;
   }
 

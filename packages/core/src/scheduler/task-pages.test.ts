@@ -39,6 +39,52 @@ async function expectError(promise: Promise<unknown>, code: HoraeErrorCode, text
 }
 
 describe('task pages', () => {
+  it('pages give every order and filter exactly as getTaskInfos does, with the same totals and counts', async () => {
+    const harness = testScheduler({ stores: { default: new MemoryStore(), other: new MemoryStore() } });
+    const { scheduler } = harness;
+    scheduler.define('work', () => undefined);
+    scheduler.define('mail', () => undefined);
+    await scheduler.start();
+    // 40 tasks with many equal sort values: 5 next run times (and paused ones), 3 names, 2 handlers, 2 stores, 3 trigger types.
+    for (let i = 0; i < 40; i++) {
+      const trigger =
+        i % 3 === 0 ? { type: 'interval' as const, minutes: 1 + (i % 5) } : i % 3 === 1 ? { type: 'cron' as const, expression: `${i % 5} * * * *` } : { type: 'date' as const, runAt: start + (1 + (i % 5)) * MINUTE };
+      await scheduler.addTask({
+        id: `task-${(i * 7) % 40}`,
+        name: ['alpha', 'beta', 'gamma'][i % 3]!,
+        handler: i % 4 === 0 ? 'mail' : 'work',
+        store: i % 2 === 0 ? 'default' : 'other',
+        trigger,
+        ...(i % 6 === 5 ? { nextRunTime: null } : {}),
+      });
+    }
+    const queries = [{}, { state: 'paused' as const }, { handler: 'work' }, { q: 'TASK-1' }, { store: 'other', trigger: 'cron' }, { trigger: 'IntervalTrigger' }, { dueBefore: start + 3 * MINUTE }];
+    for (const sortBy of ['nextRunTime', 'id', 'name', 'state', 'store', 'trigger', 'handler', 'executor'] as const) {
+      for (const descending of [false, true]) {
+        for (const filter of queries) {
+          const query = { ...filter, sortBy, descending };
+          const expected = (await scheduler.getTaskInfos(query)).map((info) => `${info.store}/${info.id}`);
+          for (const limit of [1, 3, 7, 1_000]) {
+            const seen: string[] = [];
+            let page = await scheduler.getTaskInfoPage({ ...query, limit });
+            expect(page.total).toBe(expected.length);
+            for (;;) {
+              expect(page.tasks.length).toBeLessThanOrEqual(limit);
+              seen.push(...page.tasks.map((info) => `${info.store}/${info.id}`));
+              if (page.nextCursor === null) break;
+              page = await scheduler.getTaskInfoPage({ ...query, limit, cursor: page.nextCursor });
+            }
+            expect(seen, JSON.stringify({ ...query, limit })).toEqual(expected);
+          }
+          const { state: _state, ...everyState } = query;
+          const counts = { pending: 0, scheduled: 0, paused: 0, running: 0 };
+          for (const info of await scheduler.getTaskInfos(everyState)) counts[info.state]++;
+          expect((await scheduler.getTaskInfoPage(query)).counts).toEqual(counts);
+        }
+      }
+    }
+  });
+
   it('pages through the query in its order, each task once, with the totals', async () => {
     const { scheduler } = await many();
     const all = await scheduler.getTaskInfos({ handler: 'work' });
