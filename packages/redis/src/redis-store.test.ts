@@ -261,6 +261,52 @@ function redisSuites(url: string): void {
       expect(await store.acquireRunLease({ taskId: 'a', runId: 'r5', owner: 'runner', scheduledAt: 1 }, 1, 60 * SECOND)).toBe(false);
     });
 
+    it('claims, dispatches and releases a batch as task-by-task calls would, a task twice in one batch included', async () => {
+      const store = await started(place(), 'batcher');
+      const past = (await redisNow()) - 1_000;
+      for (const id of ['a', 'b', 'c', 'd', 'e']) await store.addTask(row(id, past));
+      const claimed = await store.claimDueTasks({ now: Date.now(), limit: 10, owner: 'batcher', duration: 60 * SECOND });
+      expect(claimed.map((task) => task.id).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+      // Claimed: no longer due, for this instance or another.
+      expect(await store.claimDueTasks({ now: Date.now(), limit: 10, owner: 'other', duration: 60 * SECOND })).toEqual([]);
+      const run = (id: string, runId: string, maxInstances = 1) => ({ lease: { taskId: id, runId, owner: 'batcher', scheduledAt: past }, maxInstances, duration: 60 * SECOND });
+      const later = (await redisNow()) + 60 * SECOND;
+      const outcomes = await store.dispatchTasks([
+        { id: 'a', owner: 'batcher', claimedRevision: 1, nextRunTime: later, removeWhenFinished: false, run: run('a', 'ra') },
+        // The same task again: the first release ended the claim, so this one is refused.
+        { id: 'a', owner: 'batcher', claimedRevision: 1, nextRunTime: later + 1, removeWhenFinished: false, run: run('a', 'ra2', 2) },
+        { id: 'b', owner: 'batcher', claimedRevision: 1, nextRunTime: null, removeWhenFinished: false },
+        { id: 'c', owner: 'batcher', claimedRevision: 1, nextRunTime: null, removeWhenFinished: true, run: run('c', 'rc') },
+        // Not this owner's claim, and a stale revision: both refused, nothing written.
+        { id: 'd', owner: 'someone-else', claimedRevision: 1, nextRunTime: later, removeWhenFinished: false, run: run('d', 'rd') },
+        { id: 'e', owner: 'batcher', claimedRevision: 7, nextRunTime: later, removeWhenFinished: false, run: run('e', 're') },
+      ]);
+      expect(outcomes).toEqual([
+        { released: true, runLeased: true },
+        { released: false, runLeased: false },
+        { released: true, runLeased: false },
+        { released: true, runLeased: true },
+        { released: false, runLeased: false },
+        { released: false, runLeased: false },
+      ]);
+      expect(await store.lookupTask('a')).toMatchObject({ revision: 2, nextRunTime: later });
+      expect(await store.lookupTask('b')).toMatchObject({ revision: 2, nextRunTime: null });
+      expect(await store.lookupTask('c')).toBeNull();
+      expect(await store.lookupTask('d')).toMatchObject({ revision: 1 });
+      expect((await store.getRunLeases()).map((lease) => lease.runId).sort()).toEqual(['ra', 'rc']);
+      expect(await admin.zcard(store.keys.due)).toBe(3);
+      expect(await admin.smembers(store.keys.paused)).toEqual(['b']);
+      // d and e are still claimed by the batch's claim: due again only when it expires.
+      expect(await admin.hkeys(store.keys.claims)).toEqual(expect.arrayContaining(['d', 'e']));
+      expect(await admin.hlen(store.keys.claims)).toBe(2);
+      // Released in one call, one of them named with another task's id: that one stays.
+      await store.releaseRunLeases([
+        { taskId: 'a', runId: 'ra' },
+        { taskId: 'b', runId: 'rc' },
+      ]);
+      expect((await store.getRunLeases()).map((lease) => lease.runId)).toEqual(['rc']);
+    });
+
     it('wakes other instances by pub/sub without waiting for the poll, and not itself', async () => {
       const opened = place({ pollInterval: 3_600 * SECOND });
       const wake = vi.fn();

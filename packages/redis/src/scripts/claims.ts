@@ -27,41 +27,47 @@ local claimed, quarantined = {}, {}
 local count = 0
 local seen = {}
 while count < limit do
-  local ids = redis.call('ZRANGEBYSCORE', due, '-inf', num(now), 'LIMIT', 0, limit - count)
-  local fresh = false
-  for _, id in ipairs(ids) do
+  local fresh = {}
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', due, '-inf', num(now), 'LIMIT', 0, limit - count)) do
     if not seen[id] then
       seen[id] = true
-      fresh = true
-      local raw = redis.call('HGET', tasks, id)
-      if not raw then
-        -- an index entry without its row: nothing to run
-        redis.call('ZREM', due, id)
-      else
-        local row, next_run, why = decode_row(raw)
-        local claim_expiry = decode_claim(redis.call('HGET', claims, id))
-        if not row then
-          local reason = unreadable(why)
-          quarantine(tasks, due, claims, held, paused, id, raw, reason, now)
-          table.insert(quarantined, id)
-          table.insert(quarantined, reason)
-        elseif next_run == nil then
-          -- paused: it has no place in the index
-          index_row(due, paused, id, 'null')
-        elseif claim_expiry and claim_expiry > now then
-          -- under a live claim, yet indexed as due: put it back where the claim says
-          redis.call('ZADD', due, num(math.max(next_run, claim_expiry)), id)
-        elseif count < limit then
-          redis.call('HSET', claims, id, lease)
-          redis.call('ZADD', due, num(math.max(next_run, expiry)), id)
-          table.insert(claimed, id)
-          table.insert(claimed, raw)
-          count = count + 1
-        end
+      table.insert(fresh, id)
+    end
+  end
+  if #fresh == 0 then break end
+  -- A batch's rows and claims in two reads, its claims and new scores in two writes.
+  local raws, leases = hmget_many(tasks, fresh), hmget_many(claims, fresh)
+  local writes = pending_writes()
+  for index, id in ipairs(fresh) do
+    local raw = raws[index]
+    if not raw then
+      -- an index entry without its row: nothing to run
+      redis.call('ZREM', due, id)
+    else
+      local row, next_run, why = decode_row(raw)
+      local claim_expiry = decode_claim(leases[index])
+      if not row then
+        local reason = unreadable(why)
+        quarantine(tasks, due, claims, held, paused, id, raw, reason, now)
+        table.insert(quarantined, id)
+        table.insert(quarantined, reason)
+      elseif next_run == nil then
+        -- paused: it has no place in the index
+        index_row(due, paused, id, 'null')
+      elseif claim_expiry and claim_expiry > now then
+        -- under a live claim, yet indexed as due: put it back where the claim says
+        redis.call('ZADD', due, num(math.max(next_run, claim_expiry)), id)
+      elseif count < limit then
+        pend(writes, 'HSET', claims, id, lease)
+        pend(writes, 'ZADD', due, num(math.max(next_run, expiry)), id)
+        table.insert(claimed, id)
+        table.insert(claimed, raw)
+        count = count + 1
       end
     end
   end
-  if not fresh then break end
+  -- Before the next look at the index: the claimed tasks are no longer due there.
+  flush_writes(writes)
 end
 return { claimed, quarantined }
 `,
@@ -123,39 +129,56 @@ local known = redis.call('GET', outcome_key)
 if known then return known end
 local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'hash', 4, 'hash', 5, 'zset', 6, 'zset', 8, 'set')
 if wrong then return wrong end
+local ids = {}
+for at = 2, #ARGV, 10 do table.insert(ids, ARGV[at]) end
+-- The batch's rows and claims in two reads; its writes collected and sent at the end, one
+-- command per key (see pending_writes).
+local raws, leases = hmget_many(tasks, ids), hmget_many(claims, ids)
+local writes = pending_writes()
+local done = {}
 local outcomes = {}
 local now = nil
-for at = 2, #ARGV, 10 do
-  local id, owner, next_run, remove, run_id = ARGV[at], ARGV[at + 1], ARGV[at + 3], ARGV[at + 4], ARGV[at + 5]
+for index, id in ipairs(ids) do
+  local at = 2 + (index - 1) * 10
+  local owner, next_run, remove, run_id = ARGV[at + 1], ARGV[at + 3], ARGV[at + 4], ARGV[at + 5]
+  local raw, claim = raws[index], leases[index]
+  if done[id] then
+    -- The same task twice in one batch: the second sees what the first wrote.
+    flush_writes(writes)
+    raw = redis.call('HGET', tasks, id)
+    claim = raw and redis.call('HGET', claims, id)
+  end
+  done[id] = true
   local outcome = '0'
-  local raw = redis.call('HGET', tasks, id)
-  local _, claim_owner = decode_claim(raw and redis.call('HGET', claims, id))
+  local _, claim_owner = decode_claim(raw and claim)
   local row = raw and claim_owner == owner and decode_row(raw)
   if row and row.revision == tonumber(ARGV[at + 2]) then
     outcome = '1'
     if run_id ~= '' then
       now = now or now_ms()
-      if acquire_run(runs, expiries, task_runs, id, run_id, ARGV[at + 6], tonumber(ARGV[at + 7]), tonumber(ARGV[at + 8]), now) then outcome = '2' end
+      if acquire_run(runs, expiries, task_runs, id, run_id, ARGV[at + 6], tonumber(ARGV[at + 7]), tonumber(ARGV[at + 8]), now, writes) then outcome = '2' end
     end
-    redis.call('HDEL', claims, id)
+    pend(writes, 'HDEL', claims, id)
     -- only a paused task claimed to run now has an entry in the paused set to remove
     local was_paused = row.nextRunTime == cjson.null or row.nextRunTime == nil
     if next_run == 'null' and remove == '1' then
-      redis.call('HDEL', tasks, id)
-      redis.call('ZREM', due, id)
-      if was_paused then redis.call('SREM', paused, id) end
+      pend(writes, 'HDEL', tasks, id)
+      pend(writes, 'ZREM', due, id)
+      if was_paused then pend(writes, 'SREM', paused, id) end
     else
-      redis.call('HSET', tasks, id, encode_row(next_run, num(row.revision + 1), row_seq(row) or '0', cjson.encode(row.payload), ARGV[at + 9]))
+      pend(writes, 'HSET', tasks, id, encode_row(next_run, num(row.revision + 1), row_seq(row) or '0', cjson.encode(row.payload), ARGV[at + 9]))
       if next_run == 'null' then
-        index_row(due, paused, id, 'null')
+        pend(writes, 'ZREM', due, id)
+        pend(writes, 'SADD', paused, id)
       else
-        redis.call('ZADD', due, next_run, id)
-        if was_paused then redis.call('SREM', paused, id) end
+        pend(writes, 'ZADD', due, next_run, id)
+        if was_paused then pend(writes, 'SREM', paused, id) end
       end
     end
   end
   table.insert(outcomes, outcome)
 end
+flush_writes(writes)
 local answer = table.concat(outcomes)
 redis.call('SET', outcome_key, answer, 'PX', ARGV[1])
 return answer

@@ -123,8 +123,50 @@ local function unreadable(why)
   return 'its record in Redis cannot be read: ' .. why
 end
 
+-- Calls a command with many arguments in slices: Lua's unpack takes only so many at once.
+local function call_in_slices(command, key, values, slice)
+  for i = 1, #values, slice do
+    redis.call(command, key, unpack(values, i, math.min(i + slice - 1, #values)))
+  end
+end
+
+-- HMGET of any number of fields, in slices: the values in the fields' order, false where missing.
+local function hmget_many(key, fields)
+  local values = {}
+  for i = 1, #fields, 500 do
+    local part = redis.call('HMGET', key, unpack(fields, i, math.min(i + 499, #fields)))
+    for j = 1, #part do values[i + j - 1] = part[j] end
+  end
+  return values
+end
+
+-- Writes a script collects while it goes through a batch, sent at the end as one variadic
+-- command per command and key (HSET tasks id row id row ..., ZADD due score id score id ...)
+-- instead of one command per task: Redis's cost is mostly per command. Only for writes the
+-- script does not read back before flush_writes.
+local function pending_writes()
+  return { lists = {}, order = {} }
+end
+
+local function pend(writes, command, key, ...)
+  local tag = command .. ' ' .. key
+  local list = writes.lists[tag]
+  if not list then
+    list = {}
+    writes.lists[tag] = list
+    table.insert(writes.order, { command, key, list })
+  end
+  for _, value in ipairs({ ... }) do table.insert(list, value) end
+end
+
+local function flush_writes(writes)
+  for _, entry in ipairs(writes.order) do call_in_slices(entry[1], entry[2], entry[3], 1000) end
+  writes.lists, writes.order = {}, {}
+end
+
 -- Records a run lease if fewer than max_instances runs of the task hold live ones; true if it did.
-local function acquire_run(runs, expiries, task_runs, task_id, run_id, record, max_instances, duration, now)
+-- With writes, the lease's own writes are collected there (see pending_writes).
+local function acquire_run(runs, expiries, task_runs, task_id, run_id, record, max_instances, duration, now, writes)
   local prefix = task_id .. '\\0'
   local live = 0
   for _, member in ipairs(redis.call('ZRANGEBYLEX', task_runs, '[' .. prefix, '(' .. task_id .. '\\1')) do
@@ -137,17 +179,16 @@ local function acquire_run(runs, expiries, task_runs, task_id, run_id, record, m
     end
   end
   if live >= max_instances then return false end
-  redis.call('HSET', runs, run_id, record)
-  redis.call('ZADD', expiries, num(now + duration), run_id)
-  redis.call('ZADD', task_runs, 0, prefix .. run_id)
-  return true
-end
-
--- Calls a command with many arguments in slices: Lua's unpack takes only so many at once.
-local function call_in_slices(command, key, values, slice)
-  for i = 1, #values, slice do
-    redis.call(command, key, unpack(values, i, math.min(i + slice - 1, #values)))
+  if writes then
+    pend(writes, 'HSET', runs, run_id, record)
+    pend(writes, 'ZADD', expiries, num(now + duration), run_id)
+    pend(writes, 'ZADD', task_runs, '0', prefix .. run_id)
+  else
+    redis.call('HSET', runs, run_id, record)
+    redis.call('ZADD', expiries, num(now + duration), run_id)
+    redis.call('ZADD', task_runs, 0, prefix .. run_id)
   end
+  return true
 end
 `;
 

@@ -52,17 +52,22 @@ export const RELEASE_RUNS = script(
 local runs, expiries, task_runs = KEYS[1], KEYS[2], KEYS[3]
 local wrong = wrong_type(1, 'hash', 2, 'zset', 3, 'zset')
 if wrong then return wrong end
-for at = 1, #ARGV, 2 do
-  local task_id, run_id = ARGV[at], ARGV[at + 1]
-  local raw = redis.call('HGET', runs, run_id)
+local run_ids = {}
+for at = 2, #ARGV, 2 do table.insert(run_ids, ARGV[at]) end
+-- Every lease in one read; the releases in one command per key.
+local leases = hmget_many(runs, run_ids)
+local writes = pending_writes()
+for index, run_id in ipairs(run_ids) do
+  local task_id, raw = ARGV[index * 2 - 1], leases[index]
   local ok, lease = true, nil
   if raw then ok, lease = pcall(cjson.decode, raw) end
   if not (raw and ok and type(lease) == 'table' and lease.taskId ~= task_id) then
-    redis.call('HDEL', runs, run_id)
-    redis.call('ZREM', expiries, run_id)
-    redis.call('ZREM', task_runs, task_id .. '\\0' .. run_id)
+    pend(writes, 'HDEL', runs, run_id)
+    pend(writes, 'ZREM', expiries, run_id)
+    pend(writes, 'ZREM', task_runs, task_id .. '\\0' .. run_id)
   end
 end
+flush_writes(writes)
 return 1
 `,
 );
