@@ -8,6 +8,9 @@
  * "go" to the last fire in any of them. Every fire's task index is sent back, to check that each
  * task ran exactly once.
  *
+ * BullMQ runs at its default concurrency (1) and at 10, 50, 100 and 250, so that Horae is also
+ * measured against BullMQ at the concurrency that is best for it on this machine.
+ *
  * Horae runs twice: with its run history on (the default: every run recorded in its task's store,
  * in batches every 200 ms) and off (`runHistory: false`). After each Horae round the parent counts
  * the history the round left in Redis and reads one task's runs back through a scheduler.
@@ -20,8 +23,8 @@ import { bullmqDrainer, horaeDrainer, horaeScheduler, loadDueBullmq, loadDueHora
 const TASKS = 10_000;
 const INSTANCES = 3;
 const ROUNDS = 3;
-/** The concurrency of the BullMQ reference row (its default is 1). */
-const BULLMQ_CONCURRENCY = 100;
+/** The concurrencies of the BullMQ rows beside its default (1): the goal is against the best of them all. */
+const BULLMQ_CONCURRENCIES = [10, 50, 100, 250] as const;
 /** The most dispatch throughput the run history may cost: history on ÷ off at least 1 − this. */
 const HISTORY_MAX_COST = 0.15;
 
@@ -46,10 +49,11 @@ const contenders: Record<string, Contender> = {
   [`Horae, ${INSTANCES} schedulers (batchSize 100), run history on`]: horae(),
   [`Horae, ${INSTANCES} schedulers (batchSize 100), run history off`]: horae(false),
   [`BullMQ, ${INSTANCES} Workers (default concurrency 1)`]: bullmq(),
-  [`BullMQ, ${INSTANCES} Workers (concurrency ${BULLMQ_CONCURRENCY}), reference`]: bullmq(BULLMQ_CONCURRENCY),
+  ...Object.fromEntries(BULLMQ_CONCURRENCIES.map((concurrency) => [`BullMQ, ${INSTANCES} Workers (concurrency ${concurrency})`, bullmq(concurrency)])),
 };
-/** HORAE_ROW (history on, the default) is the one the goal against BullMQ uses. */
-const [HORAE_ROW, HORAE_NO_HISTORY_ROW, BULLMQ_ROW, BULLMQ_REFERENCE_ROW] = Object.keys(contenders) as [string, string, string, string];
+/** HORAE_ROW (history on, the default) is the one the goals against BullMQ use. */
+const [HORAE_ROW, HORAE_NO_HISTORY_ROW, BULLMQ_ROW] = Object.keys(contenders) as [string, string, string];
+const BULLMQ_ROWS = Object.keys(contenders).filter((name) => name.startsWith('BullMQ'));
 
 /** The order of the rows in round `round`: the two Horae rows swap places every other round. */
 function roundOrder(round: number): string[] {
@@ -280,7 +284,13 @@ async function parent(): Promise<void> {
   printGoal(
     `Horae (${INSTANCES} processes) at least 2x the tasks/s of BullMQ (${INSTANCES} Worker processes, default concurrency)`,
     horaeRate >= 2 * bullRate && exact,
-    `Horae (run history on) ${fmt(horaeRate, 0)} tasks/s vs BullMQ ${fmt(bullRate, 0)} tasks/s = ${ratio(horaeRate, bullRate)}; vs BullMQ at concurrency ${BULLMQ_CONCURRENCY}: ${ratio(horaeRate, rate(BULLMQ_REFERENCE_ROW))}; Horae ran every task exactly once: ${exact ? 'yes' : 'NO'}`,
+    `Horae (run history on) ${fmt(horaeRate, 0)} tasks/s vs BullMQ ${fmt(bullRate, 0)} tasks/s = ${ratio(horaeRate, bullRate)}; Horae ran every task exactly once: ${exact ? 'yes' : 'NO'}`,
+  );
+  const best = BULLMQ_ROWS.reduce((a, b) => (rate(b) > rate(a) ? b : a));
+  printGoal(
+    `Horae (${INSTANCES} processes) at least 2x the tasks/s of BullMQ at the concurrency best for it (of 1, ${BULLMQ_CONCURRENCIES.join(', ')})`,
+    horaeRate >= 2 * rate(best) && exact,
+    `Horae (run history on) ${fmt(horaeRate, 0)} tasks/s vs ${best} ${fmt(rate(best), 0)} tasks/s = ${ratio(horaeRate, rate(best))}; history off: ${ratio(rate(HORAE_NO_HISTORY_ROW), rate(best))}`,
   );
 
   const offRate = rate(HORAE_NO_HISTORY_ROW);
