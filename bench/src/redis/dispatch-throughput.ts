@@ -1,7 +1,7 @@
 /**
- * Redis benchmark 3: dispatch throughput. 10,000 tasks already due, drained by 3 scheduler
- * instances, each in its own process (Horae), vs 10,000 waiting jobs drained by 3 BullMQ Workers,
- * each in its own process, with a no-op processor. Both on the same Redis.
+ * Redis benchmark 3: dispatch throughput. 10,000 tasks already due (or `BENCH_DISPATCH_TASKS`),
+ * drained by 3 scheduler instances, each in its own process (Horae), vs as many waiting jobs drained
+ * by 3 BullMQ Workers, each in its own process, with a no-op processor. Both on the same Redis.
  *
  * Per round: a loader child puts the tasks in (untimed), then three drainer children connect and
  * wait, paused; the parent tells all three to go at once and counts their fires; the time is from
@@ -20,7 +20,8 @@ import type { Redis } from 'ioredis';
 import { BackgroundLog, adminClient, commandCalls, deleteTagKeys, epochNow, horaeKeys, horaePrefix, joinGroup, redisHeader, runGroup, serverCpuSeconds } from './lib.js';
 import { bullmqDrainer, horaeDrainer, horaeScheduler, loadDueBullmq, loadDueHorae, type Drainer, type Payload } from './workload.js';
 
-const TASKS = 10_000;
+/** Tasks per round: 10,000, or `BENCH_DISPATCH_TASKS` (a longer drain weighs start-up less). */
+const TASKS = Number(process.env.BENCH_DISPATCH_TASKS ?? 10_000);
 const INSTANCES = 3;
 const ROUNDS = 3;
 /** The concurrencies of the BullMQ rows beside its default (1): the goal is against the best of them all. */
