@@ -136,7 +136,7 @@ export class GenerationFiles<TDoc extends object> {
 
   /** Whether `name` is a generation file of this set. */
   isGenerationFile(name: string): boolean {
-    return typeof this.parseKnownName(name) === 'object';
+    return typeof this.lookUpName(name) === 'object';
   }
 
   /**
@@ -177,7 +177,7 @@ export class GenerationFiles<TDoc extends object> {
   /** Another process created or removed `name`; `null` when names changed but which is unknown. */
   noteChange(name: string | null): void {
     if (!this.kept.on) return;
-    const parsed = name === null ? null : this.parseKnownName(name);
+    const parsed = name === null ? null : this.lookUpName(name);
     if (parsed === null || typeof parsed === 'object') this.kept.changed(parsed === null ? null : parsed.key);
   }
 
@@ -300,6 +300,16 @@ export class GenerationFiles<TDoc extends object> {
     for (const name of temps) await this.sweep(name, ABANDONED_TEMP_MS, now);
     for (const name of foreign) await this.options.foreign?.(name);
     return { generations, seenAt };
+  }
+
+  /**
+   * {@link parseName}, remembered only by listings: names a watch reports are looked up, not
+   * added, or a process that watches but never lists would remember every name it ever heard of.
+   */
+  private lookUpName(name: string): ParsedName {
+    const known = this.parsedNames.get(name);
+    if (known !== undefined || this.parsedNames.has(name)) return known;
+    return isTempName(name) ? 'temp' : this.parseName(name);
   }
 
   /** {@link parseName}, remembered per name (a name always means the same). */
