@@ -198,6 +198,34 @@ function redisSuites(url: string): void {
       expect(await store.getNextRunTime()).toBe(1_767_225_600_123.25);
     });
 
+    it('claims and dispatches rows whose payloads look like the row itself, sealed or not, and rows of an older form, keeping payloads verbatim', async () => {
+      const opened = place();
+      const store = await started(opened, 'fields');
+      const tricky = ['","seal":"x"}', 'ends in a backslash \\', '{"nextRunTime":1,"revision":2,"seq":3,"payload":"', '"}', ''];
+      const due = (await redisNow()) - 1_000;
+      const tasks: StoredTask[] = tricky.flatMap((payload, index) => [
+        { id: `plain-${index}`, nextRunTime: due, revision: 3, payload },
+        { id: `sealed-${index}`, nextRunTime: due, revision: 3, payload, seal: `seal-${index}","seal":"` },
+      ]);
+      for (const task of tasks) await store.addTask(task);
+      // A row as an older version wrote it (no seq, other key order).
+      await admin.hset(store.keys.tasks, 'older', JSON.stringify({ payload: '{"a":"/"}', revision: 5, nextRunTime: due }));
+      await admin.zadd(store.keys.due, due, 'older');
+      const claimed = await store.claimDueTasks({ now: Date.now(), limit: 100, owner: 'me', duration: 60 * SECOND });
+      expect(claimed.map((task) => task.id).sort()).toEqual([...tasks.map((task) => task.id), 'older'].sort());
+      for (const task of tasks) expect(claimed.find((found) => found.id === task.id)).toEqual(task);
+      const later = (await redisNow()) + 60 * SECOND;
+      const outcomes = await store.dispatchTasks(
+        claimed.map((task, index) => ({ id: task.id, owner: 'me', claimedRevision: task.revision, nextRunTime: index % 3 === 0 ? null : later, removeWhenFinished: false, ...(index % 2 === 0 ? { seal: `new-${index}` } : {}) })),
+      );
+      expect(outcomes.every((outcome) => outcome.released)).toBe(true);
+      for (const [index, task] of claimed.entries()) {
+        const { seal: _old, ...unsealed } = task;
+        expect(await store.lookupTask(task.id)).toEqual({ ...unsealed, revision: task.revision + 1, nextRunTime: index % 3 === 0 ? null : later, ...(index % 2 === 0 ? { seal: `new-${index}` } : {}) });
+      }
+      expect(await store.getQuarantinedTasks()).toEqual([]);
+    });
+
     it('claims up to the limit past unreadable rows, quarantining and reporting them', async () => {
       const opened = place();
       const quarantined = vi.fn();
