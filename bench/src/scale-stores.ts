@@ -3,8 +3,8 @@
  * 10,000 and 1,000,000 tasks (interval tasks, none due): the time to add them with
  * `scheduler.addTasks`, what the server keeps per task, and the p50 / p99 of a claim of 100 due
  * tasks among them (the store's `claimDueTasks`, then `dispatchTasks` releasing them as due again,
- * repeated). Each store and size in a fresh child process, on a fresh key prefix or database,
- * deleted afterwards.
+ * repeated), and the time of a `getTaskInfoPage` page of 100 and of the two after it. Each store
+ * and size in a fresh child process, on a fresh key prefix or database, deleted afterwards.
  *
  * Goal (issue 17, item 4): the claim p99 at 1,000,000 tasks within 1.5x its p99 at 10,000, for
  * each store: a claim must not grow with the tasks that are not due.
@@ -32,6 +32,9 @@ interface Measured {
   serverBytesPerTask: number;
   claimP50: number;
   claimP99: number;
+  /** One `getTaskInfoPage` page of 100, and the two after it, ms. */
+  firstPageMs: number;
+  twoPagesMs: number;
 }
 
 function storeFor(backend: Backend, tag: string): TaskStore {
@@ -112,7 +115,14 @@ async function child(backend: Backend, tasks: number): Promise<void> {
       if (outcomes.some((outcome) => !outcome.released)) throw new Error('a release was refused');
     }
     claims.sort((a, b) => a - b);
-    await sendToParent({ backend, tasks, addMs, serverBytesPerTask, claimP50: quantile(claims, 0.5), claimP99: quantile(claims, 0.99) } satisfies Measured);
+
+    const pageStart = performance.now();
+    let page = await scheduler.getTaskInfoPage({ limit: 100 });
+    const firstPageMs = performance.now() - pageStart;
+    const moreStart = performance.now();
+    for (let count = 0; count < 2 && page.nextCursor !== null; count++) page = await scheduler.getTaskInfoPage({ limit: 100, cursor: page.nextCursor });
+    const twoPagesMs = performance.now() - moreStart;
+    await sendToParent({ backend, tasks, addMs, serverBytesPerTask, claimP50: quantile(claims, 0.5), claimP99: quantile(claims, 0.99), firstPageMs, twoPagesMs } satisfies Measured);
   } finally {
     await scheduler.shutdown();
     await cleanUp(backend, tag);
@@ -130,7 +140,7 @@ async function parent(): Promise<void> {
     for (const tasks of SIZES) rows.push(await runChild<Measured>(process.argv[1]!, [backend, String(tasks)], 1_800_000));
   }
   printTable(
-    ['store', 'tasks', 'add s', 'add µs/task', 'server bytes/task', 'claim p50 ms', 'claim p99 ms'],
+    ['store', 'tasks', 'add s', 'add µs/task', 'server bytes/task', 'claim p50 ms', 'claim p99 ms', 'first page ms', '2 more pages ms'],
     rows.map((row) => [
       row.backend === 'redis' ? 'RedisStore' : 'MongoDBStore',
       row.tasks.toLocaleString('en-US'),
@@ -139,6 +149,8 @@ async function parent(): Promise<void> {
       fmt(row.serverBytesPerTask, 0),
       fmt(row.claimP50, 3),
       fmt(row.claimP99, 3),
+      fmt(row.firstPageMs, 0),
+      fmt(row.twoPagesMs, 0),
     ]),
   );
   for (const backend of ['redis', 'mongodb'] as const) {
