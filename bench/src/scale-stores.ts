@@ -10,10 +10,11 @@
  * each store: a claim must not grow with the tasks that are not due.
  */
 import { MongoClient } from 'mongodb';
-import { Scheduler, type TaskDispatch, type TaskStore } from '@horae/core';
+import { Scheduler, type TaskStore } from '@horae/core';
 import { MongoDBStore } from '@horae/mongodb';
 import { RedisStore } from '@horae/redis';
 import { fmt, header, printGoal, printTable, quantile, runChild, sendToParent } from './lib/report.js';
+import { SCALE_HANDLER, addIdleTasks, claimRounds, pageTimes } from './lib/scale-steps.js';
 import { adminClient as redisAdmin, deleteKeys, horaeKeys, horaePrefix, info, redisUrl } from './redis/lib.js';
 import { DATABASE_PREFIX, replicaSetUrl } from './mongodb/lib.js';
 
@@ -84,44 +85,16 @@ async function child(backend: Backend, tasks: number): Promise<void> {
   const tag = `scale-${backend}-${tasks}-${process.pid}`;
   const store = storeFor(backend, tag);
   const scheduler = new Scheduler({ stores: { default: store }, encryptionKey: null, runHistory: false, instanceId: `scale-${process.pid}` });
-  scheduler.define('noop', () => undefined);
+  scheduler.define(SCALE_HANDLER, () => undefined);
   try {
     const bytesBefore = backend === 'redis' ? await serverBytes(backend, tag) : 0;
     // Started paused: the claims below are the store's own, not raced by the dispatch loop.
     await scheduler.start({ paused: true });
-    const far = Date.now() + 365 * 86_400_000;
-    const addStart = performance.now();
-    for (let first = 0; first < tasks; first += SLICE) {
-      const slice = Array.from({ length: Math.min(SLICE, tasks - first) }, (_, k) => ({
-        handler: 'noop',
-        trigger: { type: 'interval' as const, hours: 1, startAt: far + ((first + k) % 3_600) * 1_000 },
-      }));
-      await scheduler.addTasks(slice);
-    }
-    const addMs = performance.now() - addStart;
+    const addMs = await addIdleTasks(scheduler, tasks, SLICE);
     const serverBytesPerTask = ((await serverBytes(backend, tag)) - bytesBefore) / tasks;
-
     // 100 due tasks among them; each claim takes them, each release makes them due again.
-    const due = await scheduler.addTasks(Array.from({ length: DUE }, () => ({ handler: 'noop', trigger: { type: 'interval' as const, hours: 1 }, nextRunTime: Date.now() - 60_000 })));
-    const claims: number[] = [];
-    for (let round = 0; round < CLAIMS; round++) {
-      const now = Date.now();
-      const start = performance.now();
-      const claimed = await store.claimDueTasks({ now, limit: DUE, owner: 'bench', duration: 5_000 });
-      claims.push(performance.now() - start);
-      if (claimed.length !== due.length) throw new Error(`claimed ${claimed.length} of ${due.length} due tasks`);
-      const releases: TaskDispatch[] = claimed.map((task) => ({ id: task.id, owner: 'bench', claimedRevision: task.revision, nextRunTime: now - 60_000, removeWhenFinished: false }));
-      const outcomes = await store.dispatchTasks(releases);
-      if (outcomes.some((outcome) => !outcome.released)) throw new Error('a release was refused');
-    }
-    claims.sort((a, b) => a - b);
-
-    const pageStart = performance.now();
-    let page = await scheduler.getTaskInfoPage({ limit: 100 });
-    const firstPageMs = performance.now() - pageStart;
-    const moreStart = performance.now();
-    for (let count = 0; count < 2 && page.nextCursor !== null; count++) page = await scheduler.getTaskInfoPage({ limit: 100, cursor: page.nextCursor });
-    const twoPagesMs = performance.now() - moreStart;
+    const claims = await claimRounds(scheduler, store, DUE, CLAIMS);
+    const { firstPageMs, moreMs: twoPagesMs } = await pageTimes(scheduler, 2);
     await sendToParent({ backend, tasks, addMs, serverBytesPerTask, claimP50: quantile(claims, 0.5), claimP99: quantile(claims, 0.99), firstPageMs, twoPagesMs } satisfies Measured);
   } finally {
     await scheduler.shutdown();

@@ -8,8 +8,9 @@
  * Goals (issue 17, item 4): at most 300 bytes per task at 1,000,000; the claim p99 at 1,000,000
  * within 1.5x its p99 at 10,000 (a claim must not grow with the tasks that are not due).
  */
-import { MemoryStore, Scheduler, type TaskDispatch } from '@horae/core';
+import { MemoryStore, Scheduler } from '@horae/core';
 import { fmt, header, printGoal, printTable, quantile, runChild, sendToParent, heapUsed } from './lib/report.js';
+import { SCALE_HANDLER, addIdleTasks, claimRounds, pageTimes } from './lib/scale-steps.js';
 
 const SIZES = [10_000, 1_000_000] as const;
 const DUE = 100;
@@ -29,42 +30,15 @@ interface Measured {
 async function child(tasks: number): Promise<void> {
   const store = new MemoryStore();
   const scheduler = new Scheduler({ stores: { default: store }, runHistory: false });
-  scheduler.define('noop', () => undefined);
+  scheduler.define(SCALE_HANDLER, () => undefined);
   // Started paused: the claims below are the store's own, not raced by the dispatch loop.
   await scheduler.start({ paused: true });
-  const far = Date.now() + 365 * 86_400_000;
   const before = heapUsed();
-  const addStart = performance.now();
-  for (let first = 0; first < tasks; first += SLICE) {
-    const slice = Array.from({ length: Math.min(SLICE, tasks - first) }, (_, k) => ({
-      handler: 'noop',
-      trigger: { type: 'interval' as const, hours: 1, startAt: far + ((first + k) % 3_600) * 1_000 },
-    }));
-    await scheduler.addTasks(slice);
-  }
-  const addMs = performance.now() - addStart;
+  const addMs = await addIdleTasks(scheduler, tasks, SLICE);
   const bytesPerTask = (heapUsed() - before) / tasks;
-
   // 100 due tasks among them; each claim takes them, each release makes them due again.
-  const due = await scheduler.addTasks(Array.from({ length: DUE }, () => ({ handler: 'noop', trigger: { type: 'interval' as const, hours: 1 }, nextRunTime: Date.now() - 1_000 })));
-  const claims: number[] = [];
-  for (let round = 0; round < CLAIMS; round++) {
-    const now = Date.now();
-    const start = performance.now();
-    const claimed = await store.claimDueTasks({ now, limit: DUE, owner: 'bench', duration: 5_000 });
-    claims.push(performance.now() - start);
-    if (claimed.length !== due.length) throw new Error(`claimed ${claimed.length} of ${due.length} due tasks`);
-    const releases: TaskDispatch[] = claimed.map((task) => ({ id: task.id, owner: 'bench', claimedRevision: task.revision, nextRunTime: now - 1_000, removeWhenFinished: false }));
-    await store.dispatchTasks(releases);
-  }
-  claims.sort((a, b) => a - b);
-
-  const pageStart = performance.now();
-  let page = await scheduler.getTaskInfoPage({ limit: 100 });
-  const firstPageMs = performance.now() - pageStart;
-  const tenStart = performance.now();
-  for (let count = 0; count < 10 && page.nextCursor !== null; count++) page = await scheduler.getTaskInfoPage({ limit: 100, cursor: page.nextCursor });
-  const tenPagesMs = performance.now() - tenStart;
+  const claims = await claimRounds(scheduler, store, DUE, CLAIMS);
+  const { firstPageMs, moreMs: tenPagesMs } = await pageTimes(scheduler, 10);
   await scheduler.shutdown();
   await sendToParent({ tasks, bytesPerTask, addMs, claimP50: quantile(claims, 0.5), claimP99: quantile(claims, 0.99), firstPageMs, tenPagesMs } satisfies Measured);
   process.exit(0);
