@@ -196,11 +196,14 @@ function postgresSuites(url: string): void {
     it('applies its migrations exactly once when many replicas start together on an empty database', async () => {
       const opened = place();
       const logged: string[] = [];
-      const logger = { ...silent, info: (line: string) => void logged.push(line) };
+      const warnings: unknown[] = [];
+      const logger = { ...silent, info: (line: string) => void logged.push(line), warn: (...args: unknown[]) => void warnings.push(args) };
       const stores = Array.from({ length: 8 }, () => opened.open() as PostgresStore);
       await Promise.all(stores.map((store, i) => store.start(context(`replica-${i}`, quiet, logger))));
       expect((await admin.query(`SELECT version FROM ${stores[0]!.tables.migrations}`)).rows).toEqual([{ version: LATEST_VERSION }]);
       expect(logged.filter((line) => line.includes('migrated'))).toHaveLength(1);
+      // none of them failed on the way (a start that fails to migrate warns and tries again later)
+      expect(warnings).toEqual([]);
       // and every one of them works on the same tables
       await Promise.all(stores.map((store, i) => store.addTask(row(`t${i}`, 1))));
       expect((await stores[7]!.getAllTasks()).map((task) => task.id).sort()).toEqual(['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7']);
@@ -339,6 +342,57 @@ function postgresSuites(url: string): void {
       expect(claimedBy.flat()).toHaveLength(8);
       expect(outcomes.flat().every((outcome) => outcome.released)).toBe(true);
       expect(outcomes.flat().filter((outcome) => outcome.runLeased)).toHaveLength(3);
+    });
+
+    it('counts the run leases of a task after taking its lock, so a lease committed meanwhile is counted', async () => {
+      const opened = place();
+      const store = await started(opened, 'waiter');
+      await store.lookupTask('-'); // the tables exist from here on
+      const names = storeNames(opened.schema, 'horae_tasks');
+      // Another acquirer of the same task holds its lock, and records a lease before letting go.
+      const other = await admin.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query(`SELECT pg_advisory_xact_lock(hashtext(${names.lockSpace}), hashtext('solo'))`);
+        let settled = false;
+        const acquiring = store.acquireRunLease({ taskId: 'solo', runId: 'mine', owner: 'waiter', scheduledAt: 1 }, 1, 60 * SECOND).finally(() => (settled = true));
+        await sleep(300);
+        expect(settled).toBe(false);
+        await other.query(`INSERT INTO ${store.tables.leases} (task_id, run_id, owner, scheduled_at, expires_at) VALUES ('solo', 'theirs', 'other', 1, ${Date.now() + 3_600_000})`);
+        await other.query('COMMIT');
+        expect(await acquiring).toBe(false);
+      } finally {
+        other.release();
+      }
+      expect((await store.getRunLeases()).map((lease) => lease.runId)).toEqual(['theirs']);
+      // The same in a dispatch batch: its run lease waits for the lock, then counts what committed.
+      await store.addTask(row('solo', 1));
+      const [claimed] = await store.claimDueTasks({ now: 0, limit: 1, owner: 'waiter', duration: 60 * SECOND });
+      const again = await admin.connect();
+      try {
+        await again.query('BEGIN');
+        await again.query(`SELECT pg_advisory_xact_lock(hashtext(${names.lockSpace}), hashtext('solo'))`);
+        let settled = false;
+        const dispatching = store
+          .dispatchTasks([
+            {
+              id: 'solo',
+              owner: 'waiter',
+              claimedRevision: claimed!.revision,
+              nextRunTime: 5,
+              removeWhenFinished: false,
+              run: { lease: { taskId: 'solo', runId: 'mine-2', owner: 'waiter', scheduledAt: 1 }, maxInstances: 2, duration: 60 * SECOND },
+            },
+          ])
+          .finally(() => (settled = true));
+        await sleep(300);
+        expect(settled).toBe(false);
+        await again.query(`INSERT INTO ${store.tables.leases} (task_id, run_id, owner, scheduled_at, expires_at) VALUES ('solo', 'theirs-2', 'other', 1, ${Date.now() + 3_600_000})`);
+        await again.query('COMMIT');
+        expect(await dispatching).toEqual([{ released: true, runLeased: false }]);
+      } finally {
+        again.release();
+      }
     });
 
     it('dispatches a mixed batch in one call: the same task twice, a foreign owner, a stale revision, a finished task', async () => {
