@@ -1,20 +1,20 @@
 /**
- * Starts two replicas of one application on one shared store (Redis or MongoDB, from
- * STORE_URL), lets them run, stops them, and shows that every fire ran exactly once — shared
+ * Starts two replicas of one application on one shared store (Redis, MongoDB or PostgreSQL, from
+ * STORE_URL, else DATABASE_URL), lets them run, stops them, and shows that every fire ran exactly once — shared
  * between the two. See the README for how to run it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { clearStore, storeKind } from './store.js';
+import { clearStore, storeKind, storeUrl } from './store.js';
 
 const RUN_FOR_MS = Number(process.env.DEMO_DURATION_MS ?? 8_000);
-const url = process.env.STORE_URL ?? '';
+const url = storeUrl();
 const kind = storeKind(url);
 if (kind === undefined) {
   console.error(
-    `STORE_URL must be a redis:// or mongodb:// URL (it is ${url === '' ? 'not set' : JSON.stringify(url)}). ` +
-      'From the repository root: bash scripts/services.sh up && source .services/env, then STORE_URL=$REDIS_URL or STORE_URL=$MONGODB_URL.',
+    `STORE_URL (or DATABASE_URL) must be a redis://, mongodb:// or postgres:// URL (it is ${url === '' ? 'not set' : JSON.stringify(url)}). ` +
+      'From the repository root: bash scripts/services.sh up && source .services/env, then STORE_URL=$REDIS_URL, STORE_URL=$MONGODB_URL or just DATABASE_URL.',
   );
   process.exit(1);
 }
@@ -38,7 +38,8 @@ function start(name: string): Promise<ChildProcess> {
   });
 }
 
-console.log(`Two replicas on one ${kind === 'redis' ? 'Redis' : 'MongoDB'}, for ${RUN_FOR_MS / 1000} s:\n`);
+const server = { redis: 'Redis', mongodb: 'MongoDB', postgres: 'PostgreSQL' }[kind];
+console.log(`Two replicas on one ${server}, for ${RUN_FOR_MS / 1000} s:\n`);
 const replicas = await Promise.all([start('replica-a'), start('replica-b')]);
 await new Promise((resolve) => setTimeout(resolve, RUN_FOR_MS));
 await Promise.all(replicas.map((child) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM')))));

@@ -3,14 +3,14 @@
  * boot, as every replica does. Prints one line per fire it runs.
  */
 import { Scheduler } from '@horae/core';
-import { openStore } from './store.js';
+import { openStore, storeUrl } from './store.js';
 
 const name = process.argv[2] ?? 'replica';
 const quiet = () => undefined;
 const scheduler = new Scheduler({
   timezone: 'UTC',
   instanceId: name,
-  stores: { default: await openStore(process.env.STORE_URL!) },
+  stores: { default: await openStore(storeUrl()) },
   logger: { debug: quiet, info: quiet, warn: (message: string) => console.warn(`[${name}] ${message}`), error: (message: string) => console.error(`[${name}] ${message}`) },
 });
 
