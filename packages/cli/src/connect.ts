@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileStore, Scheduler, type Logger, type TaskStore } from '@horae/core';
 import { MongoDBStore } from '@horae/mongodb';
+import { PostgresStore } from '@horae/postgres';
 import { RedisStore } from '@horae/redis';
 import { CliError, EXIT } from './exit.js';
 
@@ -12,6 +13,8 @@ export interface StoreOptions {
   prefix?: string;
   database?: string;
   collection?: string;
+  schema?: string;
+  table?: string;
   config?: string;
   timeout?: string;
 }
@@ -89,12 +92,20 @@ export function storeFromUrl(url: string, options: StoreOptions): TaskStore {
       ...(options.collection === undefined ? {} : { collection: options.collection }),
     });
   }
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    return new PostgresStore({
+      connectionString: url,
+      poolConfig: { connectionTimeoutMillis: 3_000, max: 4 },
+      ...(options.schema === undefined ? {} : { schema: options.schema }),
+      ...(options.table === undefined ? {} : { table: options.table }),
+    });
+  }
   if (scheme === 'file') {
     const path = url.startsWith('file://') ? new URL(url).pathname : url.slice('file:'.length);
     if (path === '') throw new CliError('--store file: needs a directory, e.g. --store file:./.horae', EXIT.usage);
     return new FileStore({ directory: resolve(path) });
   }
-  throw new CliError(`--store ${JSON.stringify(url)} is not a store URL: give redis://host:port, mongodb://host:port/?..., or file:./directory`, EXIT.usage);
+  throw new CliError(`--store ${JSON.stringify(url)} is not a store URL: give redis://host:port, mongodb://host:port/?..., postgres://user@host:port/database, or file:./directory`, EXIT.usage);
 }
 
 /** The distinct records (`store/id`) the warnings say were left out, unread. */
@@ -151,7 +162,7 @@ export async function connect(options: StoreOptions): Promise<Connection> {
   } else {
     const file = options.config === undefined ? findConfig(process.cwd()) : resolve(options.config);
     if (file === undefined) {
-      throw new CliError('no store given: pass --store redis://… | mongodb://… | file:./dir, set HORAE_STORE, or add a horae.config.mjs that exports the stores', EXIT.usage);
+      throw new CliError('no store given: pass --store redis://… | mongodb://… | postgres://… | file:./dir, set HORAE_STORE, or add a horae.config.mjs that exports the stores', EXIT.usage);
     }
     const config = await loadConfig(file);
     stores = config.stores;

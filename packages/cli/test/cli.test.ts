@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileStore, Scheduler, type TaskStore } from '@horae/core';
 import { MongoDBStore } from '@horae/mongodb';
+import { PostgresStore } from '@horae/postgres';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
+import pg from 'pg';
 import { RedisStore } from '@horae/redis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -338,5 +340,36 @@ withServer('horae against MongoDB', 'MONGODB_URL', (url) => {
     const found = await horae(['--store', url, '--database', database, 'doctor']);
     expect(found.code).toBe(4);
     expect(found.stdout).toMatch(/^FAIL\s+indexes\s+missing: tasks\.horae_due /m);
+  });
+});
+
+withServer('horae against PostgreSQL', 'DATABASE_URL', (url) => {
+  it('lists, runs through a live instance, checks the clock and the tables', async () => {
+    const schema = `cli_${process.pid}_${Date.now()}`;
+    const { scheduler } = await live(new PostgresStore({ connectionString: url, schema }));
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    cleanups.push(async () => {
+      await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+      await admin.end();
+    });
+    const listed = JSON.parse((await horae(['--store', url, '--schema', schema, '--json', 'list', '--sort', 'id'])).stdout) as { tasks: { id: string }[] };
+    expect(listed.tasks.map((task) => task.id)).toEqual(['digest', 'nightly-export', 'ticker']);
+    const ran = await horae(['--store', url, '--schema', schema, 'run', 'nightly-export', '--wait', '20']);
+    expect(ran.stdout).toMatch(/^succeeded on /);
+    expect((await horae(['--store', url, '--schema', schema, 'pause', 'digest'])).code).toBe(0);
+    expect((await scheduler.getTaskInfo('digest'))?.state).toBe('paused');
+    const doctor = await horae(['--store', url, '--schema', schema, 'doctor']);
+    expect(doctor.stdout).toMatch(/^ok\s+clock\s+the store's clock is .* (ahead of|behind) this machine's$/m);
+    expect(doctor.stdout).toMatch(new RegExp(`^ok\\s+tables\\s+${schema}\\.horae_tasks at schema version 1, with its indexes$`, 'm'));
+    // Planted faults: the due index dropped by hand; a schema no store has used.
+    await admin.query(`DROP INDEX ${pg.escapeIdentifier(schema)}.horae_tasks_due`);
+    const found = await horae(['--store', url, '--schema', schema, 'doctor']);
+    expect(found.code).toBe(4);
+    expect(found.stdout).toMatch(/^FAIL\s+tables\s+missing index\(es\) on .*: horae_tasks_due /m);
+    const elsewhere = await horae(['--store', url, '--schema', `${schema}_typo`, 'doctor']);
+    cleanups.push(() => admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(`${schema}_typo`)} CASCADE`));
+    expect(elsewhere.code).toBe(4);
+    expect(elsewhere.stdout).toMatch(/^FAIL\s+tables\s+no store's tables at .*_typo\.horae_tasks .*check --schema and --table$/m);
   });
 });

@@ -15,3 +15,4 @@
  * @packageDocumentation
  */
 export { PostgresStore, type PostgresStoreOptions, type PostgresStoreTables } from './postgres-store.js';
+export { inspectTables, type TablesStatus } from './diagnostics.js';

@@ -23,15 +23,8 @@ export interface StoreNames {
   readonly runs: string;
   readonly instances: string;
   readonly migrations: string;
-  /** The index names, unquoted within the schema (CREATE INDEX names no schema), quoted. */
-  readonly indexes: {
-    readonly due: string;
-    readonly leasesExpiry: string;
-    readonly leasesRun: string;
-    readonly runsTask: string;
-    readonly runsEnded: string;
-    readonly instancesExpiry: string;
-  };
+  /** The index names, quoted, without the schema (CREATE INDEX names none: an index lives in its table's schema). */
+  readonly indexes: Record<keyof typeof INDEX_SUFFIXES, string>;
   readonly functions: {
     readonly dispatch: string;
     readonly acquireRunLease: string;
@@ -42,6 +35,16 @@ export interface StoreNames {
   /** The first key of this store's advisory locks (the second is the task's or the migration's). */
   readonly lockSpace: string;
 }
+
+/** The store's indexes, by the suffix their names add to the tasks table's name. */
+export const INDEX_SUFFIXES = {
+  due: '_due',
+  leasesExpiry: '_leases_expiry',
+  leasesRun: '_leases_run',
+  runsTask: '_runs_task',
+  runsEnded: '_runs_ended',
+  instancesExpiry: '_inst_expiry',
+} as const;
 
 /** The names of the store on `table` in `schema`. */
 export function storeNames(schema: string, table: string): StoreNames {
@@ -58,14 +61,7 @@ export function storeNames(schema: string, table: string): StoreNames {
     runs: qualified(`${table}_runs`),
     instances: qualified(`${table}_instances`),
     migrations: qualified(`${table}_migrations`),
-    indexes: {
-      due: id(`${table}_due`),
-      leasesExpiry: id(`${table}_leases_expiry`),
-      leasesRun: id(`${table}_leases_run`),
-      runsTask: id(`${table}_runs_task`),
-      runsEnded: id(`${table}_runs_ended`),
-      instancesExpiry: id(`${table}_inst_expiry`),
-    },
+    indexes: Object.fromEntries(Object.entries(INDEX_SUFFIXES).map(([key, suffix]) => [key, id(table + suffix)])) as StoreNames['indexes'],
     functions: {
       dispatch: qualified(`${table}_dispatch`),
       acquireRunLease: qualified(`${table}_acquire`),

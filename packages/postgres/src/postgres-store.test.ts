@@ -4,7 +4,7 @@ import { isHoraeError, Scheduler, type StoreContext, type StoredTask } from '@ho
 import { outageSuite, releaseOne, storeConformance, TcpProxy, type OutagePlace, type StoreBackend } from '@horae/testkit';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { PostgresStore, type PostgresStoreOptions } from './index.js';
+import { inspectTables, PostgresStore, type PostgresStoreOptions } from './index.js';
 import { claimStatements } from './claims.js';
 import { LATEST_VERSION } from './migrations.js';
 import { storeNames } from './names.js';
@@ -191,6 +191,17 @@ function postgresSuites(url: string): void {
       expect(await again.getNextRunTime()).toBe(claimed.due_at);
       expect(await versions()).toHaveLength(1);
       expect(await indexes()).toHaveLength(2);
+    });
+
+    it('tells, without changing anything, the version of its tables and the indexes they lack', async () => {
+      const opened = place();
+      const store = opened.open() as PostgresStore;
+      expect(await inspectTables(admin, store)).toEqual({ version: undefined, latest: LATEST_VERSION, missingIndexes: [] });
+      expect((await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [opened.schema])).rows).toEqual([]);
+      await store.start(context('inspected'));
+      expect(await inspectTables(admin, store)).toEqual({ version: LATEST_VERSION, latest: LATEST_VERSION, missingIndexes: [] });
+      await admin.query(`DROP INDEX ${q(opened.schema)}.horae_tasks_due`);
+      expect(await inspectTables(admin, store)).toEqual({ version: LATEST_VERSION, latest: LATEST_VERSION, missingIndexes: ['horae_tasks_due'] });
     });
 
     it('applies its migrations exactly once when many replicas start together on an empty database', async () => {

@@ -78,6 +78,10 @@ export interface PostgresStoreTables {
  */
 export class PostgresStore implements TaskStore {
   readonly persistent: boolean = true;
+  /** The schema of the store's tables, as given (unquoted). */
+  readonly schema: string;
+  /** The tasks table's name, as given (unquoted); the other tables are named after it. */
+  readonly table: string;
   /** The tables this store uses, schema-qualified and quoted as SQL needs them. */
   readonly tables: PostgresStoreTables;
   private readonly connection: Connection;
@@ -91,6 +95,8 @@ export class PostgresStore implements TaskStore {
 
   constructor(options: PostgresStoreOptions = {}) {
     const checked = checkOptions(options);
+    this.schema = checked.schema;
+    this.table = checked.table;
     const names = storeNames(checked.schema, checked.table);
     this.tables = { tasks: names.tasks, leases: names.leases, quarantine: names.quarantine, runs: names.runs, instances: names.instances, migrations: names.migrations };
     this.connection = new Connection({ pool: options.pool, connectionString: options.connectionString, poolConfig: options.poolConfig ?? {}, names });

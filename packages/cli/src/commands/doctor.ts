@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { MongoDBStore, missingIndexes } from '@horae/mongodb';
+import { inspectTables, PostgresStore } from '@horae/postgres';
 import { RedisStore } from '@horae/redis';
+import pg from 'pg';
 import type { Scheduler } from '@horae/core';
 import { EXIT } from '../exit.js';
 import { colour, duration, type Output } from '../format.js';
@@ -41,6 +43,17 @@ async function serverSkew(url: string): Promise<number | undefined> {
       return hello.localTime === undefined ? undefined : hello.localTime.getTime() - (before + Date.now()) / 2;
     } finally {
       await client.close();
+    }
+  }
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+    try {
+      await client.connect();
+      const before = Date.now();
+      const { rows } = await client.query<{ now: number }>('SELECT extract(epoch from clock_timestamp()) * 1000 AS now');
+      return Number(rows[0]!.now) - (before + Date.now()) / 2;
+    } finally {
+      await client.end();
     }
   }
   return undefined;
@@ -97,9 +110,11 @@ export async function checksBeforeOpening(options: StoreOptions): Promise<Check[
   try {
     if (/^mongodb(\+srv)?:/i.test(url)) return [await mongoIndexes(url, options)];
     if (/^rediss?:/i.test(url)) return [await redisDueIndex(url, options)];
+    if (/^postgres(ql)?:/i.test(url)) return [await postgresTables(url, options)];
   } catch (error) {
     // Unreachable: opening the store says so, in one line.
-    return [{ name: /^mongodb/i.test(url) ? 'indexes' : 'due index', status: 'skipped', detail: `not read: ${(error as Error).message}` }];
+    const name = /^rediss?:/i.test(url) ? 'due index' : /^postgres/i.test(url) ? 'tables' : 'indexes';
+    return [{ name, status: 'skipped', detail: `not read: ${(error as Error).message}` }];
   }
   return [];
 }
@@ -114,6 +129,31 @@ async function mongoIndexes(url: string, options: StoreOptions): Promise<Check> 
       : { name: 'indexes', status: 'fail', detail: `missing: ${missing.join(', ')} (claims scan the collection without them; this doctor's connection created them again)` };
   } finally {
     await client.close();
+  }
+}
+
+/**
+ * Whether a PostgreSQL store's tables exist, at the version this CLI's @horae/postgres knows, with
+ * every index: read before the store opens, since opening creates or migrates the tables.
+ */
+async function postgresTables(url: string, options: StoreOptions): Promise<Check> {
+  // A store never started connects to nothing: it only names its schema and table.
+  const store = new PostgresStore({ ...(options.schema === undefined ? {} : { schema: options.schema }), ...(options.table === undefined ? {} : { table: options.table }) });
+  const where = `${store.schema}.${store.table}`;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    const { version, latest, missingIndexes } = await inspectTables(client, store);
+    if (version === undefined) {
+      return { name: 'tables', status: 'fail', detail: `no store's tables at ${where} (no store has started on them; this doctor's connection created them): check --schema and --table` };
+    }
+    if (version > latest) return { name: 'tables', status: 'warn', detail: `${where} is at schema version ${version}, newer than this horae knows (${latest}): upgrade @horae/cli` };
+    if (missingIndexes.length > 0) {
+      return { name: 'tables', status: 'fail', detail: `missing index(es) on ${where}: ${missingIndexes.join(', ')} (claims and sweeps scan the tables without them; create them again as the package README's table of indexes shows)` };
+    }
+    return { name: 'tables', status: 'ok', detail: `${where} at schema version ${version}, with its indexes` };
+  } finally {
+    await client.end();
   }
 }
 
