@@ -69,11 +69,16 @@ export class Connection {
   ready(): Promise<void> {
     this.migrated ??= (async () => {
       const client = await this.pool().connect();
+      let failure: unknown;
       try {
         const applied = await migrate(client, this.names, this.alias);
         if (applied !== undefined) this.logger.info(logs.migrated(this.alias, this.names.display, applied.from, applied.to));
+      } catch (error) {
+        failure = error;
+        throw error;
       } finally {
-        client.release();
+        // A connection that failed mid-migration (an outage) is closed, not handed out again.
+        client.release(failure === undefined ? undefined : failure instanceof Error ? failure : true);
       }
     })().catch((error: unknown) => {
       this.migrated = undefined;
