@@ -12,8 +12,9 @@
  * in batches every 200 ms) and off (`runHistory: false`). After each Horae round the parent counts
  * the runs in `<collection>.runs` (one document per task) and reads one task's runs back through a scheduler.
  */
-import { fmt, median, printGoal, printTable, ratio, runChild, sendToParent } from '../lib/report.js';
-import { chunks, epochNow, joinGroup, runGroup } from '../redis/lib.js';
+import { DRAIN_HEAD_HEADERS, drainHeadCells, drainTailCells, drainTailHeaders, readBack, runDispatchProgram, schedulerDrainer, tally, type DrainResult, type DrainRound, type Drainer, type HistoryFound } from '../lib/drain.js';
+import { fmt, median, printGoal, printTable, ratio, runChild } from '../lib/report.js';
+import { chunks, epochNow, runGroup } from '../redis/lib.js';
 import type { MongoClient } from 'mongodb';
 import { BackgroundLog, HANDLER, adminClient, agendaInstance, databaseFor, dropDatabase, horaeScheduler, mongodbHeader, opDelta, opcounters, replicaSetUrl, type Payload } from './lib.js';
 
@@ -25,12 +26,6 @@ const CHUNK = 1_000;
 const HISTORY_MAX_COST = 0.15;
 /** The MongoDBStore's default collection of tasks; its run history is `<this>.runs`. */
 const RUNS_COLLECTION = 'tasks.runs';
-
-interface Drainer {
-  setup(): Promise<void>;
-  go(): void;
-  stop(): Promise<void>;
-}
 
 interface Contender {
   load(database: string): Promise<number>;
@@ -56,17 +51,7 @@ const horae = (runHistory?: false): Contender => ({
     await scheduler.shutdown();
     return took;
   },
-  drainer: (database, instance, onFire) => {
-    const scheduler = horaeScheduler({ url: replicaSetUrl(), database, instanceId: `drain-${instance}`, onFire, ...(runHistory === undefined ? {} : { runHistory }) });
-    return {
-      setup: async () => {
-        await scheduler.start({ paused: true });
-        await scheduler.getTask('bench-connect');
-      },
-      go: () => scheduler.resume(),
-      stop: () => scheduler.shutdown({ timeout: 5_000 }),
-    };
-  },
+  drainer: (database, instance, onFire) => schedulerDrainer(horaeScheduler({ url: replicaSetUrl(), database, instanceId: `drain-${instance}`, onFire, ...(runHistory === undefined ? {} : { runHistory }) })),
 });
 
 const agenda: Contender = {
@@ -110,50 +95,10 @@ function roundOrder(round: number): string[] {
   return round % 2 === 0 ? names : [HORAE_NO_HISTORY_ROW, HORAE_ROW, ...names.slice(2)];
 }
 
-interface DrainResult {
-  fired: number[];
-}
-
-interface RoundResult {
-  loadMs: number;
-  ms: number;
+interface RoundResult extends DrainRound {
   opsPerTask: Record<string, number>;
-  perInstance: number[];
-  fired: number;
-  duplicates: number;
-  missing: number;
   /** Horae only: the run history the round left in the database. */
   history?: HistoryFound;
-}
-
-/** The run history found in the database after a Horae round. */
-interface HistoryFound {
-  /** Runs in `<collection>.runs` (one document per task, its runs in an array). */
-  runs: number;
-  /** Distinct task ids among them. */
-  tasks: number;
-  /** One task's runs as `scheduler.getRuns(id)` returns them: "<count> × <outcome>", or "–" with no history. */
-  readBack: string;
-}
-
-async function loadChild(name: string, database: string): Promise<void> {
-  await sendToParent(await contenders[name]!.load(database));
-  process.exit(0);
-}
-
-async function drainChild(name: string, database: string, instance: number): Promise<void> {
-  const fired: number[] = [];
-  const drainer = contenders[name]!.drainer(database, instance, ({ i }) => void fired.push(i));
-  await joinGroup<DrainResult & { last: number }>({
-    setup: () => drainer.setup(),
-    go: () => drainer.go(),
-    count: () => fired.length,
-    finish: async () => {
-      await drainer.stop();
-      return { fired, last: epochNow() };
-    },
-  });
-  process.exit(0);
 }
 
 async function runRound(name: string, round: number, background: BackgroundLog): Promise<RoundResult> {
@@ -181,16 +126,7 @@ async function runRound(name: string, round: number, background: BackgroundLog):
         },
       },
     );
-    const seen = new Uint8Array(TASKS);
-    let duplicates = 0;
-    for (const { fired } of results) {
-      for (const i of fired) {
-        if (seen[i] !== 0) duplicates++;
-        seen[i] = 1;
-      }
-    }
     const delta = opDelta(before, after);
-    const fired = results.reduce((sum, r) => sum + r.fired.length, 0);
     // runGroup resolves when every drainer has stopped (a scheduler's shutdown writes the runs it still holds).
     const history = contenders[name]!.history === undefined ? undefined : await historyFound(admin, database);
     return {
@@ -198,9 +134,7 @@ async function runRound(name: string, round: number, background: BackgroundLog):
       ms: doneAt - goAt,
       opsPerTask: Object.fromEntries(Object.entries(delta).map(([kind, count]) => [kind, count / TASKS])),
       perInstance: results.map((r) => r.fired.length),
-      fired,
-      duplicates,
-      missing: seen.reduce((sum, hit) => sum + (hit === 0 ? 1 : 0), 0),
+      ...tally(results, TASKS),
       ...(history === undefined ? {} : { history }),
     };
   } finally {
@@ -218,15 +152,7 @@ async function historyFound(admin: MongoClient, database: string): Promise<Histo
   const count = counted?.runs ?? 0;
   const grouped = counted === undefined ? undefined : { tasks: counted.tasks };
   const one = await runs.findOne({});
-  if (one === null) return { runs: count, tasks: grouped?.tasks ?? 0, readBack: '–' };
-  const scheduler = horaeScheduler({ url: replicaSetUrl(), database, instanceId: 'bench-history-check' });
-  try {
-    await scheduler.start({ paused: true });
-    const read = await scheduler.getRuns(one._id);
-    return { runs: count, tasks: grouped?.tasks ?? 0, readBack: `${read.length} × ${[...new Set(read.map((run) => run.outcome))].join('/')}` };
-  } finally {
-    await scheduler.shutdown();
-  }
+  return { runs: count, tasks: grouped?.tasks ?? 0, readBack: await readBack(() => horaeScheduler({ url: replicaSetUrl(), database, instanceId: 'bench-history-check' }), one?._id) };
 }
 
 async function parent(): Promise<void> {
@@ -248,14 +174,12 @@ async function parent(): Promise<void> {
   const rate = (name: string): number => TASKS / (median(results.get(name)!.map((r) => r.ms)) / 1000);
   const ops = (name: string, kind: string): string => fmt(median(results.get(name)!.map((r) => r.opsPerTask[kind] ?? 0)), 2);
   printTable(
-    ['contender', 'median ms', 'ms per round', 'tasks/s', 'vs Agenda', 'query', 'update', 'delete', 'insert', 'getmore', 'command', 'per instance (last round)', 'ran', 'dup', 'missing', 'history runs', 'load ms'],
+    ['contender', ...DRAIN_HEAD_HEADERS, 'vs Agenda', 'query', 'update', 'delete', 'insert', 'getmore', 'command', ...drainTailHeaders()],
     names.map((name) => {
       const rounds = results.get(name)!;
       return [
         name,
-        fmt(median(rounds.map((r) => r.ms)), 0),
-        rounds.map((r) => fmt(r.ms, 0)).join(' / '),
-        fmt(rate(name), 0),
+        ...drainHeadCells(rounds, rate(name)),
         ratio(rate(name), rate(AGENDA_ROW)),
         ops(name, 'query'),
         ops(name, 'update'),
@@ -263,12 +187,7 @@ async function parent(): Promise<void> {
         ops(name, 'insert'),
         ops(name, 'getmore'),
         ops(name, 'command'),
-        rounds.at(-1)!.perInstance.map((n) => n.toLocaleString('en-US')).join(' / '),
-        rounds.map((r) => r.fired.toLocaleString('en-US')).join(' / '),
-        String(rounds.reduce((sum, r) => sum + r.duplicates, 0)),
-        String(rounds.reduce((sum, r) => sum + r.missing, 0)),
-        rounds.map((r) => (r.history === undefined ? '–' : r.history.runs.toLocaleString('en-US'))).join(' / '),
-        fmt(median(rounds.map((r) => r.loadMs)), 0),
+        ...drainTailCells(rounds),
       ];
     }),
   );
@@ -295,7 +214,4 @@ async function parent(): Promise<void> {
   );
 }
 
-const [name, step, database, instance] = process.argv.slice(2);
-if (name === undefined) await parent();
-else if (step === 'load') await loadChild(name, database!);
-else await drainChild(name, database!, Number(instance));
+await runDispatchProgram({ parent, load: (name, database) => contenders[name]!.load(database), drainer: (name, database, instance, onFire) => contenders[name]!.drainer(database, instance, onFire) });

@@ -10,8 +10,10 @@
 import { MongoChangeStreamNotificationChannel, MongoBackend } from '@agendajs/mongo-backend';
 import { Agenda, type Job } from 'agenda';
 import { MongoClient } from 'mongodb';
-import { fmt, printGoal, printTable, quantile } from '../lib/report.js';
-import { epochNow, joinGroup, runGroup, sleep } from '../redis/lib.js';
+import { schedulerDrainer, type Drainer } from '../lib/drain.js';
+import { adderChild, mergeWorkers, missedOf, pooledLateness, printPickupTable, workerChild, type Adder, type PickupRound, type WorkerResult } from '../lib/pickup.js';
+import { fmt, printGoal, quantile } from '../lib/report.js';
+import { runGroup } from '../redis/lib.js';
 import { BackgroundLog, HANDLER, adminClient, agendaInstance, databaseFor, dropDatabase, horaeScheduler, mongodbHeader, replicaSetUrl, standaloneUrl, type Payload } from './lib.js';
 
 /** Tasks per round; the first {@link WARMUP} are left out of the statistics. */
@@ -21,32 +23,15 @@ const EVERY_MS = 100;
 const LEAD_MS = 1_000;
 const ROUNDS = 2;
 
-/** One side of a contender: set up (connected, idle), then go, then stop. */
-interface Side {
-  setup(): Promise<void>;
-  go(): void;
-  stop(): Promise<void>;
-}
-
 interface Contender {
   url: () => string;
-  worker(database: string, onFire: (payload: Payload) => void): Side;
-  adder(database: string): { setup(): Promise<void>; add(payload: Required<Payload>): Promise<void>; stop(): Promise<void> };
+  worker(database: string, onFire: (payload: Payload) => void): Drainer;
+  adder(database: string): Adder;
 }
 
 const horae = (url: () => string): Contender => ({
   url,
-  worker: (database, onFire) => {
-    const scheduler = horaeScheduler({ url: url(), database, instanceId: 'worker', onFire });
-    return {
-      setup: async () => {
-        await scheduler.start({ paused: true });
-        await scheduler.getTask('bench-connect');
-      },
-      go: () => scheduler.resume(),
-      stop: () => scheduler.shutdown({ timeout: 5_000 }),
-    };
-  },
+  worker: (database, onFire) => schedulerDrainer(horaeScheduler({ url: url(), database, instanceId: 'worker', onFire })),
   adder: (database) => {
     // Another instance: started paused, so that it adds but never runs anything.
     const scheduler = horaeScheduler({ url: url(), database, instanceId: 'adder' });
@@ -108,56 +93,15 @@ const contenders: Record<string, Contender> = {
 };
 const [HORAE_ROW, , AGENDA_ROW] = Object.keys(contenders) as [string, string, string, string];
 
-interface WorkerResult {
-  /** Lateness per task index, ms (NaN: never ran). */
-  lateness: number[];
-  duplicates: number;
-  early: number;
-}
-
 // ------------------------------------------------------------------ children
 
-async function workerChild(name: string, database: string): Promise<void> {
-  const lateness = new Array<number>(SAMPLES).fill(NaN);
-  let fired = 0;
-  let duplicates = 0;
-  let early = 0;
-  const side = contenders[name]!.worker(database, ({ i, at }) => {
-    const now = epochNow();
-    if (Date.now() < at!) early++;
-    if (!Number.isNaN(lateness[i]!)) duplicates++;
-    else {
-      lateness[i] = now - at!;
-      fired++;
-    }
-  });
-  await joinGroup<WorkerResult>({ setup: () => side.setup(), go: () => side.go(), count: () => fired, finish: async () => (await side.stop(), { lateness, duplicates, early }) });
+async function workerProcess(name: string, database: string): Promise<void> {
+  await workerChild(SAMPLES, (onFire) => contenders[name]!.worker(database, onFire));
   process.exit(0);
 }
 
-async function adderChild(name: string, database: string): Promise<void> {
-  const adder = contenders[name]!.adder(database);
-  let stopped = false;
-  let adding: Promise<void> = Promise.resolve();
-  await joinGroup<number>({
-    setup: () => adder.setup(),
-    go: () => {
-      adding = (async () => {
-        const start = Date.now();
-        for (let i = 0; i < SAMPLES && !stopped; i++) {
-          await sleep(Math.max(0, start + i * EVERY_MS - Date.now()));
-          await adder.add({ i, at: Date.now() + LEAD_MS });
-        }
-      })();
-    },
-    count: () => 0,
-    finish: async () => {
-      stopped = true;
-      await adding;
-      await adder.stop();
-      return SAMPLES;
-    },
-  });
+async function adderProcess(name: string, database: string): Promise<void> {
+  await adderChild(contenders[name]!.adder(database), { samples: SAMPLES, everyMs: EVERY_MS, leadMs: LEAD_MS });
   process.exit(0);
 }
 
@@ -170,7 +114,7 @@ async function parent(): Promise<void> {
   console.log(`${ROUNDS} rounds per contender, interleaved, statistics over all ${(SAMPLES - WARMUP) * ROUNDS} tasks. Horae: misfireGraceTime null, so no task is dropped.\n`);
 
   const names = Object.keys(contenders);
-  const results = new Map(names.map((name) => [name, [] as WorkerResult[]]));
+  const results = new Map(names.map((name) => [name, [] as PickupRound[]]));
   const background = new BackgroundLog();
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of names) {
@@ -188,7 +132,7 @@ async function parent(): Promise<void> {
           SAMPLES,
           { readyMs: 30_000, runMs: SAMPLES * EVERY_MS + LEAD_MS + 15_000, stopMs: 30_000 },
         );
-        results.get(name)!.push(run.results[0] as WorkerResult);
+        results.get(name)!.push(mergeWorkers([run.results[0] as WorkerResult], WARMUP));
       } finally {
         await dropDatabase(admin, database);
         await admin.close();
@@ -196,47 +140,10 @@ async function parent(): Promise<void> {
     }
   }
 
-  const pooled = (name: string): number[] =>
-    results
-      .get(name)!
-      .flatMap((r) => r.lateness.slice(WARMUP))
-      .filter((value) => !Number.isNaN(value))
-      .sort((a, b) => a - b);
-  const p99 = (name: string): number => quantile(pooled(name), 0.99);
-  printTable(
-    ['contender', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'min ms', 'early', 'missed', 'dup', 'p99 per round', 'p99 vs Agenda defaults'],
-    names.map((name) => {
-      const sorted = pooled(name);
-      const rounds = results.get(name)!;
-      return [
-        name,
-        fmt(quantile(sorted, 0.5)),
-        fmt(quantile(sorted, 0.9)),
-        fmt(quantile(sorted, 0.99)),
-        fmt(sorted.at(-1)),
-        fmt(sorted[0]),
-        String(rounds.reduce((sum, r) => sum + r.early, 0)),
-        String((SAMPLES - WARMUP) * rounds.length - sorted.length),
-        String(rounds.reduce((sum, r) => sum + r.duplicates, 0)),
-        rounds
-          .map((r) =>
-            fmt(
-              quantile(
-                r.lateness
-                  .slice(WARMUP)
-                  .filter((value) => !Number.isNaN(value))
-                  .sort((a, b) => a - b),
-                0.99,
-              ),
-            ),
-          )
-          .join(' / '),
-        `${fmt(p99(name) / p99(AGENDA_ROW), 3)}x`,
-      ];
-    }),
-  );
+  const p99 = (name: string): number => quantile(pooledLateness(results.get(name)!), 0.99);
+  printPickupTable(results, { header: 'p99 vs Agenda defaults', cell: (value) => `${fmt(value / p99(AGENDA_ROW), 3)}x` });
   console.log(`\n${background.summary()}`);
-  const horaeMissed = (SAMPLES - WARMUP) * ROUNDS - pooled(HORAE_ROW).length;
+  const horaeMissed = missedOf(results.get(HORAE_ROW)!);
   printGoal(
     "Horae p99 pickup latency at most 50 ms with change streams, against Agenda's default",
     p99(HORAE_ROW) <= 50 && horaeMissed === 0,
@@ -246,5 +153,5 @@ async function parent(): Promise<void> {
 
 const [name, role, database] = process.argv.slice(2);
 if (name === undefined) await parent();
-else if (role === 'worker') await workerChild(name, database!);
-else await adderChild(name, database!);
+else if (role === 'worker') await workerProcess(name, database!);
+else await adderProcess(name, database!);

@@ -15,10 +15,11 @@
  * in batches every 200 ms) and off (`runHistory: false`). After each Horae round the parent counts
  * the history the round left in Redis and reads one task's runs back through a scheduler.
  */
-import { fmt, median, printGoal, printTable, ratio, runChild, sendToParent } from '../lib/report.js';
+import { DRAIN_HEAD_HEADERS, drainHeadCells, drainTailCells, drainTailHeaders, readBack, runDispatchProgram, tally, type DrainResult, type DrainRound, type Drainer, type HistoryFound as RunsFound } from '../lib/drain.js';
+import { fmt, median, printGoal, printTable, ratio, runChild } from '../lib/report.js';
 import type { Redis } from 'ioredis';
-import { BackgroundLog, adminClient, commandCalls, deleteTagKeys, epochNow, horaeKeys, horaePrefix, joinGroup, redisHeader, runGroup, serverCpuSeconds } from './lib.js';
-import { bullmqDrainer, horaeDrainer, horaeScheduler, loadDueBullmq, loadDueHorae, type Drainer, type Payload } from './workload.js';
+import { BackgroundLog, adminClient, commandCalls, deleteTagKeys, horaeKeys, horaePrefix, redisHeader, runGroup, serverCpuSeconds } from './lib.js';
+import { bullmqDrainer, horaeDrainer, horaeScheduler, loadDueBullmq, loadDueHorae, type Payload } from './workload.js';
 
 /** Tasks per round: 10,000, or `BENCH_DISPATCH_TASKS` (a longer drain weighs start-up less). */
 const TASKS = Number(process.env.BENCH_DISPATCH_TASKS ?? 10_000);
@@ -62,15 +63,7 @@ function roundOrder(round: number): string[] {
   return round % 2 === 0 ? names : [HORAE_NO_HISTORY_ROW, HORAE_ROW, ...names.slice(2)];
 }
 
-/** What one drainer process reports. */
-interface DrainResult {
-  fired: number[];
-  first: number;
-  last: number;
-}
-
-interface RoundResult {
-  loadMs: number;
+interface RoundResult extends DrainRound {
   /** From "go" to the last fire anywhere, ms. */
   ms: number;
   /** CPU time the Redis server used from "go" until the parent saw every task run, ms. */
@@ -79,53 +72,18 @@ interface RoundResult {
   redisCpuToExitMs: number;
   /** Script calls (EVALSHA, INFO commandstats) in that time, per task: both run every step as a Lua script. */
   evalshaPerTask: number;
-  perInstance: number[];
-  fired: number;
-  duplicates: number;
-  missing: number;
   /** Horae only: the run history the round left in Redis. */
   history?: HistoryFound;
 }
 
-/** The run history found in Redis after a Horae round. */
-interface HistoryFound {
-  /** Tasks with recorded runs: those with a set `{<prefix>}:history:<task id>` and those with a lone run. */
-  tasks: number;
-  /** Of them, those with a set (more than one run). */
+/**
+ * The run history found in Redis after a Horae round: tasks with recorded runs (those with a set
+ * `{<prefix>}:history:<task id>` and those with a lone run); runs (ZCARD of the sets summed, plus
+ * the lone runs: fields of `{<prefix>}:lone-runs:0` and `:1` other than markers).
+ */
+interface HistoryFound extends RunsFound {
+  /** Of the tasks, those with a set (more than one run). */
   sets: number;
-  /** Runs: ZCARD of the sets summed, plus the lone runs (fields of `{<prefix>}:lone-runs:0` and `:1` other than markers). */
-  runs: number;
-  /** One task's runs as `scheduler.getRuns(id)` returns them: "<count> × <outcome>", or "–" with no history. */
-  readBack: string;
-}
-
-// ------------------------------------------------------------------ children
-
-async function loadChild(name: string, tag: string): Promise<void> {
-  const loadMs = await contenders[name]!.load(tag);
-  await sendToParent(loadMs);
-  process.exit(0);
-}
-
-async function drainChild(name: string, tag: string, instance: number): Promise<void> {
-  const fired: number[] = [];
-  let first = NaN;
-  let last = NaN;
-  const drainer = contenders[name]!.drainer(tag, instance, ({ i }) => {
-    last = epochNow();
-    if (fired.length === 0) first = last;
-    fired.push(i);
-  });
-  await joinGroup<DrainResult>({
-    setup: () => drainer.setup(),
-    go: () => drainer.go(),
-    count: () => fired.length,
-    finish: async () => {
-      await drainer.stop();
-      return { fired, first, last };
-    },
-  });
-  process.exit(0);
 }
 
 // ------------------------------------------------------------------ parent
@@ -157,17 +115,8 @@ async function runRound(name: string, round: number, background: BackgroundLog):
         },
       },
     );
-    const seen = new Uint8Array(TASKS);
-    let duplicates = 0;
-    for (const { fired } of results) {
-      for (const i of fired) {
-        if (seen[i] !== 0) duplicates++;
-        seen[i] = 1;
-      }
-    }
     // runGroup resolves when every drainer has stopped (a scheduler's shutdown writes the runs it still holds).
     const cpuAtExit = await serverCpuSeconds(admin);
-    const fired = results.reduce((sum, r) => sum + r.fired.length, 0);
     const last = Math.max(...results.filter((r) => r.fired.length > 0).map((r) => r.last));
     const history = contenders[name]!.history === undefined ? undefined : await historyFound(admin, tag);
     return {
@@ -177,9 +126,7 @@ async function runRound(name: string, round: number, background: BackgroundLog):
       redisCpuToExitMs: (cpuAtExit - cpuBefore) * 1000,
       evalshaPerTask: ((callsAfter.get('evalsha') ?? 0) - (callsBefore.get('evalsha') ?? 0)) / TASKS,
       perInstance: results.map((r) => r.fired.length),
-      fired,
-      duplicates,
-      missing: seen.reduce((sum, hit) => sum + (hit === 0 ? 1 : 0), 0),
+      ...tally(results, TASKS),
       ...(history === undefined ? {} : { history }),
     };
   } finally {
@@ -219,15 +166,7 @@ async function historyFound(admin: Redis, tag: string): Promise<HistoryFound> {
     }
   }
   const [someTask] = tasks;
-  if (someTask === undefined) return { tasks: 0, sets: keys.length, runs, readBack: '–' };
-  const scheduler = horaeScheduler({ prefix: horaePrefix(tag), instanceId: 'bench-history-check' });
-  try {
-    await scheduler.start({ paused: true });
-    const read = await scheduler.getRuns(someTask);
-    return { tasks: tasks.size, sets: keys.length, runs, readBack: `${read.length} × ${[...new Set(read.map((run) => run.outcome))].join('/')}` };
-  } finally {
-    await scheduler.shutdown();
-  }
+  return { tasks: tasks.size, sets: keys.length, runs, readBack: await readBack(() => horaeScheduler({ prefix: horaePrefix(tag), instanceId: 'bench-history-check' }), someTask) };
 }
 
 async function parent(): Promise<void> {
@@ -249,24 +188,17 @@ async function parent(): Promise<void> {
 
   const rate = (name: string): number => TASKS / (median(results.get(name)!.map((r) => r.ms)) / 1000);
   printTable(
-    ['contender', 'median ms', 'ms per round', 'tasks/s', 'vs BullMQ default', 'Redis CPU ms', 'to exit', 'EVALSHA/task', 'per instance (last round)', 'ran', 'dup', 'missing', 'history runs', 'load ms'],
+    ['contender', ...DRAIN_HEAD_HEADERS, 'vs BullMQ default', 'Redis CPU ms', 'to exit', 'EVALSHA/task', ...drainTailHeaders()],
     names.map((name) => {
       const rounds = results.get(name)!;
       return [
         name,
-        fmt(median(rounds.map((r) => r.ms)), 0),
-        rounds.map((r) => fmt(r.ms, 0)).join(' / '),
-        fmt(rate(name), 0),
+        ...drainHeadCells(rounds, rate(name)),
         ratio(rate(name), rate(BULLMQ_ROW)),
         fmt(median(rounds.map((r) => r.redisCpuMs)), 0),
         fmt(median(rounds.map((r) => r.redisCpuToExitMs)), 0),
         fmt(median(rounds.map((r) => r.evalshaPerTask)), 2),
-        rounds.at(-1)!.perInstance.map((n) => n.toLocaleString('en-US')).join(' / '),
-        rounds.map((r) => r.fired.toLocaleString('en-US')).join(' / '),
-        String(rounds.reduce((sum, r) => sum + r.duplicates, 0)),
-        String(rounds.reduce((sum, r) => sum + r.missing, 0)),
-        rounds.map((r) => (r.history === undefined ? '–' : r.history.runs.toLocaleString('en-US'))).join(' / '),
-        fmt(median(rounds.map((r) => r.loadMs)), 0),
+        ...drainTailCells(rounds),
       ];
     }),
   );
@@ -303,7 +235,4 @@ async function parent(): Promise<void> {
   );
 }
 
-const [name, step, tag, instance] = process.argv.slice(2);
-if (name === undefined) await parent();
-else if (step === 'load') await loadChild(name, tag!);
-else await drainChild(name, tag!, Number(instance));
+await runDispatchProgram({ parent, load: (name, tag) => contenders[name]!.load(tag), drainer: (name, tag, instance, onFire) => contenders[name]!.drainer(tag, instance, onFire) });

@@ -22,7 +22,8 @@
 import type { Redis } from 'ioredis';
 import { fmt, printGoal, printTable, runChild, sendToParent } from '../lib/report.js';
 import { BackgroundLog, adminClient, callDelta, commandCalls, deleteTagKeys, epochNow, horaePrefix, isContenderConnection, joinGroup, redisHeader, runGroup, sleep } from './lib.js';
-import { bullmqDrainer, horaeDrainer, loadDueBullmq, loadDueHorae, type Drainer } from './workload.js';
+import type { Drainer } from '../lib/drain.js';
+import { bullmqDrainer, horaeDrainer, loadDueBullmq, loadDueHorae } from './workload.js';
 
 const TASKS = 10_000;
 const IDLE_MS = 1_000;

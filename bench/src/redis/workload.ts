@@ -6,6 +6,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Scheduler, type TaskHandler } from '@horae/core';
 import { RedisStore } from '@horae/redis';
+import { schedulerDrainer, type Drainer } from '../lib/drain.js';
 import { BULLMQ_CONNECTION, BULLMQ_PREFIX, HANDLER, HORAE_CONNECTION, chunks, redisUrl } from './lib.js';
 
 /** What every benchmark task carries: its index, as the handler's args or the job's data. */
@@ -119,25 +120,8 @@ export async function loadDueBullmq(queueName: string, count: number): Promise<n
 
 // ------------------------------------------------------------------ draining
 
-/** One draining process: set up (connected, not dispatching), then go, then stop. */
-export interface Drainer {
-  setup(): Promise<void>;
-  go(): void;
-  stop(): Promise<void>;
-}
-
 export function horaeDrainer(prefix: string, instanceId: string, onFire: (payload: Payload) => void, batchSize?: number, runHistory?: false): Drainer {
-  const scheduler = horaeScheduler({ prefix, instanceId, onFire, ...(batchSize === undefined ? {} : { batchSize }), ...(runHistory === undefined ? {} : { runHistory }) });
-  return {
-    setup: async () => {
-      await scheduler.start({ paused: true });
-      // The store opens its command connection on first use; open it now, as BullMQ's Worker
-      // does in waitUntilReady, so that connecting is not part of the timed drain.
-      await scheduler.getTask('bench-connect');
-    },
-    go: () => scheduler.resume(),
-    stop: () => scheduler.shutdown({ timeout: 5_000 }),
-  };
+  return schedulerDrainer(horaeScheduler({ prefix, instanceId, onFire, ...(batchSize === undefined ? {} : { batchSize }), ...(runHistory === undefined ? {} : { runHistory }) }));
 }
 
 export function bullmqDrainer(queue: string, onFire: (payload: Payload) => void, concurrency?: number): Drainer {
