@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { epochNow } from '../lib/fire-round.js';
-import { packageVersion } from '../lib/machine.js';
+import { localServerUrl, packageVersion } from '../lib/machine.js';
 import { QuietLog, type ServerActivity } from '../lib/quiet.js';
 import { header } from '../lib/report.js';
 
@@ -34,23 +34,11 @@ export const isContenderConnection = (name: string): boolean => name.startsWith(
 /** The handler name the benchmark tasks refer to (persistent stores keep names, not functions). */
 export const HANDLER = 'bench';
 
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
 /**
  * The Redis to use: `REDIS_URL`, which must point at this machine (the benchmarks delete keys
  * and flood the server with commands; they never touch a remote one).
  */
-export function redisUrl(): string {
-  const url = process.env.REDIS_URL;
-  if (url === undefined || url === '') {
-    throw new Error('REDIS_URL is not set: run `bash scripts/services.sh up && source .services/env` from the repository root first.');
-  }
-  const { hostname, protocol } = new URL(url);
-  if (protocol !== 'redis:' || !LOCAL_HOSTS.has(hostname)) {
-    throw new Error(`REDIS_URL must be a redis:// URL on this machine (127.0.0.1 or localhost), not ${url}.`);
-  }
-  return url;
-}
+export const redisUrl = (): string => localServerUrl('REDIS_URL', ['redis:']);
 
 /** A plain connection for the benchmark's own bookkeeping (INFO, cleanup), failing fast. */
 export function adminClient(): Redis {
