@@ -260,7 +260,9 @@ describe.runIf(built)('horae without a store, or with a bad one', () => {
     expect(unknown.stderr).toMatch(/^horae: unknown command 'lst'\n\(Did you mean list\?\)\n$/);
     const badUrl = await horae(['--store', 'postgress://x', 'list']);
     expect(badUrl.code).toBe(2);
-    expect(badUrl.stderr).toMatch(/^horae: --store "postgress:\/\/x" is not a store URL: give redis:\/\/host:port, mongodb:\/\/host:port\/\?\.\.\., or file:\.\/directory\n$/);
+    expect(badUrl.stderr).toMatch(
+      /^horae: --store "postgress:\/\/x" is not a store URL: give redis:\/\/host:port, mongodb:\/\/host:port\/\?\.\.\., postgres:\/\/user@host:port\/database, or file:\.\/directory\n$/,
+    );
     const noStore = await horae(['list'], { HORAE_STORE: '' });
     expect(noStore.code).toBe(2);
     expect(noStore.stderr).toContain('no store given');
@@ -274,6 +276,8 @@ describe.runIf(built)('horae without a store, or with a bad one', () => {
       ['redis://127.0.0.1:1', 'list'],
       ['redis://127.0.0.1:1', 'doctor'],
       ['mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500', 'list'],
+      ['postgres://horae@127.0.0.1:1/horae', 'list'],
+      ['postgres://horae@127.0.0.1:1/horae', 'doctor'],
     ]) {
       const down = await horae(['--store', url!, command!]);
       expect(down.code, url).toBe(1);
