@@ -4,9 +4,8 @@
  * claimed batch back (releases and run leases) in one round trip.
  */
 import type { ClaimOptions, DispatchOutcome, Lease, StoredTask, TaskDispatch } from '@horae/core/store';
-import { checkDuration, checkTaskId, checkTime } from './checks.js';
+import { checkDuration, checkSeal, checkTaskId, checkTime } from './checks.js';
 import type { Connection } from './connection.js';
-import { errors } from './messages.js';
 import { NOW_MS, type StoreNames } from './names.js';
 import { byRunTime, TASK_COLUMNS, taskOf, type TaskRow } from './rows.js';
 
@@ -50,7 +49,7 @@ export class Claims {
     for (const dispatch of dispatches) {
       checkTaskId(dispatch.id);
       checkTime(dispatch.id, dispatch.nextRunTime);
-      if (!(dispatch.seal === undefined || typeof dispatch.seal === 'string')) throw errors.invalidSeal(dispatch.id, dispatch.seal);
+      checkSeal(dispatch.id, dispatch.seal);
       if (dispatch.run !== undefined) {
         checkTaskId(dispatch.run.lease.taskId);
         checkDuration(dispatch.run.duration);
